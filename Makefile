@@ -1,0 +1,40 @@
+# Two commands a new user needs:  make run   and   make test
+# Both create .venv and install what they need on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP     := $(VENV)/.dev-installed
+
+.PHONY: run test lint bench simulator clean
+
+$(RUNTIME_STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(RUNTIME_STAMP)  ## start the dashboard (demo mode when no BroadStreet token is set)
+	$(VENV)/bin/streamlit run streamlit_app.py
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(DEV_STAMP)  ## lint plus the whole test suite (the same command CI runs)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+bench: $(DEV_STAMP)  ## print the benchmark figures (takes several minutes)
+	$(PY) bench/store_bench.py
+	$(PY) bench/sync_bench.py
+	$(PY) bench/pages_bench.py
+
+simulator: $(RUNTIME_STAMP)  ## serve a simulated BroadStreet on :8765
+	$(PY) -m bs_core.simulator --port 8765 --size demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,302 @@
+"""BroadStreet REST API client.
+
+One pooled :class:`requests.Session`; urllib3's ``Retry`` handles backoff with jitter,
+``Retry-After`` and connection errors; the ``/records`` throttle (2 requests per 5 s) is
+enforced here, shared by every thread of the process.  Every error is typed and carries
+the endpoint and status, never the token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from . import errors
+from .ratelimit import IntervalLimiter, shared_limiter
+from .redact import install_log_redaction, redact, register_secret
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+CUSTOM_GROUPS = ("network", "zone", "campaign", "advertiser", "advertisement")
+REPORT_TYPES = ("network", "advertiser", "campaign", "advertisement")
+
+
+class BroadStreetClient:
+    """Read-only client for the endpoints a mirror needs (see FACTS.md)."""
+
+    def __init__(self, settings: Settings, *, pool_size: int | None = None):
+        install_log_redaction()
+        register_secret(settings.broadstreet_api_token)
+        self.base_url = settings.broadstreet_api_base_url.rstrip("/")
+        self._token = settings.broadstreet_api_token
+        self.timeout = (settings.connect_timeout, settings.read_timeout)
+        self.max_attempts = settings.max_attempts
+        retries = max(settings.max_attempts - 1, 0)
+        self._retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            other=0,
+            allowed_methods=frozenset({"GET"}),
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=settings.backoff_factor,
+            backoff_max=30,
+            backoff_jitter=settings.backoff_factor / 2,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        size = pool_size or max(settings.sync_concurrency * 2, 10)
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=size, max_retries=self._retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["Accept"] = "application/json"
+        self.records_limiter = shared_limiter(
+            f"records:{self.base_url}", settings.records_limit, settings.records_window
+        )
+        self.rate_cap = IntervalLimiter(settings.sync_rate_limit) if settings.sync_rate_limit else None
+        self._stats_lock = threading.Lock()
+        self._stats: dict[str, dict[str, int]] = defaultdict(
+            lambda: {"requests": 0, "retries": 0, "errors": 0}
+        )
+
+    def __repr__(self) -> str:
+        return f"BroadStreetClient(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- accounting -------------------------------------------------------------
+    def request_stats(self) -> dict[str, dict[str, int]]:
+        """Requests, retries and errors per endpoint since creation (or last reset)."""
+        with self._stats_lock:
+            return {k: dict(v) for k, v in self._stats.items()}
+
+    def total_requests(self) -> int:
+        with self._stats_lock:
+            return sum(v["requests"] for v in self._stats.values())
+
+    def reset_stats(self) -> None:
+        with self._stats_lock:
+            self._stats.clear()
+
+    def _count(self, endpoint: str, attempts: int, failed: bool) -> None:
+        with self._stats_lock:
+            entry = self._stats[endpoint]
+            entry["requests"] += attempts
+            entry["retries"] += attempts - 1
+            entry["errors"] += int(failed)
+
+    # -- transport --------------------------------------------------------------
+    def _get(self, path: str, params: dict[str, Any], endpoint: str) -> Any:
+        if endpoint == "/records":
+            self.records_limiter.acquire()
+        if self.rate_cap:
+            self.rate_cap.acquire()
+        query = {k: v for k, v in params.items() if v is not None}
+        query["access_token"] = self._token
+        url = self.base_url + path
+        try:
+            resp = self.session.get(url, params=query, timeout=self.timeout)
+        except requests.exceptions.RequestException as exc:
+            self._count(endpoint, self.max_attempts, failed=True)
+            raise self._transport_error(exc, endpoint) from None
+        history = getattr(getattr(resp.raw, "retries", None), "history", ()) or ()
+        attempts = len(history) + 1
+        try:
+            data = self._decode(resp, endpoint)
+        except errors.BroadStreetError:
+            self._count(endpoint, attempts, failed=True)
+            raise
+        self._count(endpoint, attempts, failed=False)
+        return data
+
+    def _transport_error(self, exc: Exception, endpoint: str) -> errors.BroadStreetError:
+        reason = exc.args[0] if exc.args else None
+        if isinstance(reason, MaxRetryError):
+            reason = reason.reason
+        if isinstance(exc, requests.exceptions.Timeout) or isinstance(reason, ReadTimeoutError):
+            return errors.RequestTimeoutError(
+                f"GET {endpoint}: no answer within {self.timeout[1]:g}s "
+                f"after {self.max_attempts} attempt(s)",
+                endpoint=endpoint,
+            )
+        kind = type(reason).__name__ if reason is not None else type(exc).__name__
+        return errors.TransportError(
+            f"GET {endpoint}: connection failed after {self.max_attempts} attempt(s) ({kind})",
+            endpoint=endpoint,
+        )
+
+    def _decode(self, resp: requests.Response, endpoint: str) -> Any:
+        status = resp.status_code
+        if status >= 400:
+            raise self._status_error(resp, endpoint)
+        try:
+            return resp.json()
+        except (ValueError, json.JSONDecodeError):
+            ctype = resp.headers.get("Content-Type", "?")
+            raise errors.ProtocolError(
+                f"GET {endpoint}: HTTP {status} body is not JSON (Content-Type {ctype})",
+                endpoint=endpoint,
+                status=status,
+            ) from None
+
+    def _status_error(self, resp: requests.Response, endpoint: str) -> errors.BroadStreetError:
+        status = resp.status_code
+        detail = _error_detail(resp)
+        msg = f"GET {endpoint}: HTTP {status}{': ' + detail if detail else ''}"
+        if status in (401, 403):
+            cls = errors.AuthError
+        elif status == 404:
+            cls = errors.NotFoundError
+        elif status == 429:
+            cls = errors.RateLimitedError
+            msg += f" (gave up after {self.max_attempts} attempts)"
+        elif status >= 500:
+            cls = errors.UpstreamServerError
+            msg += f" (gave up after {self.max_attempts} attempts)"
+        else:
+            cls = errors.BroadStreetError
+        return cls(msg, endpoint=endpoint, status=status)
+
+    # -- endpoints ---------------------------------------------------------------
+    def networks(self) -> list[dict]:
+        return _envelope(self._get("/networks", {}, "/networks"), "networks", "/networks")
+
+    def network(self, network_id: int) -> dict:
+        data = self._get(f"/networks/{int(network_id)}", {}, "/networks/{id}")
+        return _object(data, "network", "/networks/{id}")
+
+    def advertisers(self, network_id: int) -> list[dict]:
+        data = self._get("/advertisers", {"network_id": int(network_id)}, "/advertisers")
+        return _envelope(data, "advertisers", "/advertisers")
+
+    def zones(self, network_id: int) -> list[dict]:
+        data = self._get("/zones", {"network_id": int(network_id)}, "/zones")
+        return _envelope(data, "zones", "/zones")
+
+    def campaigns(self, *, advertiser_id: int | None = None, zone_id: int | None = None) -> list[dict]:
+        if (advertiser_id is None) == (zone_id is None):
+            raise ValueError("campaigns() needs exactly one of advertiser_id or zone_id")
+        params = {"advertiser_id": advertiser_id, "zone_id": zone_id}
+        return _envelope(self._get("/campaigns", params, "/campaigns"), "campaigns", "/campaigns")
+
+    def advertisements(
+        self, network_id: int, *, advertiser_id: int | None = None, zone_id: int | None = None
+    ) -> list[dict]:
+        params = {"network_id": int(network_id), "advertiser_id": advertiser_id, "zone_id": zone_id}
+        data = self._get("/advertisements", params, "/advertisements")
+        return _envelope(data, "advertisements", "/advertisements")
+
+    def placements(self, campaign_id: int) -> list[dict]:
+        """Placements of a campaign.  The real API answers a bare array (the spec's
+        ``{"placement": ...}`` object is wrong); both forms are accepted."""
+        data = self._get("/placements", {"campaign_id": int(campaign_id)}, "/placements")
+        if isinstance(data, list):
+            return data
+        if isinstance(data, dict):
+            for key in ("placements", "placement"):
+                inner = data.get(key)
+                if isinstance(inner, list):
+                    return inner
+                if isinstance(inner, dict):
+                    return [inner]
+        raise errors.ProtocolError(
+            f"GET /placements: expected a JSON array, got {type(data).__name__}",
+            endpoint="/placements",
+        )
+
+    def records(
+        self,
+        report_type: str,
+        object_id: int,
+        start_date: dt.date | str,
+        end_date: dt.date | str,
+        *,
+        summary: bool = False,
+    ) -> dict:
+        """Reporting rows (hourly, or daily with ``summary``) and totals; end date inclusive."""
+        if report_type not in REPORT_TYPES:
+            raise ValueError(f"report type must be one of {REPORT_TYPES}, got {report_type!r}")
+        params = {
+            "type": report_type,
+            "id": int(object_id),
+            "start_date": str(start_date),
+            "end_date": str(end_date),
+            "summary": 1 if summary else None,
+        }
+        data = self._get("/records", params, "/records")
+        if not isinstance(data, dict) or not isinstance(data.get("records"), list):
+            raise errors.ProtocolError(
+                "GET /records: response has no 'records' list", endpoint="/records"
+            )
+        data.setdefault("totals", {})
+        return data
+
+    def custom_records(
+        self,
+        network_id: int,
+        *,
+        select: Iterable[str] = ("count(view)", "count(click)", "count(hover)", "count(conversion)"),
+        group: Iterable[str] = ("zone",),
+        start_date: dt.date | str,
+        end_date: dt.date | str,
+    ) -> list[dict]:
+        group = list(group)
+        bad = [g for g in group if g not in CUSTOM_GROUPS]
+        if bad:
+            raise ValueError(f"custom report group must be among {CUSTOM_GROUPS}, got {bad}")
+        params = {
+            "type": "custom",
+            "network_id": int(network_id),
+            "select": ",".join(select),
+            "group": ",".join(group),
+            "start_date": str(start_date),
+            "end_date": str(end_date),
+        }
+        return _envelope(self._get("/records", params, "/records"), "records", "/records")
+
+    def highlights(self, network_id: int) -> dict:
+        data = self._get(f"/networks/{int(network_id)}/highlights", {}, "/networks/{id}/highlights")
+        return _object(data, "data", "/networks/{id}/highlights")
+
+
+def _envelope(data: Any, key: str, endpoint: str) -> list[dict]:
+    if isinstance(data, dict) and isinstance(data.get(key), list):
+        return data[key]
+    got = sorted(data)[:5] if isinstance(data, dict) else type(data).__name__
+    raise errors.ProtocolError(
+        f"GET {endpoint}: expected {{'{key}': [...]}}, got {got}", endpoint=endpoint
+    )
+
+
+def _object(data: Any, key: str, endpoint: str) -> dict:
+    if isinstance(data, dict) and isinstance(data.get(key), dict):
+        return data[key]
+    raise errors.ProtocolError(f"GET {endpoint}: expected {{'{key}': {{...}}}}", endpoint=endpoint)
+
+
+def _error_detail(resp: requests.Response) -> str:
+    """A short, token-free description of an error body."""
+    try:
+        body = resp.json()
+    except ValueError:
+        ctype = resp.headers.get("Content-Type", "")
+        return "HTML error page" if "html" in ctype or resp.text.lstrip().startswith("<") else ""
+    if isinstance(body, dict):
+        detail = body.get("message") or body.get("errors") or ""
+        return redact(json.dumps(detail) if not isinstance(detail, str) else detail)[:200]
+    return ""

@@ -1,0 +1,161 @@
+"""One settings object, read once: environment, then ``.streamlit/secrets.toml``, then defaults.
+
+Every other module takes a :class:`Settings`; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .errors import SettingsError
+from .redact import register_secret
+
+DEFAULT_BASE_URL = "https://api.broadstreetads.com/api/1"
+SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    broadstreet_api_token: str = dataclasses.field(default="", repr=False)
+    broadstreet_api_base_url: str = DEFAULT_BASE_URL
+    mongodb_uri: str = dataclasses.field(default="", repr=False)
+    mongodb_database: str = "broadstreet_mirror"
+    data_dir: Path = Path("./data")
+    sync_concurrency: int = 4
+    sync_rate_limit: float = 0.0  # global requests/second cap; 0 = none
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_attempts: int = 5
+    backoff_factor: float = 0.5
+    records_limit: int = 2  # BroadStreet's /records throttle: requests ...
+    records_window: float = 5.0  # ... per this many seconds
+    stats_days: int = 30
+    stats_chunk_days: int = 31
+    sync_interval_minutes: int = 0  # 0 = no scheduled sync
+    stale_after_minutes: int = 24 * 60
+    lease_seconds: float = 30.0
+    admin_token: str = dataclasses.field(default="", repr=False)
+    demo_seed: int = 1
+    demo_size: str = "demo"
+
+    @property
+    def demo_mode(self) -> bool:
+        """No BroadStreet token: run against the bundled simulator."""
+        return not self.broadstreet_api_token
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+# (field, environment name, parser)
+def _int(name: str, minimum: int = 0):
+    def parse(raw: Any) -> int:
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+        if value < minimum:
+            raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _float(name: str, minimum: float = 0.0):
+    def parse(raw: Any) -> float:
+        try:
+            value = float(str(raw).strip())
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+        if value < minimum:
+            raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _base_url(raw: Any) -> str:
+    url = str(raw).strip().rstrip("/")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(
+            f"BROADSTREET_API_BASE_URL must be an http:// or https:// URL, got {url!r}"
+        )
+    return url
+
+
+def _mongodb_uri(raw: Any) -> str:
+    uri = str(raw).strip()
+    if uri and not uri.startswith(("mongodb://", "mongodb+srv://")):
+        raise SettingsError("MONGODB_URI must start with mongodb:// or mongodb+srv://")
+    return uri
+
+
+def _size(raw: Any) -> str:
+    value = str(raw).strip()
+    if value not in ("tiny", "demo", "large"):
+        raise SettingsError(f"BS_DEMO_SIZE must be tiny, demo or large, got {value!r}")
+    return value
+
+
+_FIELDS: tuple[tuple[str, str, Any], ...] = (
+    ("broadstreet_api_token", "BROADSTREET_API_TOKEN", lambda v: str(v).strip()),
+    ("broadstreet_api_base_url", "BROADSTREET_API_BASE_URL", _base_url),
+    ("mongodb_uri", "MONGODB_URI", _mongodb_uri),
+    ("mongodb_database", "MONGODB_DATABASE", lambda v: str(v).strip() or "broadstreet_mirror"),
+    ("data_dir", "BS_DATA_DIR", lambda v: Path(str(v))),
+    ("sync_concurrency", "BS_SYNC_CONCURRENCY", _int("BS_SYNC_CONCURRENCY", 1)),
+    ("sync_rate_limit", "BS_SYNC_RATE_LIMIT", _float("BS_SYNC_RATE_LIMIT")),
+    ("connect_timeout", "BS_CONNECT_TIMEOUT", _float("BS_CONNECT_TIMEOUT", 0.01)),
+    ("read_timeout", "BS_READ_TIMEOUT", _float("BS_READ_TIMEOUT", 0.01)),
+    ("max_attempts", "BS_MAX_ATTEMPTS", _int("BS_MAX_ATTEMPTS", 1)),
+    ("stats_days", "BS_STATS_DAYS", _int("BS_STATS_DAYS", 1)),
+    ("stats_chunk_days", "BS_STATS_CHUNK_DAYS", _int("BS_STATS_CHUNK_DAYS", 1)),
+    ("sync_interval_minutes", "BS_SYNC_INTERVAL_MINUTES", _int("BS_SYNC_INTERVAL_MINUTES")),
+    ("stale_after_minutes", "BS_STALE_AFTER_MINUTES", _int("BS_STALE_AFTER_MINUTES", 1)),
+    ("lease_seconds", "BS_LEASE_SECONDS", _float("BS_LEASE_SECONDS", 1.0)),
+    ("admin_token", "BS_ADMIN_TOKEN", lambda v: str(v).strip()),
+    ("demo_seed", "BS_DEMO_SEED", _int("BS_DEMO_SEED")),
+    ("demo_size", "BS_DEMO_SIZE", _size),
+)
+
+
+def read_secrets_file(path: Path = SECRETS_FILE) -> dict[str, Any]:
+    """The flat keys of ``.streamlit/secrets.toml`` (what ``st.secrets`` reads)."""
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path} is not valid TOML: {exc}") from None
+    return {k: v for k, v in data.items() if not isinstance(v, dict)}
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build settings from ``env`` (default ``os.environ``) then ``secrets`` then defaults.
+
+    Raises :class:`SettingsError` naming the first invalid setting.
+    """
+    env = os.environ if env is None else env
+    secrets = read_secrets_file() if secrets is None else secrets
+    values: dict[str, Any] = {}
+    for field, name, parse in _FIELDS:
+        raw = env.get(name)
+        if raw is None or raw == "":
+            raw = secrets.get(name)
+        if raw is None or raw == "":
+            continue
+        values[field] = parse(raw)
+    settings = Settings(**values)
+    register_secret(settings.broadstreet_api_token)
+    register_secret(settings.admin_token)
+    return settings

@@ -1,0 +1,389 @@
+"""The BroadStreet simulator as a real HTTP server (stdlib ``ThreadingHTTPServer``).
+
+``/api/1/...`` serves the read endpoints of FACTS.md with the real envelopes and quirks,
+token-checked, with the ``/records`` throttle.  ``/_sim/...`` is the admin API (no token,
+loopback only): dataset counts, request stats, fault injection and mutations.  The same
+controls are methods of :class:`Simulator` for in-process tests.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import ipaddress
+import json
+import math
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .dataset import KINDS, Dataset, public
+from .faults import FaultBook
+from .reports import GROUP_FIELDS, SELECT_FIELDS, Reports
+
+DEFAULT_TOKEN = "demo-token"
+API_PREFIX = "/api/1"
+
+
+class Simulator:
+    """Simulator state: dataset, reports, faults, throttle and request counters."""
+
+    def __init__(self, size: str = "demo", seed: int = 1, token: str = DEFAULT_TOKEN,
+                 latency_ms: float = 0.0, records_limit: int = 2, records_window: float = 5.0):
+        self.token = token
+        self.dataset = Dataset(size, seed)
+        self.reports = Reports(self.dataset)
+        self.faults = FaultBook(seed)
+        self.faults.set_latency(latency_ms)
+        self.records_limit = records_limit
+        self.records_window = records_window
+        self._records_calls: dict[str, collections.deque] = collections.defaultdict(collections.deque)
+        self._stats: collections.Counter = collections.Counter()
+        self._lock = threading.Lock()
+
+    # -- admin controls ---------------------------------------------------------------
+    def reset(self, size: str | None = None, seed: int | None = None) -> None:
+        self.dataset = Dataset(size or self.dataset.size, self.dataset.seed if seed is None else seed)
+        self.reports = Reports(self.dataset)
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"total": sum(self._stats.values()), "by_endpoint": dict(self._stats)}
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self._stats.clear()
+
+    def count(self, endpoint: str) -> None:
+        with self._lock:
+            self._stats[endpoint] += 1
+
+    def mutate(self, op: str, kind: str, entity_id: int | None = None,
+               fields: dict | None = None, key: dict | None = None) -> Any:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}")
+        if op == "add":
+            return self.dataset.add(kind, fields or {})
+        if op == "update":
+            return self.dataset.update(kind, int(entity_id), fields or {})
+        if op == "delete":
+            return {"removed": self.dataset.delete(kind, entity_id, **(key or {}))}
+        raise ValueError("op must be add, update or delete")
+
+    def records_throttle(self, token: str) -> float:
+        """Seconds to wait before this token may call ``/records`` again (0 = go)."""
+        with self._lock:
+            calls = self._records_calls[token]
+            now = time.monotonic()
+            while calls and now - calls[0] >= self.records_window:
+                calls.popleft()
+            if len(calls) >= self.records_limit:
+                return self.records_window - (now - calls[0])
+            calls.append(now)
+            return 0.0
+
+    # -- API -------------------------------------------------------------------------------
+    def route(self, path: str, q: dict[str, str]) -> tuple[int, Any]:
+        """Answer one API request: (status, JSON body)."""
+        ds = self.dataset
+        parts = [p for p in path.split("/") if p]
+        with ds.lock:
+            if parts == ["networks"]:
+                return 200, {"networks": [public(n) for n in ds.networks.values()]}
+            if len(parts) == 2 and parts[0] == "networks":
+                nid = _int(parts[1])
+                net = ds.networks.get(nid)
+                if net is None:
+                    return 404, {"message": "Not Found"}
+                return 200, {"network": public(net) | {
+                    "advertiser_count": len(ds.adv_by_network.get(nid, ())),
+                    "zone_count": len(ds.zones_by_network.get(nid, ()))}}
+            if len(parts) == 3 and parts[0] == "networks" and parts[2] == "highlights":
+                return self._highlights(_int(parts[1]))
+            if parts == ["advertisers"]:
+                nid = _int(q.get("network_id"))
+                if nid not in ds.networks:
+                    return _missing("network_id")
+                return 200, {"advertisers": [public(ds.advertisers[a]) for a in ds.adv_by_network[nid]]}
+            if parts == ["zones"]:
+                nid = _int(q.get("network_id"))
+                if nid not in ds.networks:
+                    return _missing("network_id")
+                return 200, {"zones": [public(ds.zones[z]) for z in ds.zones_by_network[nid]]}
+            if parts == ["campaigns"]:
+                return self._campaigns(q)
+            if parts == ["advertisements"]:
+                return self._advertisements(q)
+            if parts == ["placements"]:
+                cid = _int(q.get("campaign_id"))
+                if cid not in ds.campaigns:
+                    return _missing("campaign_id")
+                # The real API: a bare array, items without campaign_id.
+                return 200, [dict(p) for p in ds.placements.get(cid, ())]
+        if parts == ["records"]:
+            return self._records(q)
+        return 404, {"message": "Not Found"}
+
+    def _campaigns(self, q: dict[str, str]) -> tuple[int, Any]:
+        ds = self.dataset
+        has_adv, has_zone = "advertiser_id" in q, "zone_id" in q
+        if has_adv == has_zone:
+            return 422, {"errors": {"base": ["Provide exactly one of advertiser_id or zone_id"]}}
+        if has_adv:
+            aid = _int(q["advertiser_id"])
+            if aid not in ds.advertisers:
+                return 404, {"message": "Not Found"}
+            ids = ds.campaigns_by_advertiser.get(aid, [])
+        else:
+            ids = sorted(ds.campaigns_by_zone.get(_int(q["zone_id"]), ()))
+        return 200, {"campaigns": [public(ds.campaigns[c]) for c in ids]}
+
+    def _advertisements(self, q: dict[str, str]) -> tuple[int, Any]:
+        ds = self.dataset
+        nid = _int(q.get("network_id"))
+        if nid not in ds.networks:
+            return _missing("network_id")
+        ads = [ds.advertisements[a] for a in ds.ads_by_network[nid]]
+        if "advertiser_id" in q:
+            ads = [a for a in ads if a["_advertiser_id"] == _int(q["advertiser_id"])]
+        if "zone_id" in q:
+            zid = _int(q["zone_id"])
+            placed = {p["advertisement_id"] for rows in ds.placements.values() for p in rows
+                      if p["zone_id"] == zid}
+            ads = [a for a in ads if a["id"] in placed]
+        return 200, {"advertisements": [public(a) for a in ads]}
+
+    def _records(self, q: dict[str, str]) -> tuple[int, Any]:
+        try:
+            start = dt.date.fromisoformat(q["start_date"])
+            end = dt.date.fromisoformat(q["end_date"])
+        except (KeyError, ValueError):
+            return 422, {"errors": {"start_date": ["start_date and end_date must be YYYY-MM-DD"]}}
+        rtype = q.get("type", "")
+        if rtype == "custom":
+            nid = _int(q.get("network_id"))
+            if nid not in self.dataset.networks:
+                return _missing("network_id")
+            select = [s for s in q.get("select", "count(view)").split(",") if s]
+            group = [g for g in q.get("group", "").split(",") if g]
+            bad = [s for s in select if s not in SELECT_FIELDS] + [g for g in group if g not in GROUP_FIELDS]
+            if bad:
+                return 422, {"errors": {"select": [f"unknown: {', '.join(bad)}"]}}
+            return 200, {"records": self.reports.custom(nid, select, group, start, end)}
+        if rtype not in ("network", "advertiser", "campaign", "advertisement"):
+            return 422, {"errors": {"type": ["unknown report type"]}}
+        try:
+            body = self.reports.report(rtype, _int(q.get("id")), start, end, q.get("summary") == "1")
+        except KeyError:
+            return 404, {"message": "Not Found"}
+        return 200, body
+
+    def _highlights(self, nid: int) -> tuple[int, Any]:
+        ds = self.dataset
+        if nid not in ds.networks:
+            return 404, {"message": "Not Found"}
+        ads = [ds.advertisements[a] for a in ds.ads_by_network[nid]]
+        best = ads[0] if ads else None
+        return 200, {"data": {
+            "advertisers_created": len(ds.adv_by_network[nid]),
+            "advertisements_created": len(ads),
+            "avg_ctr": 0.0012,
+            "highest_ctr": {"ctr": 0.004, "ad": public(best) if best else None},
+        }}
+
+
+def _int(raw: Any) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _missing(param: str) -> tuple[int, Any]:
+    return 404, {"message": "Not Found", "param": param}
+
+
+def endpoint_of(path: str) -> str:
+    """``/networks/123/highlights`` -> ``/networks/{id}/highlights`` (for counters)."""
+    return "/" + "/".join("{id}" if p.isdigit() else p for p in path.split("/") if p)
+
+
+_ERROR_HTML = (b"<!DOCTYPE html><html><head><title>We're sorry, but something went wrong"
+               b"</title></head><body><h1>Service Unavailable</h1></body></html>")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes; avoid 40 ms stalls
+    server_version = "BroadStreetSimulator/1.0"
+    sim: Simulator  # set on the subclass made per server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
+        pass
+
+    def _send(self, status: int, body: Any = None, raw: bytes | None = None,
+              ctype: str = "application/json; charset=utf-8", headers: dict | None = None) -> None:
+        payload = raw if raw is not None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(payload)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _split(self) -> tuple[str, dict[str, str]]:
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        return parts.path, query
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        path, query = self._split()
+        if path.startswith("/_sim/"):
+            return self._admin("GET", path, {})
+        if not path.startswith(API_PREFIX + "/"):
+            return self._send(404, {"message": "Not Found"})
+        self._api(path[len(API_PREFIX):], query)
+
+    def do_POST(self) -> None:  # noqa: N802
+        path, _ = self._split()
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else {}
+        except json.JSONDecodeError:
+            return self._send(400, {"error": "body must be JSON"})
+        if not path.startswith("/_sim/"):
+            return self._send(405, {"message": "read-only simulator"})
+        self._admin("POST", path, body)
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        path, _ = self._split()
+        self._admin("DELETE", path, {})
+
+    # -- API ------------------------------------------------------------------------------
+    def _api(self, path: str, query: dict[str, str]) -> None:
+        sim = self.sim
+        endpoint = endpoint_of(path)
+        sim.count(endpoint)
+        token = query.pop("access_token", "")
+        delay = sim.faults.base_delay()
+        fault = sim.faults.pick(path, query)
+        if fault and fault.kind == "latency":
+            delay += fault.latency_ms / 1000
+            fault = None
+        if delay:
+            time.sleep(delay)
+        if token != sim.token:
+            return self._send(401, {"message": "Unauthorized"})
+        if fault is not None:
+            return self._fault(fault)
+        if path == "/records":
+            wait = sim.records_throttle(token)
+            if wait > 0:
+                return self._send(429, {"message": "Too Many Requests"},
+                                  headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        status, body = sim.route(path, query)
+        self._send(status, body)
+
+    def _fault(self, fault) -> None:
+        if fault.kind == "status":
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            if fault.html:
+                return self._send(fault.status, raw=_ERROR_HTML, ctype="text/html", headers=headers)
+            body = fault.body if fault.body is not None else {"message": "Injected failure"}
+            return self._send(fault.status, body, headers=headers)
+        if fault.kind == "malformed":
+            return self._send(200, raw=b'{"campaigns": [{"id": 1, "name": ', ctype="application/json")
+        if fault.kind == "hang":
+            time.sleep(fault.hang_seconds)
+            self.close_connection = True
+            return
+        if fault.kind == "drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    # -- admin ----------------------------------------------------------------------------
+    def _admin(self, method: str, path: str, body: dict) -> None:
+        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
+            return self._send(403, {"error": "admin API is loopback-only"})
+        sim = self.sim
+        try:
+            if method == "GET" and path == "/_sim/dataset":
+                return self._send(200, sim.dataset.counts())
+            if method == "GET" and path == "/_sim/stats":
+                return self._send(200, sim.stats())
+            if method == "POST" and path == "/_sim/stats/reset":
+                sim.reset_stats()
+                return self._send(200, sim.stats())
+            if method == "GET" and path == "/_sim/faults":
+                return self._send(200, {"faults": sim.faults.rules(),
+                                        "latency_ms": sim.faults.latency_ms,
+                                        "jitter_ms": sim.faults.jitter_ms})
+            if method == "POST" and path == "/_sim/faults":
+                fault = sim.faults.add(**body)
+                return self._send(201, {"id": fault.id})
+            if (method == "DELETE" and path == "/_sim/faults") or path == "/_sim/faults/clear":
+                sim.faults.clear()
+                return self._send(200, {"faults": []})
+            if method == "POST" and path == "/_sim/latency":
+                sim.faults.set_latency(body.get("latency_ms", 0), body.get("jitter_ms", 0))
+                return self._send(200, {"latency_ms": sim.faults.latency_ms,
+                                        "jitter_ms": sim.faults.jitter_ms})
+            if method == "POST" and path == "/_sim/mutate":
+                result = sim.mutate(body.get("op", ""), body.get("kind", ""), body.get("id"),
+                                    body.get("fields"), body.get("key"))
+                return self._send(200, {"result": result})
+            if method == "POST" and path == "/_sim/reset":
+                sim.reset(body.get("size"), body.get("seed"))
+                return self._send(200, sim.dataset.counts())
+        except (TypeError, ValueError, KeyError) as exc:
+            return self._send(400, {"error": str(exc)})
+        self._send(404, {"error": f"no admin route {method} {path}"})
+
+
+class SimulatorServer:
+    """Run a :class:`Simulator` on ``host:port`` (port 0 = any free port) in a thread."""
+
+    def __init__(self, sim: Simulator | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.sim = sim or Simulator()
+        handler = type("Handler", (_Handler,), {"sim": self.sim})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False
+        self.host, self.port = self.httpd.server_address[:2]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def root_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """What ``BROADSTREET_API_BASE_URL`` should be set to."""
+        return self.root_url + API_PREFIX
+
+    def start(self) -> SimulatorServer:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
+                                        name="bs-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
