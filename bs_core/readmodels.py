@@ -1,0 +1,328 @@
+"""Read models for the pages: every answer is an indexed query or an aggregation.
+
+Nothing here loads a whole collection into Python: listings are filtered, sorted and
+paginated by the server, and enrichment (names, placement counts, stats) is looked up
+only for the rows of the page being shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from typing import Any
+
+from pymongo.database import Database
+
+from .store import ENTITIES
+
+DEFAULT_PAGE_SIZE = 50
+SORTABLE: dict[str, tuple[str, ...]] = {
+    "campaigns": ("name_key", "starts_on", "ends_on", "status", "weight_value", "_id", "advertiser_id"),
+    "advertisers": ("name_key", "_id", "network_id"),
+    "advertisements": ("name_key", "updated_at_utc", "type", "_id", "advertiser_name"),
+    "zones": ("name_key", "_id", "network_id"),
+    "placements": ("campaign_id", "zone_id", "advertisement_id", "_id"),
+    "networks": ("name_key", "_id"),
+}
+
+
+@dataclasses.dataclass
+class Page:
+    rows: list[dict]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def literal_search(text: str) -> dict:
+    """Case-insensitive substring match where regex metacharacters (``.*``, ``$ne``) are literal."""
+    return {"$regex": re.escape(text.strip()), "$options": "i"}
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _page(db: Database, collection: str, query: dict, sort: tuple[str, int], page: int,
+          page_size: int, projection: dict | None = None) -> Page:
+    field, direction = sort
+    if field not in SORTABLE[collection]:
+        raise ValueError(f"cannot sort {collection} by {field!r}")
+    page = max(int(page), 1)
+    order = [(field, direction)] + ([("_id", 1)] if field != "_id" else [])
+    cursor = (db[collection].find(query, projection or {"_sync": 0})
+              .sort(order).skip((page - 1) * page_size).limit(page_size))
+    return Page(list(cursor), db[collection].count_documents(query), page, page_size)
+
+
+# -- listings -------------------------------------------------------------------------------
+@dataclasses.dataclass
+class CampaignFilter:
+    network_id: int | None = None
+    advertiser_id: int | None = None
+    statuses: tuple[str, ...] = ()
+    overlaps_from: dt.date | None = None  # campaigns running at any time in [from, to]
+    overlaps_to: dt.date | None = None
+    search: str = ""
+
+    def query(self) -> dict:
+        q: dict[str, Any] = {}
+        if self.network_id is not None:
+            q["network_id"] = self.network_id
+        if self.advertiser_id is not None:
+            q["advertiser_id"] = self.advertiser_id
+        if self.statuses:
+            q["status"] = {"$in": list(self.statuses)}
+        clauses = []
+        if self.overlaps_to is not None:  # starts no later than the window's end (null = always)
+            clauses.append({"$or": [{"starts_on": None}, {"starts_on": {"$lte": _midnight(self.overlaps_to)}}]})
+        if self.overlaps_from is not None:  # ends no earlier than the window's start (null = open)
+            clauses.append({"$or": [{"ends_on": None}, {"ends_on": {"$gte": _midnight(self.overlaps_from)}}]})
+        if clauses:
+            q["$and"] = clauses
+        if self.search.strip():
+            q["name_clean"] = literal_search(self.search)
+        return q
+
+
+def campaigns(db: Database, flt: CampaignFilter | None = None, sort: tuple[str, int] = ("name_key", 1),
+              page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page:
+    return _page(db, "campaigns", (flt or CampaignFilter()).query(), sort, page, page_size)
+
+
+def advertisers(db: Database, network_id: int | None = None, search: str = "",
+                sort: tuple[str, int] = ("name_key", 1), page: int = 1,
+                page_size: int = DEFAULT_PAGE_SIZE) -> Page:
+    q: dict[str, Any] = {}
+    if network_id is not None:
+        q["network_id"] = network_id
+    if search.strip():
+        q["name_clean"] = literal_search(search)
+    return _page(db, "advertisers", q, sort, page, page_size)
+
+
+def advertisements(db: Database, network_id: int | None = None, advertiser_id: int | None = None,
+                   ad_type: str | None = None, active_placement: bool | None = None, search: str = "",
+                   sort: tuple[str, int] = ("name_key", 1), page: int = 1,
+                   page_size: int = DEFAULT_PAGE_SIZE) -> Page:
+    q: dict[str, Any] = {}
+    for field, value in (("network_id", network_id), ("advertiser_id", advertiser_id),
+                         ("type", ad_type), ("active_placement", active_placement)):
+        if value is not None:
+            q[field] = value
+    if search.strip():
+        q["name_clean"] = literal_search(search)
+    return _page(db, "advertisements", q, sort, page, page_size)
+
+
+def zones(db: Database, network_id: int | None = None, search: str = "",
+          sort: tuple[str, int] = ("name_key", 1), page: int = 1,
+          page_size: int = DEFAULT_PAGE_SIZE) -> Page:
+    q: dict[str, Any] = {}
+    if network_id is not None:
+        q["network_id"] = network_id
+    if search.strip():
+        q["name_clean"] = literal_search(search)
+    return _page(db, "zones", q, sort, page, page_size)
+
+
+def placements(db: Database, campaign_id: int | None = None, zone_id: int | None = None,
+               advertisement_id: int | None = None, network_id: int | None = None,
+               sort: tuple[str, int] = ("_id", 1), page: int = 1,
+               page_size: int = DEFAULT_PAGE_SIZE) -> Page:
+    q = {k: v for k, v in (("campaign_id", campaign_id), ("zone_id", zone_id),
+                           ("advertisement_id", advertisement_id), ("network_id", network_id))
+         if v is not None}
+    return _page(db, "placements", q, sort, page, page_size)
+
+
+def networks(db: Database) -> list[dict]:
+    return list(db.networks.find({}, {"_sync": 0}).sort([("name_key", 1), ("_id", 1)]))
+
+
+def names(db: Database, collection: str, ids: list) -> dict:
+    """``{_id: cleaned name}`` for a handful of ids (enriching a page)."""
+    ids = [i for i in set(ids) if i is not None]
+    if not ids:
+        return {}
+    return {d["_id"]: d.get("name_clean", "") for d in db[collection].find({"_id": {"$in": ids}}, {"name_clean": 1})}
+
+
+def count_by(db: Database, collection: str, field: str, ids: list, extra: dict | None = None) -> dict:
+    """``{id: number of documents with field == id}`` for a page of ids."""
+    if not ids:
+        return {}
+    match = {field: {"$in": list(set(ids))}} | (extra or {})
+    pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
+    return {d["_id"]: d["n"] for d in db[collection].aggregate(pipeline)}
+
+
+def with_ctr(row: dict) -> dict:
+    views = row.get("views", 0) or 0
+    row["ctr"] = (row.get("clicks", 0) or 0) / views if views else 0.0
+    return row
+
+
+def stats_by(db: Database, field: str, ids: list, start: dt.date | None = None,
+             end: dt.date | None = None) -> dict:
+    """``{id: {views, clicks, hovers, conversions, ctr}}`` over a date window."""
+    if not ids:
+        return {}
+    match: dict[str, Any] = {field: {"$in": list(set(ids))}} | _date_match(start, end)
+    pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", **_SUMS}}]
+    return {d.pop("_id"): with_ctr(d) for d in db.stats_daily.aggregate(pipeline)}
+
+
+def enrich_campaigns(db: Database, rows: list[dict], start: dt.date | None = None,
+                     end: dt.date | None = None) -> list[dict]:
+    """Add advertiser and network names, placement counts and stats to a page of campaigns."""
+    ids = [r["_id"] for r in rows]
+    adv = names(db, "advertisers", [r.get("advertiser_id") for r in rows])
+    net = names(db, "networks", [r.get("network_id") for r in rows])
+    placed = count_by(db, "placements", "campaign_id", ids)
+    stats = stats_by(db, "campaign_id", ids, start, end)
+    for r in rows:
+        r["advertiser_name"] = adv.get(r.get("advertiser_id"), "")
+        r["network_name"] = net.get(r.get("network_id"), "")
+        r["placement_count"] = placed.get(r["_id"], 0)
+        s = stats.get(r["_id"], {})
+        r["views"], r["clicks"], r["ctr"] = s.get("views", 0), s.get("clicks", 0), s.get("ctr", 0.0)
+    return rows
+
+
+# -- overview ------------------------------------------------------------------------------
+def entity_counts(db: Database) -> dict[str, int]:
+    return {name: db[name].count_documents({}) for name in ENTITIES}
+
+
+def campaign_status_counts(db: Database, network_id: int | None = None) -> dict[str, int]:
+    match = {"network_id": network_id} if network_id is not None else {}
+    pipeline = [{"$match": match}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+    counts = {s: 0 for s in ("running", "scheduled", "ended", "paused")}
+    counts.update({d["_id"]: d["n"] for d in db.campaigns.aggregate(pipeline)})
+    return counts
+
+
+def campaigns_ending_within(db: Database, days: int, today: dt.date, limit: int = 100) -> list[dict]:
+    """Running campaigns whose end date falls in [today, today + days]."""
+    q = {"status": "running",
+         "ends_on": {"$gte": _midnight(today), "$lte": _midnight(today + dt.timedelta(days=days))}}
+    rows = list(db.campaigns.find(q, {"_sync": 0}).sort([("ends_on", 1), ("_id", 1)]).limit(limit))
+    return enrich_campaigns(db, rows)
+
+
+def campaign_timeline(db: Database, limit: int = 200) -> list[dict]:
+    """Running and scheduled campaigns with their dates, soonest-ending first."""
+    rows = list(db.campaigns.find({"status": {"$in": ["running", "scheduled"]}},
+                                  {"name_clean": 1, "status": 1, "starts_on": 1, "ends_on": 1,
+                                   "advertiser_id": 1, "network_id": 1})
+                .sort([("ends_on", 1), ("_id", 1)]).limit(limit))
+    adv = names(db, "advertisers", [r.get("advertiser_id") for r in rows])
+    for r in rows:
+        r["advertiser_name"] = adv.get(r.get("advertiser_id"), "")
+    return rows
+
+
+def top_advertisers_by_running(db: Database, limit: int = 10) -> list[dict]:
+    pipeline = [{"$match": {"status": "running"}},
+                {"$group": {"_id": "$advertiser_id", "running": {"$sum": 1}}},
+                {"$sort": {"running": -1, "_id": 1}}, {"$limit": limit}]
+    rows = list(db.campaigns.aggregate(pipeline))
+    adv = names(db, "advertisers", [r["_id"] for r in rows])
+    return [{"advertiser_id": r["_id"], "name": adv.get(r["_id"], ""), "running": r["running"]} for r in rows]
+
+
+def placements_per_zone(db: Database, limit: int = 15, network_id: int | None = None) -> list[dict]:
+    match = {"network_id": network_id} if network_id is not None else {}
+    pipeline = [{"$match": match}, {"$group": {"_id": "$zone_id", "placements": {"$sum": 1}}},
+                {"$sort": {"placements": -1, "_id": 1}}, {"$limit": limit}]
+    rows = list(db.placements.aggregate(pipeline))
+    zn = names(db, "zones", [r["_id"] for r in rows])
+    return [{"zone_id": r["_id"], "name": zn.get(r["_id"], ""), "placements": r["placements"]} for r in rows]
+
+
+# -- reporting ------------------------------------------------------------------------------
+_SUMS = {"views": {"$sum": "$views"}, "clicks": {"$sum": "$clicks"},
+         "hovers": {"$sum": "$hovers"}, "conversions": {"$sum": "$conversions"}}
+
+
+def _date_match(start: dt.date | None, end: dt.date | None) -> dict:
+    rng: dict[str, Any] = {}
+    if start is not None:
+        rng["$gte"] = _midnight(start)
+    if end is not None:
+        rng["$lte"] = _midnight(end)
+    return {"date": rng} if rng else {}
+
+
+def _scope(network_id: int | None, campaign_id: int | None) -> dict:
+    out: dict[str, Any] = {}
+    if network_id is not None:
+        out["network_id"] = network_id
+    if campaign_id is not None:
+        out["campaign_id"] = campaign_id
+    return out
+
+
+def stats_totals(db: Database, start: dt.date | None = None, end: dt.date | None = None,
+                 network_id: int | None = None, campaign_id: int | None = None) -> dict:
+    match = _scope(network_id, campaign_id) | _date_match(start, end)
+    rows = list(db.stats_daily.aggregate([{"$match": match}, {"$group": {"_id": None, **_SUMS}}]))
+    total = rows[0] if rows else {"views": 0, "clicks": 0, "hovers": 0, "conversions": 0}
+    total.pop("_id", None)
+    return with_ctr(total)
+
+
+def stats_daily_series(db: Database, start: dt.date | None = None, end: dt.date | None = None,
+                       network_id: int | None = None, campaign_id: int | None = None) -> list[dict]:
+    match = _scope(network_id, campaign_id) | _date_match(start, end)
+    pipeline = [{"$match": match}, {"$group": {"_id": "$date", **_SUMS}}, {"$sort": {"_id": 1}}]
+    return [with_ctr({"date": d.pop("_id"), **d}) for d in db.stats_daily.aggregate(pipeline)]
+
+
+def top_campaigns(db: Database, start: dt.date | None, end: dt.date | None, by: str = "views",
+                  limit: int = 10, min_views: int = 100, network_id: int | None = None) -> list[dict]:
+    """Campaigns ranked by views or by CTR (CTR only among campaigns with ``min_views``)."""
+    if by not in ("views", "ctr", "clicks"):
+        raise ValueError("by must be views, clicks or ctr")
+    match = _scope(network_id, None) | _date_match(start, end)
+    pipeline: list[dict] = [{"$match": match}, {"$group": {"_id": "$campaign_id", **_SUMS}}]
+    if by == "ctr":
+        pipeline += [{"$match": {"views": {"$gte": min_views}}},
+                     {"$addFields": {"ctr": {"$divide": ["$clicks", "$views"]}}}]
+    pipeline += [{"$sort": {by: -1, "_id": 1}}, {"$limit": limit}]
+    rows = list(db.stats_daily.aggregate(pipeline))
+    nm = names(db, "campaigns", [r["_id"] for r in rows])
+    return [with_ctr({"campaign_id": r["_id"], "name": nm.get(r["_id"], ""),
+                      **{k: v for k, v in r.items() if k not in ("_id", "ctr")}}) for r in rows]
+
+
+def zone_stats(db: Database, network_id: int | None = None, limit: int = 15) -> list[dict]:
+    """Zones ranked by views over the stats window (from the custom report)."""
+    match = {"network_id": network_id} if network_id is not None else {}
+    rows = list(db.stats_zones.find(match, {"_id": 0}).sort([("views", -1), ("zone_id", 1)]).limit(limit))
+    zn = names(db, "zones", [r["zone_id"] for r in rows])
+    return [with_ctr(dict(r, name=zn.get(r["zone_id"], ""))) for r in rows]
+
+
+def freshness(db: Database) -> dict[str, Any]:
+    """Last content change per collection, and the last successful and last finished runs."""
+    out: dict[str, Any] = {"collections": {}}
+    for name in ENTITIES:
+        doc = db[name].find_one({}, {"_sync.changed_at": 1}, sort=[("_sync.changed_at", -1)])
+        seen = db.sync_scopes.find_one({"collection": name}, {"last_seen_at": 1}, sort=[("last_seen_at", -1)])
+        out["collections"][name] = {
+            "last_change": (doc or {}).get("_sync", {}).get("changed_at"),
+            "last_seen": (seen or {}).get("last_seen_at"),
+        }
+    out["last_success"] = db.sync_runs.find_one({"status": "success"}, {"_id": 1, "finished_at": 1, "scope": 1},
+                                                sort=[("finished_at", -1)])
+    out["last_run"] = db.sync_runs.find_one({"status": {"$ne": "running"}},
+                                            {"_id": 1, "finished_at": 1, "status": 1, "scope": 1},
+                                            sort=[("started_at", -1)])
+    return out

@@ -1,0 +1,257 @@
+"""The mirror database: connection, collections, indexes, and the change-detecting writer.
+
+Reached only through pymongo.  With ``MONGODB_URI`` set it is the user's MongoDB; with
+nothing set it is the embedded server (``embedded.py``) in ``BS_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReplaceOne, UpdateOne
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from .errors import StoreUnavailableError
+from .normalize import content_hash
+from .settings import Settings
+
+ENTITIES = ("networks", "advertisers", "zones", "campaigns", "advertisements", "placements")
+COLLECTIONS = ENTITIES + ("stats_daily", "stats_zones", "sync_runs", "sync_lock", "sync_scopes")
+BATCH = 1000
+DELETE_BATCH = 500
+
+_CHANGED = IndexModel([("_sync.changed_at", DESCENDING)], name="changed_at")
+_NAME = IndexModel([("name_key", ASCENDING)], name="name_key")
+
+INDEXES: dict[str, list[IndexModel]] = {
+    "networks": [_NAME, _CHANGED],
+    "advertisers": [IndexModel([("network_id", ASCENDING), ("name_key", ASCENDING)], name="network_name"),
+                    _NAME, _CHANGED],
+    "zones": [IndexModel([("network_id", ASCENDING), ("name_key", ASCENDING)], name="network_name"),
+              _NAME, _CHANGED],
+    "campaigns": [
+        IndexModel([("advertiser_id", ASCENDING)], name="advertiser_id"),
+        IndexModel([("network_id", ASCENDING), ("status", ASCENDING)], name="network_status"),
+        IndexModel([("status", ASCENDING), ("ends_on", ASCENDING)], name="status_ends_on"),
+        IndexModel([("starts_on", ASCENDING)], name="starts_on"),
+        IndexModel([("ends_on", ASCENDING)], name="ends_on"),
+        _NAME, _CHANGED,
+    ],
+    "advertisements": [
+        IndexModel([("network_id", ASCENDING), ("name_key", ASCENDING)], name="network_name"),
+        IndexModel([("advertiser_id", ASCENDING)], name="advertiser_id"),
+        IndexModel([("type", ASCENDING)], name="type"),
+        _NAME, _CHANGED,
+    ],
+    "placements": [
+        IndexModel([("campaign_id", ASCENDING)], name="campaign_id"),
+        IndexModel([("zone_id", ASCENDING)], name="zone_id"),
+        IndexModel([("advertisement_id", ASCENDING)], name="advertisement_id"),
+        IndexModel([("network_id", ASCENDING)], name="network_id"),
+        _CHANGED,
+    ],
+    "stats_daily": [
+        IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),
+        IndexModel([("campaign_id", ASCENDING), ("date", ASCENDING)], name="campaign_date"),
+        IndexModel([("date", ASCENDING)], name="date"),
+    ],
+    "stats_zones": [IndexModel([("network_id", ASCENDING)], name="network_id"),
+                    IndexModel([("zone_id", ASCENDING)], name="zone_id")],
+    "sync_runs": [
+        IndexModel([("started_at", DESCENDING)], name="started_at"),
+        IndexModel([("status", ASCENDING), ("finished_at", DESCENDING)], name="status_finished"),
+    ],
+    "sync_scopes": [IndexModel([("collection", ASCENDING)], name="collection")],
+}
+
+
+def mongo_uri(settings: Settings) -> str:
+    """The user's ``MONGODB_URI``, or the embedded server's (started if needed)."""
+    if settings.mongodb_uri:
+        return settings.mongodb_uri
+    from .embedded import ensure_embedded_uri
+
+    return ensure_embedded_uri(settings.data_dir)
+
+
+def connect(settings: Settings, *, timeout_ms: int = 5000) -> MongoClient:
+    client = MongoClient(mongo_uri(settings), serverSelectionTimeoutMS=timeout_ms, tz_aware=False,
+                         appname="broadstreet-mirror")
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        raise StoreUnavailableError(f"MongoDB is unreachable: {type(exc).__name__}") from None
+    return client
+
+
+def open_database(settings: Settings, *, timeout_ms: int = 5000) -> Database:
+    return connect(settings, timeout_ms=timeout_ms)[settings.mongodb_database]
+
+
+def ensure_indexes(db: Database) -> None:
+    """Create every index (idempotent: an existing index with the same spec is a no-op)."""
+    for name, models in INDEXES.items():
+        db[name].create_indexes(models)
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC, millisecond precision: what BSON stores and gives back."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@dataclasses.dataclass
+class Counts:
+    """Per-entity outcome of a run."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    skipped: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Existing:
+    """What the mirror holds for one document: enough to detect change and keep history."""
+
+    hash: str
+    first_seen_at: dt.datetime | None
+    first_seen_run: str | None
+
+
+class MirrorWriter:
+    """Buffers a run's writes and sends them in bulk.
+
+    A document is written only when it is new or its content hash changed; deletions are
+    staged by the caller only for scopes whose complete fetch succeeded.
+    """
+
+    def __init__(self, db: Database, run_id: str, now: dt.datetime | None = None):
+        self.db = db
+        self.run_id = run_id
+        self.now = now or utcnow()
+        self.counts: dict[str, Counts] = {}
+        self._inserts: dict[str, list[dict]] = {}
+        self._replaces: dict[str, list[ReplaceOne]] = {}
+        self._deletes: dict[str, list] = {}
+        self._scopes: list[UpdateOne] = []
+        self.documents_written = 0
+
+    def count(self, collection: str) -> Counts:
+        return self.counts.setdefault(collection, Counts())
+
+    def existing(self, collection: str, query: dict | None = None,
+                 parent_field: str | None = None) -> dict:
+        """``{_id: Existing}``, or ``{parent: {_id: Existing}}`` when ``parent_field`` is given."""
+        fields = {"_sync.hash": 1, "_sync.first_seen_at": 1, "_sync.first_seen_run": 1}
+        if parent_field:
+            fields[parent_field] = 1
+        out: dict = {}
+        for doc in self.db[collection].find(query or {}, fields):
+            meta = doc.get("_sync") or {}
+            entry = Existing(meta.get("hash", ""), meta.get("first_seen_at"), meta.get("first_seen_run"))
+            if parent_field:
+                out.setdefault(doc.get(parent_field), {})[doc["_id"]] = entry
+            else:
+                out[doc["_id"]] = entry
+        return out
+
+    def stage(self, collection: str, docs: Iterable[dict], existing: dict) -> tuple[set, set]:
+        """Queue the new and changed documents of one fetched scope.
+
+        Returns (ids of every document, ids of the new or changed ones).
+        """
+        counts = self.count(collection)
+        ids, changed = set(), set()
+        for doc in docs:
+            ids.add(doc["_id"])
+            digest = content_hash(doc)
+            before = existing.get(doc["_id"])
+            if before is not None and before.hash == digest:
+                counts.unchanged += 1
+                continue
+            changed.add(doc["_id"])
+            doc["_sync"] = {
+                "hash": digest,
+                "changed_at": self.now,
+                "changed_run": self.run_id,
+                "first_seen_at": before.first_seen_at if before else self.now,
+                "first_seen_run": before.first_seen_run if before else self.run_id,
+            }
+            if before is None:
+                counts.inserted += 1
+                self._inserts.setdefault(collection, []).append(doc)
+            else:
+                counts.updated += 1
+                self._replaces.setdefault(collection, []).append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
+            if len(self._inserts.get(collection, ())) + len(self._replaces.get(collection, ())) >= BATCH:
+                self.flush(collection)
+        return ids, changed
+
+    def stage_deletes(self, collection: str, ids: Iterable) -> None:
+        ids = list(ids)
+        if ids:
+            self._deletes.setdefault(collection, []).extend(ids)
+            self.count(collection).deleted += len(ids)
+
+    def seen_scope(self, collection: str, scope_key: object) -> None:
+        """Record that a scope's complete fetch succeeded: the "last seen" of its documents.
+
+        Unchanged documents are not rewritten, so when a document was last confirmed
+        upstream is kept per (collection, parent scope) in ``sync_scopes``.
+        """
+        self._scopes.append(UpdateOne(
+            {"_id": f"{collection}|{scope_key}"},
+            {"$set": {"collection": collection, "scope": str(scope_key),
+                      "last_seen_at": self.now, "last_seen_run": self.run_id}},
+            upsert=True))
+        if len(self._scopes) >= BATCH:
+            self._flush_scopes()
+
+    def _flush_scopes(self) -> None:
+        scopes, self._scopes = self._scopes, []
+        if scopes:
+            self.db.sync_scopes.bulk_write(scopes, ordered=False)
+
+    def delete_children(self, collection: str, field: str, parent_ids: Iterable) -> int:
+        """Delete documents whose ``field`` names a deleted parent (cascade)."""
+        parent_ids = list(parent_ids)
+        removed = 0
+        for i in range(0, len(parent_ids), DELETE_BATCH):
+            removed += self.db[collection].delete_many({field: {"$in": parent_ids[i:i + DELETE_BATCH]}}).deleted_count
+        self.count(collection).deleted += removed
+        return removed
+
+    def flush(self, collection: str | None = None) -> None:
+        """Send what is buffered (for one collection, or everything)."""
+        if collection is None:
+            self._flush_scopes()
+        names = [collection] if collection else sorted(set(self._inserts) | set(self._replaces) | set(self._deletes))
+        for name in names:
+            inserts = self._inserts.pop(name, [])
+            if inserts:
+                try:
+                    self.db[name].insert_many(inserts, ordered=False)
+                except BulkWriteError as exc:
+                    # A document another writer inserted meanwhile: replace it instead.
+                    dup = {e["op"]["_id"] for e in exc.details.get("writeErrors", []) if e.get("code") == 11000}
+                    if len(dup) != len(exc.details.get("writeErrors", [])):
+                        raise
+                    self.db[name].bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True)
+                                              for d in inserts if d["_id"] in dup], ordered=False)
+                self.documents_written += len(inserts)
+            replaces = self._replaces.pop(name, [])
+            if replaces:
+                self.db[name].bulk_write(replaces, ordered=False)
+                self.documents_written += len(replaces)
+            deletes = self._deletes.pop(name, [])
+            for i in range(0, len(deletes), DELETE_BATCH):
+                self.db[name].delete_many({"_id": {"$in": deletes[i:i + DELETE_BATCH]}})
+                self.documents_written += len(deletes[i:i + DELETE_BATCH])

@@ -1,0 +1,163 @@
+"""Run history: one ``sync_runs`` document per run, with live progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from typing import Any
+
+from pymongo.database import Database
+
+from ..redact import redact
+from ..store import utcnow
+
+TRIGGERS = ("init", "button", "cli", "api", "schedule")
+STATUSES = ("running", "success", "partial", "failed", "cancelled")
+MAX_ERRORS = 200
+MAX_SKIPPED = 100
+
+
+def new_run_id() -> str:
+    """Sortable by start time, unique across processes."""
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+class RunRecorder:
+    """Writes a run's document: created running, progress while it works, outcome at the end."""
+
+    def __init__(self, db: Database, run_id: str, trigger: str, scope: str, owner: str,
+                 min_interval: float = 0.5, listener=None):
+        if trigger not in TRIGGERS:
+            raise ValueError(f"trigger must be one of {TRIGGERS}")
+        self.db = db
+        self.run_id = run_id
+        self.trigger = trigger
+        self.scope = scope
+        self.owner = owner
+        self.min_interval = min_interval
+        self.started_at = utcnow()
+        self.progress: dict[str, dict[str, int]] = {}
+        self.phase: str | None = None
+        self.errors: list[dict] = []
+        self.skipped: list[dict] = []
+        self._last_write = 0.0
+        self._lock = threading.Lock()
+        self.listener = listener  # called with (phase, done, total), e.g. a terminal progress bar
+
+    def start(self) -> None:
+        self.db.sync_runs.insert_one({
+            "_id": self.run_id, "trigger": self.trigger, "scope": self.scope, "status": "running",
+            "owner": self.owner, "started_at": self.started_at, "finished_at": None, "duration_s": None,
+            "phase": None, "progress": {}, "counts": {}, "requests": {}, "requests_total": 0,
+            "errors": [], "skipped": [],
+        })
+
+    def set_phase(self, phase: str, total: int) -> None:
+        with self._lock:
+            self.phase = phase
+            self.progress[phase] = {"done": 0, "total": total}
+        self._notify(phase)
+        self._flush(force=True)
+
+    def advance(self, phase: str, n: int = 1, total: int | None = None) -> None:
+        with self._lock:
+            entry = self.progress.setdefault(phase, {"done": 0, "total": 0})
+            entry["done"] += n
+            if total is not None:
+                entry["total"] = total
+        self._notify(phase)
+        self._flush()
+
+    def _notify(self, phase: str) -> None:
+        if self.listener is not None:
+            entry = self.progress[phase]
+            self.listener(phase, entry["done"], entry["total"])
+
+    def error(self, exc: BaseException, scope: str) -> None:
+        entry = {"type": type(exc).__name__, "scope": scope, "message": redact(str(exc))[:500],
+                 "plain": getattr(exc, "plain", None) or _plain(exc)}
+        with self._lock:
+            if len(self.errors) < MAX_ERRORS:
+                self.errors.append(entry)
+
+    def skip(self, records: list[dict]) -> None:
+        with self._lock:
+            room = MAX_SKIPPED - len(self.skipped)
+            self.skipped.extend(redact_record(r) for r in records[:max(room, 0)])
+
+    def _flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_write < self.min_interval:
+            return
+        self._last_write = now
+        with self._lock:
+            update = {"phase": self.phase, "progress": {k: dict(v) for k, v in self.progress.items()},
+                      "errors": list(self.errors), "heartbeat_at": utcnow()}
+        self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": update})
+
+    def finish(self, status: str, *, counts: dict, requests: dict, documents_written: int) -> dict:
+        if status not in STATUSES:
+            raise ValueError(status)
+        finished = utcnow()
+        update: dict[str, Any] = {
+            "status": status,
+            "finished_at": finished,
+            "duration_s": round((finished - self.started_at).total_seconds(), 3),
+            "phase": None if status == "success" else self.phase,
+            "progress": self.progress,
+            "counts": counts,
+            "requests": {k.replace(".", "_"): v for k, v in requests.items()},
+            "requests_total": sum(v.get("requests", 0) for v in requests.values()),
+            "documents_written": documents_written,
+            "errors": self.errors,
+            "skipped": self.skipped,
+        }
+        self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": update})
+        return self.db.sync_runs.find_one({"_id": self.run_id})
+
+
+def redact_record(record: dict) -> dict:
+    return {k: redact(v) if isinstance(v, str) else v for k, v in record.items()}
+
+
+def _plain(exc: BaseException) -> str:
+    from pymongo.errors import PyMongoError
+
+    if isinstance(exc, PyMongoError):
+        return "The mirror database failed"
+    return "The sync failed"
+
+
+def reap_dead_runs(db: Database, live_run_id: str | None) -> int:
+    """Mark runs left ``running`` by a process whose lease expired as failed."""
+    result = db.sync_runs.update_many(
+        {"status": "running", "_id": {"$ne": live_run_id}},
+        {"$set": {"status": "failed", "finished_at": utcnow()},
+         "$push": {"errors": {"type": "LeaseExpired", "scope": "run",
+                              "message": "the process running this sync stopped (its lease expired)",
+                              "plain": "The sync stopped unexpectedly"}}},
+    )
+    return result.modified_count
+
+
+def recent_runs(db: Database, limit: int = 20) -> list[dict]:
+    return list(db.sync_runs.find({}, {"skipped": 0}).sort("started_at", -1).limit(limit))
+
+
+def get_run(db: Database, run_id: str) -> dict | None:
+    return db.sync_runs.find_one({"_id": run_id})
+
+
+def last_success(db: Database) -> dict | None:
+    return db.sync_runs.find_one({"status": "success"}, sort=[("finished_at", -1)])
+
+
+def running_run(db: Database) -> dict | None:
+    from .lock import current_lease
+
+    lease = current_lease(db)
+    if not lease:
+        return None
+    return db.sync_runs.find_one({"_id": lease.get("run_id"), "status": "running"})

@@ -1,0 +1,41 @@
+"""What a sync covers: ``full``, ``quick``, ``network:ID``, ``advertiser:ID``,
+``campaign:ID``, ``entity:NAME`` or ``stats``."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..errors import ScopeError
+from ..store import ENTITIES
+
+SCOPE_HELP = "full | quick | network:ID | advertiser:ID | campaign:ID | entity:NAME | stats"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    kind: str  # full, quick, network, advertiser, campaign, entity, stats
+    target: int | str | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.target is None else f"{self.kind}:{self.target}"
+
+    @property
+    def includes_stats(self) -> bool:
+        return self.kind in ("full", "quick", "network", "stats")
+
+
+def parse_scope(text: str | None) -> Scope:
+    """Parse a scope string; raise :class:`ScopeError` with the accepted forms."""
+    raw = (text or "quick").strip().lower()
+    if raw in ("full", "quick", "stats"):
+        return Scope(raw)
+    kind, sep, target = raw.partition(":")
+    if sep and kind in ("network", "advertiser", "campaign"):
+        if target.isdigit() and int(target) > 0:
+            return Scope(kind, int(target))
+        raise ScopeError(f"scope {text!r}: {kind} id must be a positive integer")
+    if sep and kind == "entity":
+        if target in ENTITIES:
+            return Scope("entity", target)
+        raise ScopeError(f"scope {text!r}: entity must be one of {', '.join(ENTITIES)}")
+    raise ScopeError(f"unknown scope {text!r}; expected {SCOPE_HELP}")

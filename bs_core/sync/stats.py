@@ -1,0 +1,91 @@
+"""Reporting stats: hourly ``/records`` rows -> daily rows per campaign and advertisement,
+and per-zone totals from the custom report.
+
+The first run fetches the whole window (default 30 days) in chunks; later runs refetch
+only the last 2 days plus days never fetched.  Which days a network has been fetched
+for is remembered in ``sync_scopes`` (key ``stats_daily|NETWORK:DATE``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from pymongo.database import Database
+
+from ..client import BroadStreetClient
+
+REFRESH_DAYS = 2
+
+
+def window(today: dt.date, days: int) -> list[dt.date]:
+    return [today - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
+
+
+def fetched_days(db: Database, network_id: int) -> set[dt.date]:
+    prefix = f"stats_daily|{network_id}:"
+    days = set()
+    for doc in db.sync_scopes.find({"collection": "stats_daily", "_id": {"$regex": f"^{prefix}"}}, {"scope": 1}):
+        days.add(dt.date.fromisoformat(doc["scope"].split(":", 1)[1]))
+    return days
+
+
+def days_to_fetch(all_days: list[dt.date], already: set[dt.date], refresh: int = REFRESH_DAYS) -> list[dt.date]:
+    """Missing days plus the most recent ``refresh`` days (their counts still move)."""
+    recent = set(all_days[-refresh:])
+    return [d for d in all_days if d not in already or d in recent]
+
+
+def chunks(days: list[dt.date], size: int) -> list[tuple[dt.date, dt.date]]:
+    """Contiguous runs of days, each at most ``size`` long, as (start, end) inclusive."""
+    out: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(days):
+        if out and (day - out[-1][1]).days == 1 and (day - out[-1][0]).days < size:
+            out[-1] = (out[-1][0], day)
+        else:
+            out.append((day, day))
+    return out
+
+
+def daily_documents(network_id: int, rows: Iterable[dict]) -> list[dict]:
+    """Aggregate hourly rows into one document per (date, campaign, advertisement)."""
+    acc: dict[tuple, dict] = {}
+    for r in rows:
+        day = str(r.get("dated", ""))[:10]
+        key = (day, r.get("campaign_id"), r.get("advertisement_id"))
+        doc = acc.get(key)
+        if doc is None:
+            date = dt.datetime.fromisoformat(day)
+            doc = acc[key] = {
+                "_id": f"{network_id}:{day}:{key[1]}:{key[2]}",
+                "date": date, "network_id": network_id, "campaign_id": key[1],
+                "advertisement_id": key[2], "advertiser_id": r.get("advertiser_id"),
+                "views": 0, "clicks": 0, "hovers": 0, "conversions": 0,
+            }
+        doc["views"] += int(r.get("view_count") or 0)
+        doc["clicks"] += int(r.get("click_count") or 0)
+        doc["hovers"] += int(r.get("hover_count") or 0)
+        doc["conversions"] += int(r.get("conversion_count") or 0)
+    return list(acc.values())
+
+
+def fetch_daily(client: BroadStreetClient, network_id: int, start: dt.date, end: dt.date) -> list[dict]:
+    report = client.records("network", network_id, start, end)
+    return daily_documents(network_id, report["records"])
+
+
+def fetch_zone_totals(client: BroadStreetClient, network_id: int, start: dt.date, end: dt.date) -> list[dict]:
+    rows = client.custom_records(network_id, group=["zone"], start_date=start, end_date=end)
+    docs = []
+    for r in rows:
+        zone_id = r.get("zone_id")
+        if zone_id is None:
+            continue
+        docs.append({
+            "_id": f"{network_id}:{zone_id}", "network_id": network_id, "zone_id": zone_id,
+            "views": int(r.get("count(view)") or 0), "clicks": int(r.get("count(click)") or 0),
+            "hovers": int(r.get("count(hover)") or 0), "conversions": int(r.get("count(conversion)") or 0),
+            "window_start": dt.datetime(start.year, start.month, start.day),
+            "window_end": dt.datetime(end.year, end.month, end.day),
+        })
+    return docs
