@@ -36,3 +36,68 @@ def fast_tiny_server():
     sim = Simulator("tiny", seed=3, token="tiny-secret-token-123", records_limit=50, records_window=1.0)
     with SimulatorServer(sim) as server:
         yield server
+
+
+# -- databases ------------------------------------------------------------------------------
+import os  # noqa: E402
+import uuid  # noqa: E402
+
+from pymongo import MongoClient  # noqa: E402
+
+BACKENDS = ("secantus", "mongodb")
+
+
+@pytest.fixture(scope="session")
+def secantus_uri(tmp_path_factory):
+    """A throwaway SecantusDB server (in memory) for the whole test session."""
+    from bs_core.embedded import embedded_server, uri_for
+
+    server = embedded_server(tmp_path_factory.mktemp("secantus"), storage=":memory:")
+    port = server.ensure_running()
+    yield uri_for(port)
+    server.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def mongo_uri(request):
+    """Every store test runs on SecantusDB, and on a real MongoDB when TEST_MONGODB_URI is set."""
+    if request.param == "mongodb":
+        uri = os.environ.get("TEST_MONGODB_URI")
+        if not uri:
+            pytest.skip("TEST_MONGODB_URI not set")
+        return uri
+    return request.getfixturevalue("secantus_uri")
+
+
+def fresh_database(uri: str):
+    client = MongoClient(uri, serverSelectionTimeoutMS=5000, tz_aware=False)
+    return client, client[f"t_{uuid.uuid4().hex[:10]}"]
+
+
+@pytest.fixture
+def db(mongo_uri):
+    """An empty database of its own for one test."""
+    client, database = fresh_database(mongo_uri)
+    yield database
+    client.drop_database(database.name)
+    client.close()
+
+
+def mirror_settings(server: SimulatorServer, db, **overrides) -> Settings:
+    """Settings for syncing ``server`` into ``db`` (a fast /records throttle)."""
+    return settings_for(server, mongodb_uri=_uri_of(db), mongodb_database=db.name,
+                        records_limit=server.sim.records_limit, records_window=server.sim.records_window,
+                        **overrides)
+
+
+def _uri_of(db) -> str:
+    host, port = db.client.address
+    return f"mongodb://{host}:{port}/?directConnection=true"
+
+
+@pytest.fixture
+def demo_server():
+    """A fresh `demo` simulator with a fast /records throttle (sync tests)."""
+    sim = Simulator("demo", seed=1, token="demo-secret-token-456", records_limit=50, records_window=1.0)
+    with SimulatorServer(sim) as server:
+        yield server

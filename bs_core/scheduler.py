@@ -1,0 +1,20 @@
+"""Scheduled syncs: a quick sync starts when the mirror is older than the interval."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pymongo.database import Database
+
+from .store import utcnow
+from .sync import runs
+
+
+def due_for_sync(db: Database, interval_minutes: int, now: dt.datetime | None = None) -> bool:
+    """True when no sync is running and the last successful one is older than the interval."""
+    if interval_minutes <= 0 or runs.running_run(db) is not None:
+        return False
+    last = runs.last_success(db)
+    if last is None or last.get("finished_at") is None:
+        return True
+    return (now or utcnow()) - last["finished_at"] >= dt.timedelta(minutes=interval_minutes)
