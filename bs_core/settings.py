@@ -115,6 +115,8 @@ _FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("connect_timeout", "BS_CONNECT_TIMEOUT", _float("BS_CONNECT_TIMEOUT", 0.01)),
     ("read_timeout", "BS_READ_TIMEOUT", _float("BS_READ_TIMEOUT", 0.01)),
     ("max_attempts", "BS_MAX_ATTEMPTS", _int("BS_MAX_ATTEMPTS", 1)),
+    ("records_limit", "BS_RECORDS_LIMIT", _int("BS_RECORDS_LIMIT", 1)),
+    ("records_window", "BS_RECORDS_WINDOW_SECONDS", _float("BS_RECORDS_WINDOW_SECONDS", 0.01)),
     ("stats_days", "BS_STATS_DAYS", _int("BS_STATS_DAYS", 1)),
     ("stats_chunk_days", "BS_STATS_CHUNK_DAYS", _int("BS_STATS_CHUNK_DAYS", 1)),
     ("sync_interval_minutes", "BS_SYNC_INTERVAL_MINUTES", _int("BS_SYNC_INTERVAL_MINUTES")),

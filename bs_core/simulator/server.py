@@ -348,15 +348,25 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(404, {"error": f"no admin route {method} {path}"})
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that hung up (timed out or was killed): not our problem
+        super().handle_error(request, client_address)
+
+
 class SimulatorServer:
     """Run a :class:`Simulator` on ``host:port`` (port 0 = any free port) in a thread."""
 
     def __init__(self, sim: Simulator | None = None, host: str = "127.0.0.1", port: int = 0):
         self.sim = sim or Simulator()
         handler = type("Handler", (_Handler,), {"sim": self.sim})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False
+        self.httpd = _QuietServer((host, port), handler)
         self.host, self.port = self.httpd.server_address[:2]
         self._thread: threading.Thread | None = None
 

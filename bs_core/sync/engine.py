@@ -50,8 +50,11 @@ LARGE_PARENT_SET = 1000  # above this, load a collection's hashes whole instead 
 class SyncAbortedError(Exception):
     """Stop the run now (cancelled, lease lost, or a fatal upstream error)."""
 
-    def __init__(self, status: str, message: str):
+    def __init__(self, status: str, message: str, cause: BaseException | None = None):
         self.status = status
+        #: the words a user sees: those of the upstream error that stopped the run
+        self.plain = getattr(cause, "plain", None) or (
+            "The sync was cancelled" if status == "cancelled" else "The sync stopped")
         super().__init__(message)
 
 
@@ -74,13 +77,22 @@ class SyncEngine:
         self.scope: Scope | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
-    def prepare(self, scope: str | Scope = "quick", trigger: str = "cli") -> str:
+    def prepare(self, scope: str | Scope = "quick", trigger: str = "cli",
+                only_if: Callable[[], bool] | None = None) -> str | None:
+        """Take the lease and record the run; return its id.
+
+        ``only_if`` is checked while holding the lease: if it says False, the lease is
+        released and None returned (how initialisation runs exactly once).
+        """
         self.scope = scope if isinstance(scope, Scope) else parse_scope(scope)
         ensure_indexes(self.db)
         self.run_id = new_run_id()
         self.lease = Lease(self.db, self.settings.lease_seconds)
         self.lease.acquire(self.run_id)
         try:
+            if only_if is not None and not only_if():
+                self.lease.release()
+                return None
             reap_dead_runs(self.db, self.run_id)
             self.recorder = RunRecorder(self.db, self.run_id, trigger, str(self.scope), self.lease.owner,
                                         listener=self.listener)
@@ -144,18 +156,17 @@ class SyncEngine:
             networks = self._networks_phase()
             self._network_children(networks)
             advertisers = self._advertisers_of(networks)
+            # Placements follow the campaigns this run fetched: a failed advertiser
+            # scope leaves its campaigns and their placements untouched.
             campaigns = self._campaigns_phase(advertisers)
             if kind == "quick":
                 campaigns = self._quick_selection(campaigns)
-            else:
-                campaigns = self._campaigns_in_mirror(networks)
             self._placements_phase(campaigns)
             self._stats_phase(networks)
         elif kind == "network":
             networks = self._networks_phase(only=int(target))
             self._network_children(networks)
-            campaigns = self._campaigns_phase(self._advertisers_of(networks))
-            self._placements_phase(self._campaigns_in_mirror(networks))
+            self._placements_phase(self._campaigns_phase(self._advertisers_of(networks)))
             self._stats_phase(networks)
         elif kind == "advertiser":
             adv = self.db.advertisers.find_one({"_id": int(target)}, {"network_id": 1})
@@ -194,7 +205,7 @@ class SyncEngine:
         try:  # an empty mirror: ask BroadStreet which networks exist (nothing is written)
             return [n["id"] for n in self.client.networks() if isinstance(n.get("id"), int)]
         except AuthError as exc:
-            raise SyncAbortedError("failed", str(exc)) from None
+            raise SyncAbortedError("failed", str(exc), exc) from None
 
     # -- phases -------------------------------------------------------------------------
     def _networks_phase(self, only: int | None = None) -> list[int]:
@@ -206,9 +217,9 @@ class SyncEngine:
                 one = self.client.network(only)
                 raw = [{k: v for k, v in one.items() if k not in ("advertiser_count", "zone_count")}]
         except NotFoundError as exc:
-            raise SyncAbortedError("failed", f"network {only} was not found upstream ({exc})") from None
+            raise SyncAbortedError("failed", f"network {only} was not found upstream ({exc})", exc) from None
         except BroadStreetError as exc:
-            raise SyncAbortedError("failed", f"could not list networks: {exc}") from None
+            raise SyncAbortedError("failed", f"could not list networks: {exc}", exc) from None
         docs = self._normalize("networks", raw, norm.Context(self.today))
         query = {} if only is None else {"_id": only}
         existing = self.writer.existing("networks", query)
@@ -334,7 +345,7 @@ class SyncEngine:
                 try:
                     data = future.result()
                 except AuthError as exc:
-                    raise SyncAbortedError("failed", str(exc)) from None
+                    raise SyncAbortedError("failed", str(exc), exc) from None
                 except BroadStreetError as exc:
                     self.recorder.error(exc, label(item))
                 else:
