@@ -197,6 +197,15 @@ def enrich_campaigns(db: Database, rows: list[dict], start: dt.date | None = Non
 
 # -- overview ------------------------------------------------------------------------------
 def entity_counts(db: Database) -> dict[str, int]:
+    """Documents per entity collection: from the summary the last run stored (counting is
+    a scan on SecantusDB: over a second for `large` placements), else counted now."""
+    summary = db.mirror_summary.find_one({"_id": "overview"}, {"entity_counts": 1})
+    if summary is not None:
+        return summary["entity_counts"]
+    return entity_counts_live(db)
+
+
+def entity_counts_live(db: Database) -> dict[str, int]:
     return {name: db[name].count_documents({}) for name in ENTITIES}
 
 
@@ -237,13 +246,45 @@ def top_advertisers_by_running(db: Database, limit: int = 10) -> list[dict]:
     return [{"advertiser_id": r["_id"], "name": adv.get(r["_id"], ""), "running": r["running"]} for r in rows]
 
 
+SUMMARY_ROWS = 50
+
+
 def placements_per_zone(db: Database, limit: int = 15, network_id: int | None = None) -> list[dict]:
+    """Zones with the most placements.  Unfiltered, it reads the summary the last sync
+    stored (a $group over every placement takes seconds on `large`)."""
+    if network_id is None and limit <= SUMMARY_ROWS:
+        summary = db.mirror_summary.find_one({"_id": "overview"}, {"placements_per_zone": 1})
+        if summary is not None:
+            return summary["placements_per_zone"][:limit]
+    return placements_per_zone_live(db, limit, network_id)
+
+
+def placements_per_zone_live(db: Database, limit: int = 15, network_id: int | None = None) -> list[dict]:
     match = {"network_id": network_id} if network_id is not None else {}
     pipeline = [{"$match": match}, {"$group": {"_id": "$zone_id", "placements": {"$sum": 1}}},
                 {"$sort": {"placements": -1, "_id": 1}}, {"$limit": limit}]
     rows = list(db.placements.aggregate(pipeline))
     zn = names(db, "zones", [r["_id"] for r in rows])
     return [{"zone_id": r["_id"], "name": zn.get(r["_id"], ""), "placements": r["placements"]} for r in rows]
+
+
+def refresh_summaries(db: Database, run_id: str, counts: dict[str, dict]) -> bool:
+    """Recompute the stored overview summary if this run changed the mirror or the summary
+    was not maintained by the previous run (one that was killed, say); True if it did."""
+    touched = any(c.get("inserted") or c.get("updated") or c.get("deleted") for c in counts.values())
+    summary = db.mirror_summary.find_one({"_id": "overview"}, {"run_id": 1})
+    previous = db.sync_runs.find_one({"_id": {"$ne": run_id}, "status": {"$ne": "running"}}, {"_id": 1},
+                                     sort=[("started_at", -1)])
+    stale = summary is None or (previous is not None and summary.get("run_id") != previous["_id"])
+    if not (touched or stale):
+        db.mirror_summary.update_one({"_id": "overview"}, {"$set": {"run_id": run_id}})
+        return False
+    db.mirror_summary.replace_one({"_id": "overview"}, {
+        "run_id": run_id,
+        "entity_counts": entity_counts_live(db),
+        "placements_per_zone": placements_per_zone_live(db, SUMMARY_ROWS),
+    }, upsert=True)
+    return True
 
 
 # -- reporting ------------------------------------------------------------------------------
@@ -311,15 +352,17 @@ def zone_stats(db: Database, network_id: int | None = None, limit: int = 15) -> 
 
 
 def freshness(db: Database) -> dict[str, Any]:
-    """Last content change per collection, and the last successful and last finished runs."""
+    """Per collection: when its content last changed and when it was last confirmed
+    upstream (both from run history), plus the last successful and last finished runs."""
+    done = {"status": {"$in": ["success", "partial"]}}
     out: dict[str, Any] = {"collections": {}}
-    for name in ENTITIES:
-        doc = db[name].find_one({}, {"_sync.changed_at": 1}, sort=[("_sync.changed_at", -1)])
-        seen = db.sync_scopes.find_one({"collection": name}, {"last_seen_at": 1}, sort=[("last_seen_at", -1)])
-        out["collections"][name] = {
-            "last_change": (doc or {}).get("_sync", {}).get("changed_at"),
-            "last_seen": (seen or {}).get("last_seen_at"),
-        }
+    for name in ENTITIES + ("stats_daily",):
+        moved = {"$or": [{f"counts.{name}.{k}": {"$gt": 0}} for k in ("inserted", "updated", "deleted")]}
+        changed = db.sync_runs.find_one(done | moved, {"finished_at": 1}, sort=[("finished_at", -1)])
+        seen = db.sync_runs.find_one(done | {f"counts.{name}": {"$exists": True}}, {"finished_at": 1},
+                                     sort=[("finished_at", -1)])
+        out["collections"][name] = {"last_change": (changed or {}).get("finished_at"),
+                                    "last_seen": (seen or {}).get("finished_at")}
     out["last_success"] = db.sync_runs.find_one({"status": "success"}, {"_id": 1, "finished_at": 1, "scope": 1},
                                                 sort=[("finished_at", -1)])
     out["last_run"] = db.sync_runs.find_one({"status": {"$ne": "running"}},

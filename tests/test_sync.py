@@ -42,6 +42,9 @@ def assert_mirror_matches(db, sim) -> None:
                 for c, rows in ds.placements.items() for p in rows}
     got = {d["_id"]: d["restrictions"] for d in db.placements.find({}, {"restrictions": 1})}
     assert got == expected
+    # the overview summary the run stored agrees with counting now
+    assert rm.entity_counts(db) == rm.entity_counts_live(db)
+    assert rm.placements_per_zone(db, 20) == rm.placements_per_zone_live(db, 20)
 
 
 def changes(run: dict, kind: str) -> dict:

@@ -24,6 +24,7 @@ from typing import Any
 from pymongo.database import Database
 
 from .. import normalize as norm
+from .. import readmodels as rm
 from ..client import BroadStreetClient
 from ..errors import AuthError, BroadStreetError, NotFoundError, ScopeError
 from ..settings import Settings
@@ -122,8 +123,13 @@ class SyncEngine:
             self._flush_quietly()
         finally:
             self.lease.stop_heartbeat()
+        counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
+        if status in ("success", "partial"):
+            try:
+                rm.refresh_summaries(self.db, self.run_id, counts)
+            except Exception:  # noqa: BLE001 - a summary is derived data; the run stands
+                log.warning("could not refresh summaries after run %s", self.run_id)
         try:
-            counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
             return self.recorder.finish(status, counts=counts, requests=self._requests(),
                                         documents_written=self.writer.documents_written)
         finally:
