@@ -14,11 +14,12 @@ is a whole, correct document, so a run killed at any point leaves a readable mir
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from pymongo.database import Database
@@ -31,11 +32,10 @@ from ..settings import Settings
 from ..store import ENTITIES, MirrorWriter, ensure_indexes
 from . import stats as stats_mod
 from .lock import Lease
-from .runs import RunRecorder, new_run_id, reap_dead_runs
+from .runs import PHASES, RunRecorder, new_run_id, reap_dead_runs
 from .scopes import Scope, parse_scope
 
 log = logging.getLogger(__name__)
-PHASES = ("networks", "advertisers", "zones", "advertisements", "campaigns", "placements", "stats")
 # Children removed with a deleted parent (parent collection -> [(child, field)]).
 CASCADE = {
     "networks": [(c, "network_id") for c in ("advertisers", "zones", "advertisements", "campaigns",
@@ -45,7 +45,6 @@ CASCADE = {
     "advertisements": [("placements", "advertisement_id")],
     "campaigns": [("placements", "campaign_id")],
 }
-LARGE_PARENT_SET = 1000  # above this, load a collection's hashes whole instead of by $in
 
 
 class SyncAbortedError(Exception):
@@ -158,51 +157,72 @@ class SyncEngine:
     # -- scopes --------------------------------------------------------------------------
     def _run_scope(self, scope: Scope) -> None:
         kind, target = scope.kind, scope.target
-        if kind in ("full", "quick"):
-            networks = self._networks_phase()
-            self._network_children(networks)
-            advertisers = self._advertisers_of(networks)
-            # Placements follow the campaigns this run fetched: a failed advertiser
-            # scope leaves its campaigns and their placements untouched.
-            campaigns = self._campaigns_phase(advertisers)
-            if kind == "quick":
-                campaigns = self._quick_selection(campaigns)
-            self._placements_phase(campaigns)
-            self._stats_phase(networks)
-        elif kind == "network":
-            networks = self._networks_phase(only=int(target))
-            self._network_children(networks)
-            self._placements_phase(self._campaigns_phase(self._advertisers_of(networks)))
-            self._stats_phase(networks)
+        self.placements_mode = "all"  # which campaigns' placements follow a campaigns fetch
+        self.existing = _ExistingCache(self.writer)
+        tasks: list[_Task] = []
+        if kind in ("full", "quick", "network"):
+            networks = self._networks_phase(only=int(target) if kind == "network" else None)
+            self.placements_mode = "quick" if kind == "quick" else "all"
+            self._expect_scope(networks, placements_everywhere=kind != "network")
+            for nid in networks:
+                tasks += [self._advertisers_task(nid, follow=True), self._zones_task(nid)]
+                tasks += self._stats_tasks(nid)
         elif kind == "advertiser":
             adv = self.db.advertisers.find_one({"_id": int(target)}, {"network_id": 1})
             if adv is None:
                 raise ScopeError(f"advertiser {target} is not in the mirror; run a full sync first")
-            campaigns = self._campaigns_phase([(adv["_id"], adv["network_id"])])
-            self._placements_phase(campaigns)
+            self.existing.scope("campaigns", {"advertiser_id": adv["_id"]})
+            self.existing.scope("placements", self._placements_query(
+                [d["_id"] for d in self.db.campaigns.find({"advertiser_id": adv["_id"]}, {"_id": 1})]))
+            tasks.append(self._campaigns_task(adv["_id"], adv["network_id"]))
         elif kind == "campaign":
             camp = self.db.campaigns.find_one({"_id": int(target)}, {"network_id": 1})
             if camp is None:
                 raise ScopeError(f"campaign {target} is not in the mirror; run a full sync first")
-            self._placements_phase([(camp["_id"], camp["network_id"])])
+            self.existing.scope("placements", {"campaign_id": camp["_id"]})
+            tasks.append(self._placements_task(camp["_id"], camp["network_id"]))
         elif kind == "entity":
-            self._entity_scope(str(target))
+            tasks = self._entity_tasks(str(target))
         elif kind == "stats":
-            self._stats_phase(self._networks_in_mirror_or_upstream())
+            for nid in self._networks_in_mirror_or_upstream():
+                tasks += self._stats_tasks(nid)
         else:  # parse_scope guarantees this never happens
             raise ScopeError(f"unknown scope {scope}")
+        self._run_tasks(tasks)
+        self.writer.flush()
 
-    def _entity_scope(self, entity: str) -> None:
+    def _entity_tasks(self, entity: str) -> list[_Task]:
         if entity == "networks":
             self._networks_phase()
-            return
+            return []
         networks = self._networks_in_mirror_or_upstream()
-        if entity in ("advertisers", "zones", "advertisements"):
-            self._network_children(networks, only=entity)
-        elif entity == "campaigns":
-            self._campaigns_phase(self._advertisers_of(networks))
-        elif entity == "placements":
-            self._placements_phase(self._campaigns_in_mirror(networks))
+        self._expect_scope(networks, placements_everywhere=True)
+        self.placements_mode = None
+        if entity == "advertisers":
+            return [self._advertisers_task(n, follow=False) for n in networks]
+        if entity == "zones":
+            return [self._zones_task(n) for n in networks]
+        if entity == "advertisements":
+            return [self._ads_task(n) for n in networks]
+        if entity == "campaigns":
+            return [self._campaigns_task(a, n) for a, n in self._advertisers_in_mirror(networks)]
+        cur = self.db.campaigns.find({"network_id": {"$in": networks}}, {"network_id": 1})
+        return [self._placements_task(d["_id"], d["network_id"]) for d in cur]
+
+    def _expect_scope(self, networks: list[int], placements_everywhere: bool) -> None:
+        """Tell the cache which mirrored documents this run may compare against."""
+        by_network = {"network_id": {"$in": networks}}
+        for kind in ("advertisers", "zones", "advertisements", "campaigns"):
+            self.existing.scope(kind, by_network)
+        if placements_everywhere and len(networks) == self.db.networks.estimated_document_count():
+            self.existing.scope("placements", {})
+        else:
+            ids = [d["_id"] for d in self.db.campaigns.find(by_network, {"_id": 1})]
+            self.existing.scope("placements", self._placements_query(ids))
+
+    @staticmethod
+    def _placements_query(campaign_ids: list[int]) -> dict:
+        return {"campaign_id": {"$in": campaign_ids}}
 
     def _networks_in_mirror_or_upstream(self) -> list[int]:
         ids = [d["_id"] for d in self.db.networks.find({}, {"_id": 1})]
@@ -213,9 +233,13 @@ class SyncEngine:
         except AuthError as exc:
             raise SyncAbortedError("failed", str(exc), exc) from None
 
-    # -- phases -------------------------------------------------------------------------
+    def _advertisers_in_mirror(self, networks: list[int]) -> list[tuple[int, int]]:
+        cur = self.db.advertisers.find({"network_id": {"$in": networks}}, {"network_id": 1})
+        return sorted((d["_id"], d["network_id"]) for d in cur)
+
+    # -- networks (one request, before everything else) ---------------------------------
     def _networks_phase(self, only: int | None = None) -> list[int]:
-        self.recorder.set_phase("networks", 1)
+        self.recorder.start_phase("networks", 1)
         try:
             if only is None:
                 raw = self.client.networks()
@@ -227,8 +251,7 @@ class SyncEngine:
         except BroadStreetError as exc:
             raise SyncAbortedError("failed", f"could not list networks: {exc}", exc) from None
         docs = self._normalize("networks", raw, norm.Context(self.today))
-        query = {} if only is None else {"_id": only}
-        existing = self.writer.existing("networks", query)
+        existing = self.writer.existing("networks", {} if only is None else {"_id": only})
         ids, _ = self.writer.stage("networks", docs, existing)
         if only is None:
             self._delete("networks", set(existing) - ids)
@@ -237,133 +260,128 @@ class SyncEngine:
         self.recorder.advance("networks")
         return sorted(ids)
 
-    def _network_children(self, networks: list[int], only: str | None = None) -> None:
-        self.fetched_advertisers: dict[int, list[dict]] = {}
-        for kind in ("advertisers", "zones", "advertisements"):
-            if only and kind != only:
-                continue
-            fetch = {
-                "advertisers": self.client.advertisers,
-                "zones": self.client.zones,
-                "advertisements": self.client.advertisements,
-            }[kind]
+    # -- tasks: one fetch each; handling one may start others -----------------------------
+    def _advertisers_task(self, nid: int, follow: bool) -> _Task:
+        """A network's advertisers; with ``follow``, then its ads and each advertiser's campaigns."""
 
-            def context(nid: int, kind: str = kind) -> norm.Context:
-                ctx = norm.Context(self.today, network_id=nid)
-                if kind == "advertisements":
-                    advs = self.fetched_advertisers.get(nid)
-                    if advs is None:  # this run did not fetch them: use the mirror's
-                        advs = [{"_id": d["_id"], "name": d.get("name")}
-                                for d in self.db.advertisers.find({"network_id": nid}, {"name": 1})]
-                    ctx.advertiser_ids_by_name = norm.advertiser_name_index(advs)
-                return ctx
+        def handle(raw: list) -> list[_Task]:
+            docs = self._mirror_list("advertisers", nid, raw, norm.Context(self.today, network_id=nid))
+            if not follow:
+                return []
+            names = norm.advertiser_name_index(docs)
+            return [self._ads_task(nid, names)] + [self._campaigns_task(d["_id"], nid) for d in docs]
 
-            self._fan_out_entities(kind, "network_id", [(n, n) for n in networks],
-                                   lambda item, f=fetch: f(item[0]), context)
-            self.writer.flush()
+        def failed() -> list[_Task]:  # keep going with what the mirror knows
+            if not follow:
+                return []
+            return [self._ads_task(nid)] + [self._campaigns_task(a, nid) for a, _ in self._advertisers_in_mirror([nid])]
 
-    def _advertisers_of(self, networks: list[int]) -> list[tuple[int, int]]:
-        """(advertiser, network) pairs for the networks, from the mirror (just updated)."""
-        if not networks:
+        return _Task("advertisers", lambda: self.client.advertisers(nid), handle,
+                     f"advertisers of network {nid}", on_error=failed)
+
+    def _zones_task(self, nid: int) -> _Task:
+        def handle(raw: list) -> list[_Task]:
+            self._mirror_list("zones", nid, raw, norm.Context(self.today, network_id=nid))
             return []
-        cur = self.db.advertisers.find({"network_id": {"$in": networks}}, {"network_id": 1})
-        return sorted((d["_id"], d["network_id"]) for d in cur)
 
-    def _campaigns_in_mirror(self, networks: list[int]) -> list[tuple[int, int]]:
-        cur = self.db.campaigns.find({"network_id": {"$in": networks}}, {"network_id": 1})
-        return sorted((d["_id"], d["network_id"]) for d in cur)
+        return _Task("zones", lambda: self.client.zones(nid), handle, f"zones of network {nid}")
 
-    def _campaigns_phase(self, advertisers: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        self.campaign_outcome: dict[int, tuple[int, str, bool]] = {}  # id -> (network, status, changed)
+    def _ads_task(self, nid: int, names: dict[str, list[int]] | None = None) -> _Task:
+        def handle(raw: list) -> list[_Task]:
+            index = names
+            if index is None:  # this run has no fresh advertiser list: use the mirror's
+                index = norm.advertiser_name_index(
+                    {"_id": d["_id"], "name": d.get("name")}
+                    for d in self.db.advertisers.find({"network_id": nid}, {"name": 1}))
+            ctx = norm.Context(self.today, network_id=nid, advertiser_ids_by_name=index)
+            self._mirror_list("advertisements", nid, raw, ctx)
+            return []
 
-        def on_docs(item: tuple[int, int], docs: list[dict], changed: set) -> None:
-            for d in docs:
-                self.campaign_outcome[d["_id"]] = (item[1], d["status"], d["_id"] in changed)
+        return _Task("advertisements", lambda: self.client.advertisements(nid), handle,
+                     f"advertisements of network {nid}")
 
-        self._fan_out_entities(
-            "campaigns", "advertiser_id", advertisers,
-            lambda item: self.client.campaigns(advertiser_id=item[0]),
-            lambda nid: norm.Context(self.today, network_id=nid), on_docs=on_docs)
-        self.writer.flush()
-        return sorted((cid, v[0]) for cid, v in self.campaign_outcome.items())
+    def _campaigns_task(self, aid: int, nid: int) -> _Task:
+        def handle(raw: list) -> list[_Task]:
+            ctx = norm.Context(self.today, network_id=nid)
+            docs, changed = self._mirror_list("campaigns", aid, raw, ctx, with_changed=True)
+            if self.placements_mode is None:
+                return []
+            if self.placements_mode == "quick":
+                docs = [d for d in docs if self._quick_wants(d, d["_id"] in changed)]
+            return [self._placements_task(d["_id"], nid) for d in docs]
 
-    def _quick_selection(self, campaigns: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Campaigns whose placements a quick sync refetches: running or scheduled, changed
-        in this run, or never synced for placements."""
-        synced = {d["scope"] for d in self.db.sync_scopes.find({"collection": "placements"}, {"scope": 1})}
-        chosen = []
-        for cid, nid in campaigns:
-            _, status, changed = self.campaign_outcome[cid]
-            if status in ("running", "scheduled") or changed or str(cid) not in synced:
-                chosen.append((cid, nid))
-        return chosen
+        return _Task("campaigns", lambda: self.client.campaigns(advertiser_id=aid), handle,
+                     f"campaigns of advertiser {aid}")
 
-    def _placements_phase(self, campaigns: list[tuple[int, int]]) -> None:
-        def context(item: tuple[int, int]) -> norm.Context:
-            return norm.Context(self.today, network_id=item[1], campaign_id=item[0])
+    def _quick_wants(self, campaign: dict, changed: bool) -> bool:
+        """A quick sync refetches placements of campaigns that are running or scheduled,
+        changed in this run, or never synced for placements; a full sync catches the rest."""
+        if not hasattr(self, "_placements_synced"):
+            self._placements_synced = {d["scope"] for d in self.db.sync_scopes.find(
+                {"collection": "placements"}, {"scope": 1})}
+        return (campaign["status"] in ("running", "scheduled") or changed
+                or str(campaign["_id"]) not in self._placements_synced)
 
-        self._fan_out_entities(
-            "placements", "campaign_id", [(cid, (cid, nid)) for cid, nid in campaigns],
-            lambda item: self.client.placements(item[0]), context)
-        self.writer.flush()
+    def _placements_task(self, cid: int, nid: int) -> _Task:
+        def handle(raw: list) -> list[_Task]:
+            ctx = norm.Context(self.today, network_id=nid, campaign_id=cid)
+            self._mirror_list("placements", cid, raw, ctx)
+            return []
 
-    def _fan_out_entities(self, kind: str, parent_field: str, items: list[tuple[int, Any]],
-                          fetch: Callable[[tuple], list], context: Callable[[Any], norm.Context],
-                          on_docs: Callable | None = None) -> None:
-        """Fetch one list per parent and mirror it: stage changes, delete what vanished.
+        return _Task("placements", lambda: self.client.placements(cid), handle, f"placements of campaign {cid}")
 
-        ``items`` are (parent id, context key) pairs.
-        """
-        parents = [p for p, _ in items]
-        existing = self._existing_by_parent(kind, parent_field, parents)
+    def _mirror_list(self, kind: str, parent: int, raw: list, ctx: norm.Context, with_changed: bool = False):
+        """Mirror one parent's complete list: stage changes, delete what vanished."""
+        docs = self._normalize(kind, raw, ctx)
+        before = self.existing.get(kind, parent)
+        ids, changed = self.writer.stage(kind, docs, before)
+        self._delete(kind, set(before) - ids)
+        self.writer.seen_scope(kind, parent)
+        return (docs, changed) if with_changed else docs
 
-        def handle(item: tuple[int, Any], raw: list) -> None:
-            parent, key = item
-            docs = self._normalize(kind, raw, context(key))
-            before = existing.get(parent, {})
-            ids, changed = self.writer.stage(kind, docs, before)
-            self._delete(kind, set(before) - ids)
-            self.writer.seen_scope(kind, parent)
-            if on_docs:
-                on_docs(item, docs, changed)
-            if kind == "advertisers":
-                self.fetched_advertisers[parent] = [{"_id": d["_id"], "name": d.get("name")} for d in docs]
-
-        self._fan_out(kind, items, fetch, handle, lambda item: f"{kind} of {parent_field[:-3]} {item[0]}")
-
-    def _existing_by_parent(self, kind: str, parent_field: str, parents: list) -> dict:
-        if len(parents) > LARGE_PARENT_SET:
-            return self.writer.existing(kind, {}, parent_field)
-        return self.writer.existing(kind, {parent_field: {"$in": parents}}, parent_field) if parents else {}
-
-    def _fan_out(self, phase: str, items: list, fetch: Callable, handle: Callable,
-                 label: Callable[[Any], str]) -> None:
-        """Fetch every item on the worker pool; handle results here as they arrive."""
-        self.recorder.set_phase(phase, len(items))
-        if not items:
+    # -- the pipeline ----------------------------------------------------------------------
+    def _run_tasks(self, tasks: list[_Task]) -> None:
+        """Run fetches on the worker pools; handle each result here as it arrives, and
+        submit the follow-up fetches it yields at once (no barrier between phases)."""
+        if not tasks:
             return
-        pool = ThreadPoolExecutor(max_workers=self.settings.sync_concurrency, thread_name_prefix=f"sync-{phase}")
-        try:
-            futures = {pool.submit(self._guarded, fetch, item): item for item in items}
-            for future in as_completed(futures):
-                self._check()
-                item = futures[future]
-                try:
-                    data = future.result()
-                except AuthError as exc:
-                    raise SyncAbortedError("failed", str(exc), exc) from None
-                except BroadStreetError as exc:
-                    self.recorder.error(exc, label(item))
-                else:
-                    handle(item, data)
-                self.recorder.advance(phase)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        api = ThreadPoolExecutor(self.settings.sync_concurrency, thread_name_prefix="sync-api")
+        reports = ThreadPoolExecutor(1, thread_name_prefix="sync-reports")  # /records waits here
+        pending: dict[Future, _Task] = {}
 
-    def _guarded(self, fetch: Callable, item: Any) -> Any:
+        def submit(task: _Task) -> None:
+            self.recorder.grow(task.phase)
+            pool = reports if task.phase == "stats" else api
+            pending[pool.submit(self._guarded, task.fetch)] = task
+
+        try:
+            for task in tasks:
+                submit(task)
+            while pending:
+                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._check()
+                    task = pending.pop(future)
+                    try:
+                        data = future.result()
+                    except AuthError as exc:
+                        raise SyncAbortedError("failed", str(exc), exc) from None
+                    except BroadStreetError as exc:
+                        self.recorder.error(exc, task.label)
+                        follow = task.on_error() if task.on_error else []
+                    else:
+                        follow = task.handle(data)
+                    for nxt in follow:
+                        submit(nxt)
+                    self.recorder.advance(task.phase)
+        finally:
+            api.shutdown(wait=True, cancel_futures=True)
+            reports.shutdown(wait=True, cancel_futures=True)
+
+    def _guarded(self, fetch: Callable[[], Any]) -> Any:
         if self.cancel.is_set() or self.lease.lost.is_set():
             raise SyncAbortedError("cancelled", "stopped before fetching")
-        return fetch(item)
+        return fetch()
 
     def _normalize(self, kind: str, raw: Iterable, ctx: norm.Context) -> list[dict]:
         docs, skipped = norm.normalize_many(kind, raw, ctx)
@@ -384,44 +402,74 @@ class SyncEngine:
             else:
                 self.writer.delete_children(child, field, ids)
 
-    # -- reporting stats ----------------------------------------------------------------
-    def _stats_phase(self, networks: list[int]) -> None:
+    # -- reporting stats -------------------------------------------------------------------
+    def _stats_tasks(self, nid: int) -> list[_Task]:
+        """Daily rows for missing days and the last two, in chunks; zone totals for the window."""
         days = stats_mod.window(self.today, self.settings.stats_days)
-        tasks: list[tuple[int, Any]] = []
-        for nid in networks:
-            todo = stats_mod.days_to_fetch(days, stats_mod.fetched_days(self.db, nid))
-            tasks += [(nid, span) for span in stats_mod.chunks(todo, self.settings.stats_chunk_days)]
-            tasks.append((nid, "zones"))
         first, last = days[0], days[-1]
+        todo = stats_mod.days_to_fetch(days, stats_mod.fetched_days(self.db, nid))
+        tasks = []
+        for start, end in stats_mod.chunks(todo, self.settings.stats_chunk_days):
 
-        def fetch(task: tuple[int, Any]) -> list[dict]:
-            nid, span = task
-            if span == "zones":
-                return stats_mod.fetch_zone_totals(self.client, nid, first, last)
-            return stats_mod.fetch_daily(self.client, nid, span[0], span[1])
+            def handle(docs: list[dict], start: dt.date = start, end: dt.date = end) -> list[_Task]:
+                lo, hi = (dt.datetime(d.year, d.month, d.day) for d in (start, end))
+                existing = self.writer.existing("stats_daily", {"network_id": nid, "date": {"$gte": lo, "$lte": hi}})
+                ids, _ = self.writer.stage("stats_daily", docs, existing)
+                self.writer.stage_deletes("stats_daily", set(existing) - ids)
+                day = start
+                while day <= end:
+                    self.writer.seen_scope("stats_daily", f"{nid}:{day.isoformat()}")
+                    day += dt.timedelta(days=1)
+                return []
 
-        def handle(task: tuple[int, Any], docs: list[dict]) -> None:
-            nid, span = task
-            if span == "zones":
-                existing = self.writer.existing("stats_zones", {"network_id": nid})
-                ids, _ = self.writer.stage("stats_zones", docs, existing)
-                self.writer.stage_deletes("stats_zones", set(existing) - ids)
-                return
-            start, end = (dt.datetime(d.year, d.month, d.day) for d in span)
-            existing = self.writer.existing("stats_daily", {"network_id": nid, "date": {"$gte": start, "$lte": end}})
-            ids, _ = self.writer.stage("stats_daily", docs, existing)
-            self.writer.stage_deletes("stats_daily", set(existing) - ids)
-            day = span[0]
-            while day <= span[1]:
-                self.writer.seen_scope("stats_daily", f"{nid}:{day.isoformat()}")
-                day += dt.timedelta(days=1)
+            tasks.append(_Task("stats", lambda s=start, e=end: stats_mod.fetch_daily(self.client, nid, s, e),
+                               handle, f"stats of network {nid} {start}..{end}"))
 
-        def label(task: tuple[int, Any]) -> str:
-            nid, span = task
-            return f"zone stats of network {nid}" if span == "zones" else f"stats of network {nid} {span[0]}..{span[1]}"
+        def zones(docs: list[dict]) -> list[_Task]:
+            existing = self.writer.existing("stats_zones", {"network_id": nid})
+            ids, _ = self.writer.stage("stats_zones", docs, existing)
+            self.writer.stage_deletes("stats_zones", set(existing) - ids)
+            return []
 
-        self._fan_out("stats", tasks, fetch, handle, label)
-        self.writer.flush()
+        tasks.append(_Task("stats", lambda: stats_mod.fetch_zone_totals(self.client, nid, first, last),
+                           zones, f"zone stats of network {nid}"))
+        return tasks
+
+
+@dataclasses.dataclass
+class _Task:
+    """One fetch, and what to do with its result (which may start more fetches)."""
+
+    phase: str
+    fetch: Callable[[], Any]
+    handle: Callable[[Any], list[_Task]]
+    label: str
+    on_error: Callable[[], list[_Task]] | None = None
+
+
+class _ExistingCache:
+    """What the mirror holds, per collection and parent, loaded on first use.
+
+    Loading happens in the sync's own thread while the first fetches are in flight.
+    """
+
+    PARENT = {"advertisers": "network_id", "zones": "network_id", "advertisements": "network_id",
+              "campaigns": "advertiser_id", "placements": "campaign_id"}
+
+    def __init__(self, writer: MirrorWriter):
+        self.writer = writer
+        self.queries: dict[str, dict] = {}
+        self.loaded: dict[str, dict] = {}
+
+    def scope(self, kind: str, query: dict) -> None:
+        self.queries[kind] = query
+
+    def get(self, kind: str, parent: Any) -> dict:
+        if kind not in self.loaded:
+            query = self.queries.get(kind, {self.PARENT[kind]: {"$in": []}})
+            self.loaded[kind] = self.writer.existing(kind, query, self.PARENT[kind])
+        return self.loaded[kind].pop(parent, {})
+
 
 
 def run_sync(settings: Settings, db: Database, scope: str | Scope = "quick", trigger: str = "cli",

@@ -14,6 +14,7 @@ from ..redact import redact
 from ..store import utcnow
 
 TRIGGERS = ("init", "button", "cli", "api", "schedule")
+PHASES = ("networks", "advertisers", "zones", "advertisements", "campaigns", "placements", "stats")
 STATUSES = ("running", "success", "partial", "failed", "cancelled")
 MAX_ERRORS = 200
 MAX_SKIPPED = 100
@@ -43,6 +44,7 @@ class RunRecorder:
         self.errors: list[dict] = []
         self.skipped: list[dict] = []
         self._last_write = 0.0
+        self._started: dict[str, float] = {}
         self._lock = threading.Lock()
         self.listener = listener  # called with (phase, done, total), e.g. a terminal progress bar
 
@@ -54,21 +56,35 @@ class RunRecorder:
             "errors": [], "skipped": [],
         })
 
-    def set_phase(self, phase: str, total: int) -> None:
-        with self._lock:
-            self.phase = phase
-            self.progress[phase] = {"done": 0, "total": total}
-        self._notify(phase)
+    def start_phase(self, phase: str, total: int) -> None:
+        """Announce ``total`` units of work in ``phase`` (phases overlap; totals grow)."""
+        self.grow(phase, total)
         self._flush(force=True)
 
-    def advance(self, phase: str, n: int = 1, total: int | None = None) -> None:
+    def grow(self, phase: str, n: int = 1) -> None:
+        with self._lock:
+            entry = self.progress.setdefault(phase, {"done": 0, "total": 0})
+            entry["total"] += n
+            entry.pop("seconds", None)
+            self._started.setdefault(phase, time.monotonic())
+            self._update_phase()
+        self._notify(phase)
+
+    def advance(self, phase: str, n: int = 1) -> None:
         with self._lock:
             entry = self.progress.setdefault(phase, {"done": 0, "total": 0})
             entry["done"] += n
-            if total is not None:
-                entry["total"] = total
+            if entry["done"] >= entry["total"]:
+                entry["seconds"] = round(time.monotonic() - self._started.get(phase, time.monotonic()), 3)
+            self._update_phase()
         self._notify(phase)
         self._flush()
+
+    def _update_phase(self) -> None:
+        """The current phase: the earliest (in dependency order) with work left."""
+        left = [p for p in PHASES if p in self.progress and self.progress[p]["done"] < self.progress[p]["total"]]
+        if left:
+            self.phase = left[0]
 
     def _notify(self, phase: str) -> None:
         if self.listener is not None:
