@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import queue
+import threading
 from collections.abc import Iterable
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReplaceOne, UpdateOne
@@ -125,10 +127,13 @@ class Existing:
 
 
 class MirrorWriter:
-    """Buffers a run's writes and sends them in bulk.
+    """Buffers a run's writes and sends them in bulk from a background thread.
 
     A document is written only when it is new or its content hash changed; deletions are
-    staged by the caller only for scopes whose complete fetch succeeded.
+    staged by the caller only for scopes whose complete fetch succeeded.  Bulk writes go
+    through a short queue to one writer thread, so the database works while the caller
+    keeps comparing and fetching; ``flush()`` waits for everything and re-raises the
+    first write error.
     """
 
     def __init__(self, db: Database, run_id: str, now: dt.datetime | None = None):
@@ -141,6 +146,10 @@ class MirrorWriter:
         self._deletes: dict[str, list] = {}
         self._scopes: list[UpdateOne] = []
         self.documents_written = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=4)  # back-pressure: a few batches at most
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._count_lock = threading.Lock()
 
     def count(self, collection: str) -> Counts:
         return self.counts.setdefault(collection, Counts())
@@ -190,14 +199,15 @@ class MirrorWriter:
                 counts.updated += 1
                 self._replaces.setdefault(collection, []).append(ReplaceOne({"_id": doc["_id"]}, doc, upsert=True))
             if len(self._inserts.get(collection, ())) + len(self._replaces.get(collection, ())) >= BATCH:
-                self.flush(collection)
+                self._send(collection)
         return ids, changed
 
     def stage_deletes(self, collection: str, ids: Iterable) -> None:
         ids = list(ids)
         if ids:
             self._deletes.setdefault(collection, []).extend(ids)
-            self.count(collection).deleted += len(ids)
+            with self._count_lock:
+                self.count(collection).deleted += len(ids)
 
     def seen_scope(self, collection: str, scope_key: object) -> None:
         """Record that a scope's complete fetch succeeded: the "last seen" of its documents.
@@ -211,45 +221,92 @@ class MirrorWriter:
                       "last_seen_at": self.now, "last_seen_run": self.run_id}},
             upsert=True))
         if len(self._scopes) >= BATCH:
-            self._flush_scopes()
+            self._send_scopes()
 
-    def _flush_scopes(self) -> None:
-        scopes, self._scopes = self._scopes, []
-        if scopes:
-            self.db.sync_scopes.bulk_write(scopes, ordered=False)
-
-    def delete_children(self, collection: str, field: str, parent_ids: Iterable) -> int:
+    def delete_children(self, collection: str, field: str, parent_ids: Iterable) -> None:
         """Delete documents whose ``field`` names a deleted parent (cascade)."""
         parent_ids = list(parent_ids)
-        removed = 0
-        for i in range(0, len(parent_ids), DELETE_BATCH):
-            removed += self.db[collection].delete_many({field: {"$in": parent_ids[i:i + DELETE_BATCH]}}).deleted_count
-        self.count(collection).deleted += removed
-        return removed
 
-    def flush(self, collection: str | None = None) -> None:
-        """Send what is buffered (for one collection, or everything)."""
-        if collection is None:
-            self._flush_scopes()
-        names = [collection] if collection else sorted(set(self._inserts) | set(self._replaces) | set(self._deletes))
-        for name in names:
-            inserts = self._inserts.pop(name, [])
-            if inserts:
+        def run() -> None:
+            for i in range(0, len(parent_ids), DELETE_BATCH):
+                chunk = parent_ids[i:i + DELETE_BATCH]
+                removed = self.db[collection].delete_many({field: {"$in": chunk}}).deleted_count
+                with self._count_lock:  # the sync thread counts deletions too
+                    self.count(collection).deleted += removed
+
+        if parent_ids:
+            self._submit(run)
+
+    def flush(self) -> None:
+        """Send everything buffered and wait until it is written."""
+        self._send_scopes()
+        for name in sorted(set(self._inserts) | set(self._replaces) | set(self._deletes)):
+            self._send(name)
+        self._submit(None)  # a marker: the writer thread finishes and exits
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    # -- the writer thread -------------------------------------------------------------------
+    def _send(self, name: str) -> None:
+        inserts = self._inserts.pop(name, [])
+        replaces = self._replaces.pop(name, [])
+        deletes = self._deletes.pop(name, [])
+        if inserts:
+            self._submit(lambda: self._insert(name, inserts))
+        if replaces:
+            self._submit(lambda: self._bulk(name, replaces))
+        for i in range(0, len(deletes), DELETE_BATCH):
+            chunk = deletes[i:i + DELETE_BATCH]
+            self._submit(lambda chunk=chunk: self._delete(name, chunk))
+
+    def _send_scopes(self) -> None:
+        scopes, self._scopes = self._scopes, []
+        if scopes:
+            self._submit(lambda: self.db.sync_scopes.bulk_write(scopes, ordered=False))
+
+    def _insert(self, name: str, docs: list[dict]) -> None:
+        try:
+            self.db[name].insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            # A document another writer inserted meanwhile: replace it instead.
+            errors = exc.details.get("writeErrors", [])
+            dup = {e["op"]["_id"] for e in errors if e.get("code") == 11000}
+            if len(dup) != len(errors):
+                raise
+            self.db[name].bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True)
+                                      for d in docs if d["_id"] in dup], ordered=False)
+        self.documents_written += len(docs)
+
+    def _bulk(self, name: str, ops: list) -> None:
+        self.db[name].bulk_write(ops, ordered=False)
+        self.documents_written += len(ops)
+
+    def _delete(self, name: str, ids: list) -> None:
+        self.db[name].delete_many({"_id": {"$in": ids}})
+        self.documents_written += len(ids)
+
+    def _submit(self, job) -> None:
+        if self._error is not None:  # fail fast: the run reports the first write error
+            error, self._error = self._error, None
+            raise error
+        if job is None and self._thread is None:
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="mirror-writer", daemon=True)
+            self._thread.start()
+        self._queue.put(job)
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            if self._error is None:
                 try:
-                    self.db[name].insert_many(inserts, ordered=False)
-                except BulkWriteError as exc:
-                    # A document another writer inserted meanwhile: replace it instead.
-                    dup = {e["op"]["_id"] for e in exc.details.get("writeErrors", []) if e.get("code") == 11000}
-                    if len(dup) != len(exc.details.get("writeErrors", [])):
-                        raise
-                    self.db[name].bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True)
-                                              for d in inserts if d["_id"] in dup], ordered=False)
-                self.documents_written += len(inserts)
-            replaces = self._replaces.pop(name, [])
-            if replaces:
-                self.db[name].bulk_write(replaces, ordered=False)
-                self.documents_written += len(replaces)
-            deletes = self._deletes.pop(name, [])
-            for i in range(0, len(deletes), DELETE_BATCH):
-                self.db[name].delete_many({"_id": {"$in": deletes[i:i + DELETE_BATCH]}})
-                self.documents_written += len(deletes[i:i + DELETE_BATCH])
+                    job()
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller by flush()
+                    self._error = exc
