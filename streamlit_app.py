@@ -1,7 +1,96 @@
-"""Overview page of the BroadStreet mirror dashboard."""
+"""Overview: KPIs, campaigns ending soon, the campaign timeline, top advertisers,
+placements per zone, and reporting for a chosen date range."""
+
+import datetime as dt
 
 import streamlit as st
 
-st.set_page_config(page_title="BroadStreet mirror", layout="wide")
-st.title("BroadStreet mirror")
-st.write("The dashboard is being built.")
+from bs_core.http_api import ROUTES
+from bs_core.ui import charts
+from bs_core.ui.data import read
+from bs_core.ui.frames import campaigns_frame
+from bs_core.ui.layout import page
+
+# The same server answers the HTTP sync API (/api/sync/status, /api/sync/trigger).
+app = st.App(__file__, routes=ROUTES)
+
+ctx = page("Overview")
+if ctx.source != "mirror":
+    if ctx.source == "live":
+        st.info("The first sync is building the local mirror; its progress is in the sidebar. "
+                "The Campaigns, Advertisers, Advertisements, Zones and Networks pages already show "
+                "live BroadStreet data meanwhile.", icon="⏳")
+    st.stop()
+
+v = ctx.version
+counts = read("entity_counts", v)
+status = read("campaign_status_counts", v)
+cols = st.columns(4)
+cols[0].metric("Networks", f"{counts['networks']:,}")
+cols[1].metric("Advertisers", f"{counts['advertisers']:,}")
+cols[2].metric("Advertisements", f"{counts['advertisements']:,}")
+cols[3].metric("Zones", f"{counts['zones']:,}")
+cols = st.columns(4)
+cols[0].metric("Running campaigns", f"{status['running']:,}")
+cols[1].metric("Scheduled campaigns", f"{status['scheduled']:,}")
+cols[2].metric("Ended campaigns", f"{status['ended']:,}")
+cols[3].metric("Placements", f"{counts['placements']:,}")
+
+st.subheader("Reporting")
+today = ctx.today
+period = st.date_input("Date range", value=(today - dt.timedelta(days=29), today), max_value=today,
+                       key="f_overview_period")
+start, end = (period if isinstance(period, tuple) and len(period) == 2 else (today - dt.timedelta(days=29), today))
+totals = read("stats_totals", v, start=start, end=end)
+cols = st.columns(3)
+cols[0].metric("Views", f"{totals['views']:,}")
+cols[1].metric("Clicks", f"{totals['clicks']:,}")
+cols[2].metric("CTR", f"{totals['ctr']:.2%}")
+series = read("stats_daily_series", v, start=start, end=end)
+if series:
+    st.plotly_chart(charts.daily_trend(series), key="trend")
+else:
+    st.info("No reporting data in this date range.")
+left, right = st.columns(2)
+by_views = read("top_campaigns", v, start=start, end=end, by="views", limit=10)
+by_ctr = read("top_campaigns", v, start=start, end=end, by="ctr", limit=10, min_views=1000)
+with left:
+    if by_views:
+        st.plotly_chart(charts.bar(by_views, "views", "name", "Top campaigns by views"), key="top_views")
+with right:
+    if by_ctr:
+        for row in by_ctr:
+            row["ctr_pct"] = round(row["ctr"] * 100, 3)
+        st.plotly_chart(charts.bar(by_ctr, "ctr_pct", "name", "Top campaigns by CTR % (≥ 1,000 views)"),
+                        key="top_ctr")
+
+st.subheader("Campaigns ending in the next 14 days")
+ending = read("campaigns_ending_within", v, days=14, today=today)
+if ending:
+    st.dataframe(campaigns_frame(ending)[["id", "name", "advertiser", "network", "end", "placements", "broadstreet"]],
+                 hide_index=True, column_config={
+                     "end": st.column_config.DateColumn("Ends", format="YYYY-MM-DD"),
+                     "broadstreet": st.column_config.LinkColumn("BroadStreet", display_text="open")})
+else:
+    st.info("No running campaign ends in the next 14 days.")
+
+st.subheader("Running and scheduled campaigns")
+timeline = read("campaign_timeline", v, limit=60)
+if timeline:
+    st.plotly_chart(charts.campaign_timeline(timeline, today), key="timeline")
+else:
+    st.info("No running or scheduled campaigns.")
+
+left, right = st.columns(2)
+with left:
+    top = read("top_advertisers_by_running", v, limit=10)
+    if top:
+        st.plotly_chart(charts.bar(top, "running", "name", "Top advertisers by running campaigns"), key="top_adv")
+    else:
+        st.info("No advertiser has a running campaign.")
+with right:
+    zones = read("placements_per_zone", v, limit=15)
+    if zones:
+        st.plotly_chart(charts.bar(zones, "placements", "name", "Placements per zone (top 15)"), key="per_zone")
+    else:
+        st.info("No placements yet.")

@@ -145,6 +145,39 @@ def networks(db: Database) -> list[dict]:
     return list(db.networks.find({}, {"_sync": 0}).sort([("name_key", 1), ("_id", 1)]))
 
 
+def network_summaries(db: Database) -> list[dict]:
+    """One row per network with what the mirror holds for it."""
+    nets = networks(db)
+    ids = [n["_id"] for n in nets]
+    per = {name: count_by(db, name, "network_id", ids) for name in ("advertisers", "zones", "advertisements",
+                                                                     "campaigns")}
+    running = count_by(db, "campaigns", "network_id", ids, {"status": "running"})
+    return [{
+        "id": n["_id"], "name": n.get("name_clean", ""),
+        "advertisers": per["advertisers"].get(n["_id"], 0), "zones": per["zones"].get(n["_id"], 0),
+        "advertisements": per["advertisements"].get(n["_id"], 0), "campaigns": per["campaigns"].get(n["_id"], 0),
+        "running campaigns": running.get(n["_id"], 0),
+        "website": _link(n.get("web_home_url")),
+        "broadstreet": f"https://my.broadstreetads.com{n['path']}" if n.get("path") else None,
+    } for n in nets]
+
+
+def _link(url: str | None) -> str | None:
+    url = (url or "").strip()
+    if not url:
+        return None
+    return url if url.lower().startswith(("http://", "https://")) else f"https://{url}"
+
+
+def zone_views(db: Database, ids: list) -> list[dict]:
+    """Views over the stats window for a page of zones (from the per-zone custom report)."""
+    if not ids:
+        return []
+    pipeline = [{"$match": {"zone_id": {"$in": list(set(ids))}}},
+                {"$group": {"_id": "$zone_id", "views": {"$sum": "$views"}, "clicks": {"$sum": "$clicks"}}}]
+    return [{"zone_id": d["_id"], "views": d["views"], "clicks": d["clicks"]} for d in db.stats_zones.aggregate(pipeline)]
+
+
 def names(db: Database, collection: str, ids: list) -> dict:
     """``{_id: cleaned name}`` for a handful of ids (enriching a page)."""
     ids = [i for i in set(ids) if i is not None]

@@ -1,0 +1,174 @@
+"""What one app process shares between sessions, pages and HTTP routes.
+
+The database handle (retried when unreachable), the BroadStreet settings (the demo
+simulator is started here in demo mode), syncs running in background threads (they
+outlive reruns, page switches and closed tabs), first-start initialisation and the
+optional scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from pymongo.database import Database
+
+from .demo import api_settings
+from .errors import StoreUnavailableError, SyncLockedError
+from .settings import Settings, load_settings
+from .store import ensure_indexes, open_database
+from .sync import SyncEngine, runs
+from .sync.init import needs_initialisation
+from .sync.scopes import parse_scope
+
+log = logging.getLogger(__name__)
+DB_RETRY_SECONDS = 15.0
+
+
+class Runtime:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._db: Database | None = None
+        self._db_error: str | None = None
+        self._db_checked = 0.0
+        self._api: Settings | None = None
+        self._threads: dict[str, threading.Thread] = {}
+        self._init_thread: threading.Thread | None = None
+        self._scheduler: threading.Thread | None = None
+
+    # -- database --------------------------------------------------------------------------
+    def db(self) -> Database | None:
+        """The mirror database, or None while it is unreachable (see :meth:`db_error`)."""
+        with self._lock:
+            if self._db is not None:
+                return self._db
+            if self._db_error and time.monotonic() - self._db_checked < DB_RETRY_SECONDS:
+                return None
+            self._db_checked = time.monotonic()
+            try:
+                db = open_database(self.settings, timeout_ms=3000)
+                ensure_indexes(db)
+            except (StoreUnavailableError, OSError, RuntimeError) as exc:
+                self._db_error = str(exc) or type(exc).__name__
+                log.warning("mirror database unavailable: %s", self._db_error)
+                return None
+            except Exception as exc:  # noqa: BLE001 - e.g. pymongo errors during index creation
+                self._db_error = f"MongoDB is unreachable: {type(exc).__name__}"
+                return None
+            self._db, self._db_error = db, None
+            return db
+
+    def db_error(self) -> str | None:
+        return self._db_error
+
+    # -- BroadStreet -------------------------------------------------------------------------
+    def api(self) -> Settings:
+        """Settings to reach BroadStreet (the demo simulator, started once, in demo mode)."""
+        with self._lock:
+            if self._api is None:
+                self._api = api_settings(self.settings)
+            return self._api
+
+    # -- syncs -------------------------------------------------------------------------------
+    def start_sync(self, scope: str = "quick", trigger: str = "button") -> str:
+        """Start a sync in a background thread and return its run id.
+
+        Raises :class:`SyncLockedError` when one is running (in any process) and
+        :class:`ScopeError` for a bad scope; both before anything starts.
+        """
+        parsed = parse_scope(scope)
+        db = self.db()
+        if db is None:
+            raise StoreUnavailableError(self._db_error or "MongoDB is unreachable")
+        if parsed.kind == "quick" and needs_initialisation(db):
+            parsed = parse_scope("full")  # nothing mirrored yet: a quick sync would be a full one
+        engine = SyncEngine(self.api(), db)
+        run_id = engine.prepare(parsed, trigger)
+        thread = threading.Thread(target=engine.execute, name=f"sync-{run_id}", daemon=True)
+        self._threads[run_id] = thread
+        thread.start()
+        return run_id
+
+    def wait(self, run_id: str, timeout: float | None = None) -> None:
+        """Wait for a sync this process started (tests and the CLI-less API use it)."""
+        thread = self._threads.get(run_id)
+        if thread:
+            thread.join(timeout)
+
+    def ensure_initialised(self) -> str | None:
+        """On an empty mirror, start the initial full sync in the background (once).
+
+        Returns the running initialisation's run id, if any.
+        """
+        db = self.db()
+        if db is None:
+            return None
+        running = runs.running_run(db)
+        if running is not None or not needs_initialisation(db):
+            return running["_id"] if running else None
+        with self._lock:
+            if self._init_thread is not None and self._init_thread.is_alive():
+                return None
+        try:
+            run_id = self._start_init(db)
+        except SyncLockedError:
+            return None
+        return run_id
+
+    def _start_init(self, db: Database) -> str | None:
+        engine = SyncEngine(self.api(), db)
+        run_id = engine.prepare("full", "init", only_if=lambda: needs_initialisation(db))
+        if run_id is None:
+            return None
+        thread = threading.Thread(target=engine.execute, name="sync-init", daemon=True)
+        with self._lock:
+            self._init_thread = thread
+        self._threads[run_id] = thread
+        thread.start()
+        return run_id
+
+    def ensure_scheduler(self) -> None:
+        """With BS_SYNC_INTERVAL_MINUTES set, check every minute whether a quick sync is due."""
+        if self.settings.sync_interval_minutes <= 0:
+            return
+        with self._lock:
+            if self._scheduler is not None:
+                return
+            self._scheduler = threading.Thread(target=self._schedule_loop, name="sync-scheduler", daemon=True)
+            self._scheduler.start()
+
+    def _schedule_loop(self) -> None:
+        from .scheduler import due_for_sync
+
+        while True:
+            db = self.db()
+            try:
+                if db is not None and due_for_sync(db, self.settings.sync_interval_minutes):
+                    self.start_sync("quick", "schedule")
+            except SyncLockedError:
+                pass
+            except Exception:  # noqa: BLE001 - the scheduler must keep running
+                log.exception("scheduled sync could not start")
+            time.sleep(60)
+
+
+_runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
+
+
+def get_runtime() -> Runtime:
+    """The process's runtime, built from settings on first use."""
+    global _runtime
+    with _runtime_lock:
+        if _runtime is None:
+            _runtime = Runtime(load_settings())
+        return _runtime
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    """Replace the process's runtime (tests point the app at their own servers)."""
+    global _runtime
+    with _runtime_lock:
+        _runtime = runtime

@@ -1,0 +1,95 @@
+"""Read-model rows -> the DataFrames the tables show and export (no Streamlit here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from pymongo.database import Database
+
+from .. import readmodels as rm
+from .format import dashboard_link
+
+CAMPAIGN_COLUMNS = ["id", "name", "advertiser", "network", "status", "start", "end", "weight", "weight_value",
+                    "placements", "views", "clicks", "ctr", "broadstreet"]
+EXPORT_LIMIT = 100_000
+
+
+def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "id": r["_id"],
+        "name": r.get("name_clean", ""),
+        "advertiser": r.get("advertiser_name", ""),
+        "network": r.get("network_name", ""),
+        "status": r.get("status"),
+        "start": r.get("starts_on"),
+        "end": r.get("ends_on"),
+        "weight": r.get("weight"),
+        "weight_value": r.get("weight_value"),
+        "placements": r.get("placement_count", 0),
+        "views": r.get("views", 0),
+        "clicks": r.get("clicks", 0),
+        "ctr": r.get("ctr", 0.0),
+        "broadstreet": dashboard_link(r.get("path")),
+    } for r in rows], columns=CAMPAIGN_COLUMNS)
+
+
+def campaigns_export(db: Database, flt: rm.CampaignFilter, sort: tuple[str, int],
+                     stats_from: dt.date | None, stats_to: dt.date | None) -> pd.DataFrame:
+    """Every campaign matching the filters (not just the page), enriched, for CSV."""
+    rows = rm.campaigns(db, flt, sort, page=1, page_size=EXPORT_LIMIT).rows
+    enriched: list[dict] = []
+    for i in range(0, len(rows), 500):  # enrichment looks up a bounded batch at a time
+        enriched += rm.enrich_campaigns(db, rows[i:i + 500], stats_from, stats_to)
+    return campaigns_frame(enriched)
+
+
+def advertisers_frame(rows: list[dict], networks: dict[int, str], running: dict, total: dict) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "id": r["_id"], "name": r.get("name_clean", ""), "network": networks.get(r.get("network_id"), ""),
+        "website": r.get("website"), "running campaigns": running.get(r["_id"], 0),
+        "campaigns": total.get(r["_id"], 0), "admins": len(r.get("admins") or []),
+    } for r in rows], columns=["id", "name", "network", "website", "running campaigns", "campaigns", "admins"])
+
+
+def advertisements_frame(rows: list[dict], placements: dict) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "id": r["_id"], "name": r.get("name_clean", ""), "type": (r.get("type") or "").replace("Advertisement", ""),
+        "advertiser": r.get("advertiser_name", ""),
+        "advertiser match": r.get("advertiser_match"),
+        "active placement": bool(r.get("active_placement")),
+        "placements": placements.get(r["_id"], 0),
+        "updated (UTC)": r.get("updated_at_utc"),
+        "image": (r.get("active") or {}).get("url") if isinstance(r.get("active"), dict) else None,
+        "preview": r.get("preview_url"),
+    } for r in rows], columns=["id", "name", "type", "advertiser", "advertiser match", "active placement",
+                               "placements", "updated (UTC)", "image", "preview"])
+
+
+def zones_frame(rows: list[dict], networks: dict[int, str], placements: dict, views: dict) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "id": r["_id"], "name": r.get("name_clean", ""), "network": networks.get(r.get("network_id"), ""),
+        "alias": r.get("alias"), "self serve": bool(r.get("self_serve")),
+        "placements": placements.get(r["_id"], 0), "views (stats window)": views.get(r["_id"], 0),
+    } for r in rows], columns=["id", "name", "network", "alias", "self serve", "placements", "views (stats window)"])
+
+
+def placements_frame(rows: list[dict], zones: dict, ads: dict) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "zone id": r["zone_id"], "zone": zones.get(r["zone_id"], ""),
+        "advertisement id": r["advertisement_id"], "advertisement": ads.get(r["advertisement_id"], ""),
+        "restrictions": ", ".join(r.get("restrictions") or []),
+    } for r in rows], columns=["zone id", "zone", "advertisement id", "advertisement", "restrictions"])
+
+
+def runs_frame(runs: list[dict]) -> pd.DataFrame:
+    def total(run: dict, key: str) -> int:
+        return sum(c.get(key, 0) for c in (run.get("counts") or {}).values())
+
+    return pd.DataFrame([{
+        "run": r["_id"], "started (UTC)": r.get("started_at"), "trigger": r.get("trigger"),
+        "scope": r.get("scope"), "status": r.get("status"), "duration (s)": r.get("duration_s"),
+        "requests": r.get("requests_total", 0), "inserted": total(r, "inserted"), "updated": total(r, "updated"),
+        "deleted": total(r, "deleted"), "skipped": total(r, "skipped"), "errors": len(r.get("errors") or []),
+    } for r in runs], columns=["run", "started (UTC)", "trigger", "scope", "status", "duration (s)", "requests",
+                               "inserted", "updated", "deleted", "skipped", "errors"])

@@ -1,0 +1,149 @@
+"""The frame of every page: settings banner, the sync sidebar, and where data comes from."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import streamlit as st
+from pymongo.database import Database
+
+from ..errors import ScopeError, StoreUnavailableError, SyncLockedError
+from ..runtime import Runtime, get_runtime
+from ..store import utcnow
+from ..sync import runs
+from ..sync.init import needs_initialisation
+from . import format as fmt
+from .data import mirror_version
+
+FILTER_PREFIX = "f_"  # session-state keys of filters that survive page switches
+STATUS_POLL_SECONDS = 2
+
+
+@dataclasses.dataclass
+class PageContext:
+    runtime: Runtime
+    db: Database | None
+    version: str
+    #: "mirror" (normal), "live" (first initialisation: entity tables read the API),
+    #: "down" (database unreachable: entity tables read the API)
+    source: str
+
+    @property
+    def today(self) -> dt.date:
+        return dt.datetime.now(dt.UTC).date()
+
+
+def keep_filters() -> None:
+    """Streamlit forgets a widget's value when its page is left; re-assigning the value
+    to session state keeps it, so filters survive switching pages."""
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(FILTER_PREFIX):
+            st.session_state[key] = st.session_state[key]
+
+
+def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContext:
+    """Set up a page: config, banners, sidebar.  ``target_keys`` names the filters whose
+    selection the sidebar offers to sync alone, e.g. ``{"network": "f_campaigns_network"}``
+    (a widget's new value is in session state before the page script draws it)."""
+    st.set_page_config(page_title=f"{title} · BroadStreet mirror", page_icon="📰", layout="wide")
+    keep_filters()
+    runtime = get_runtime()
+    runtime.ensure_scheduler()
+    db = runtime.db()
+    if runtime.settings.demo_mode:
+        st.info("**Demo mode**: this is simulated data from the bundled BroadStreet simulator. "
+                "To mirror your real account, set `BROADSTREET_API_TOKEN` in the environment or in "
+                "`.streamlit/secrets.toml` and restart.", icon="🧪")
+    if db is None:
+        source, version = "down", "down"
+        st.error(f"The mirror database is unreachable ({runtime.db_error()}); "
+                 "tables read BroadStreet directly until it is back.", icon="🛑")
+    else:
+        runtime.ensure_initialised()
+        version = mirror_version(db)
+        source = "live" if needs_initialisation(db) else "mirror"
+    ctx = PageContext(runtime, db, version, source)
+    sidebar(ctx, _targets(db, target_keys or {}))
+    st.title(title)
+    return ctx
+
+
+def _targets(db: Database | None, keys: dict[str, str]) -> dict[str, tuple[int, str]]:
+    out = {}
+    for kind, key in keys.items():
+        ident = st.session_state.get(key)
+        if db is not None and isinstance(ident, int):
+            doc = db[f"{kind}s"].find_one({"_id": ident}, {"name_clean": 1})
+            if doc:
+                out[kind] = (ident, doc.get("name_clean") or str(ident))
+    return out
+
+
+def _start(runtime: Runtime, scope: str) -> None:
+    try:
+        run_id = runtime.start_sync(scope, "button")
+        st.session_state["sync_notice"] = ("info", f"Sync started ({scope}, run {run_id}).")
+    except SyncLockedError as exc:
+        st.session_state["sync_notice"] = ("warning", str(exc))
+    except (ScopeError, StoreUnavailableError) as exc:
+        st.session_state["sync_notice"] = ("error", str(exc))
+
+
+def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:
+    with st.sidebar:
+        st.subheader("Sync")
+        if st.button("ReSync", key="resync", type="primary", icon="🔄", use_container_width=True,
+                     help="Quick sync: everything except placements of campaigns that are over."):
+            _start(ctx.runtime, "quick")
+        with st.expander("More sync options"):
+            choices = {"Full sync (everything)": "full"}
+            for kind, (ident, name) in targets.items():
+                choices[f"This {kind}: {name}"] = f"{kind}:{ident}"
+            choices["Reporting stats only"] = "stats"
+            label = st.radio("Scope", list(choices), key="sync_scope_choice", label_visibility="collapsed")
+            if st.button("Run sync", key="resync_scope", use_container_width=True):
+                _start(ctx.runtime, choices[label])
+        notice = st.session_state.pop("sync_notice", None)
+        if notice:
+            getattr(st, notice[0])(notice[1])
+        sync_status(ctx.version)
+
+
+@st.fragment(run_every=STATUS_POLL_SECONDS)
+def sync_status(seen_version: str) -> None:
+    """Live sync state for every session on every page, polled from the database.
+
+    When a run finishes, the mirror version changes and the whole page reruns, so the
+    cached queries pick up the new data.
+    """
+    runtime = get_runtime()
+    db = runtime.db()
+    if db is None:
+        st.caption("Sync status unavailable: database unreachable.")
+        return
+    running = runs.running_run(db)
+    if running is not None:
+        text = fmt.progress_text(running.get("phase"), running.get("progress") or {})
+        with st.status(f"Syncing ({running.get('scope')}): {text}", state="running"):
+            st.caption(f"Run {running['_id']}, started {fmt.relative_time(running.get('started_at'))} "
+                       f"by {running.get('trigger')}")
+        st.progress(fmt.progress_fraction(running.get("progress") or {}), text=text)
+    else:
+        runs.reap_dead_runs(db, None)
+    last = runs.last_success(db)
+    finished = last.get("finished_at") if last else None
+    st.markdown(f"Last successful sync: **{fmt.relative_time(finished)}**", help=fmt.timestamp(finished))
+    stale = runtime.settings.stale_after_minutes
+    if finished is not None and utcnow() - finished > dt.timedelta(minutes=stale):
+        st.warning(f"The mirror is older than {stale // 60 if stale >= 60 else stale} "
+                   f"{'hours' if stale >= 60 else 'minutes'}; press ReSync for fresh data.", icon="⏰")
+    latest = db.sync_runs.find_one({"status": {"$ne": "running"}}, sort=[("started_at", -1)])
+    if running is None and latest and latest["status"] in ("failed", "partial", "cancelled"):
+        show = st.error if latest["status"] == "failed" else st.warning
+        show(fmt.failure_text(latest))
+        if st.button("Retry", key="retry_sync", icon="↻"):
+            _start(runtime, latest.get("scope") or "quick")
+            st.rerun(scope="app")
+    if (mirror_version(db) if db is not None else seen_version) != seen_version:
+        st.rerun(scope="app")

@@ -1,0 +1,107 @@
+"""Campaigns: filter, sort, page through and export the mirrored campaigns; open one."""
+
+import datetime as dt
+
+import streamlit as st
+
+from bs_core import readmodels as rm
+from bs_core.ui import charts, live
+from bs_core.ui.data import campaign_page, name_options, read
+from bs_core.ui.frames import campaigns_export, campaigns_frame, placements_frame
+from bs_core.ui.layout import page
+from bs_core.ui.tables import csv_button, page_controls, showing
+
+STATUSES = ["running", "scheduled", "paused", "ended"]
+SORTS = {"Name": "name_key", "Start date": "starts_on", "End date": "ends_on", "Status": "status",
+         "Weight": "weight_value", "ID": "_id"}
+state = st.session_state
+ctx = page("Campaigns", target_keys={"network": "f_campaigns_network", "advertiser": "f_campaigns_advertiser"})
+
+if ctx.source != "mirror":
+    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon="📡")
+    df = live.entities("campaigns")
+    search = st.text_input("Search names", key="f_campaigns_search")
+    if not df.empty:
+        if search.strip():
+            df = df[df["name_clean"].str.contains(search.strip(), case=False, regex=False)]
+        df = df[["_id", "name_clean", "advertiser_id", "status", "starts_on", "ends_on", "weight"]]
+    st.dataframe(df, hide_index=True)
+    st.stop()
+
+v = ctx.version
+networks = name_options(v, "networks")
+c1, c2, c3 = st.columns([1, 1, 1])
+network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i],
+                       key="f_campaigns_network")
+advertisers = name_options(v, "advertisers", network)
+if state.get("f_campaigns_advertiser") not in (None, *advertisers):
+    state["f_campaigns_advertiser"] = None
+advertiser = c2.selectbox("Advertiser", [None, *advertisers],
+                          format_func=lambda i: "All advertisers" if i is None else advertisers[i],
+                          key="f_campaigns_advertiser")
+statuses = c3.multiselect("Status", STATUSES, key="f_campaigns_status")
+c1, c2, c3 = st.columns([1, 1, 1])
+search = c1.text_input("Name contains", key="f_campaigns_search", placeholder="e.g. spring")
+use_dates = c2.toggle("Only campaigns live in a date range", key="f_campaigns_use_dates")
+overlap = (None, None)
+if use_dates:
+    picked = c2.date_input("Live between", value=(ctx.today, ctx.today + dt.timedelta(days=30)),
+                           key="f_campaigns_dates")
+    if isinstance(picked, tuple) and len(picked) == 2:
+        overlap = picked
+stats_days = c3.selectbox("Views and clicks over", [7, 30, 90], index=1, key="f_campaigns_stats_days",
+                          format_func=lambda d: f"the last {d} days")
+c1, c2 = st.columns([1, 1])
+sort_label = c1.selectbox("Sort by", list(SORTS), key="f_campaigns_sort")
+descending = c2.toggle("Descending", key="f_campaigns_desc")
+
+query = dict(network_id=network, advertiser_id=advertiser, statuses=tuple(statuses), overlaps_from=overlap[0],
+             overlaps_to=overlap[1], search=search, sort=(SORTS[sort_label], -1 if descending else 1),
+             stats_from=ctx.today - dt.timedelta(days=stats_days - 1), stats_to=ctx.today)
+total = campaign_page(v, **query, page=1, page_size=1).total
+page_no, size = page_controls("campaigns", total)
+result = campaign_page(v, **query, page=page_no, page_size=size)
+showing(total, page_no, size, "campaigns")
+if total:
+    st.dataframe(campaigns_frame(result.rows), hide_index=True, key="campaigns_table", column_config={
+        "id": st.column_config.NumberColumn("ID", format="%d"),
+        "start": st.column_config.DateColumn("Start", format="YYYY-MM-DD"),
+        "end": st.column_config.DateColumn("End", format="YYYY-MM-DD", help="Empty: open-ended"),
+        "weight_value": st.column_config.NumberColumn("Weight value", format="%.1f"),
+        "placements": st.column_config.NumberColumn("Placements", format="%d"),
+        "views": st.column_config.NumberColumn("Views", format="localized"),
+        "clicks": st.column_config.NumberColumn("Clicks", format="localized"),
+        "ctr": st.column_config.NumberColumn("CTR", format="percent"),
+        "broadstreet": st.column_config.LinkColumn("BroadStreet", display_text="open"),
+    })
+    flt = rm.CampaignFilter(network, advertiser, tuple(statuses), overlap[0], overlap[1], search)
+    csv_button("Export all filtered campaigns (CSV)",
+               lambda: campaigns_export(ctx.db, flt, query["sort"], query["stats_from"], query["stats_to"]),
+               "campaigns.csv", key="campaigns_csv")
+
+st.subheader("Campaign detail")
+options = {r["_id"]: f"{r.get('name_clean')} ({r['_id']})" for r in result.rows}
+if state.get("f_campaigns_detail") not in (None, *options):
+    state["f_campaigns_detail"] = None  # it was on another page of results
+chosen = st.selectbox("Campaign", [None, *options], key="f_campaigns_detail",
+                      format_func=lambda i: "Pick a campaign from this page" if i is None else options.get(i, str(i)))
+if chosen is not None:
+    camp = next(r for r in result.rows if r["_id"] == chosen)
+    cols = st.columns(4)
+    cols[0].metric("Status", camp.get("status", "?"))
+    cols[1].metric("Placements", f"{camp.get('placement_count', 0):,}")
+    cols[2].metric("Views", f"{camp.get('views', 0):,}")
+    cols[3].metric("CTR", f"{camp.get('ctr', 0.0):.2%}")
+    series = read("stats_daily_series", v, start=query["stats_from"], end=query["stats_to"], campaign_id=chosen)
+    if series:
+        st.plotly_chart(charts.daily_trend(series), key="campaign_trend")
+    else:
+        st.info("No reporting data for this campaign in the chosen period.")
+    placed = read("placements", v, campaign_id=chosen, page=1, page_size=1)
+    p_page, p_size = page_controls("placements", placed.total)
+    placed = read("placements", v, campaign_id=chosen, page=p_page, page_size=p_size)
+    showing(placed.total, p_page, p_size, "placements")
+    if placed.total:
+        zones = read("names", v, collection="zones", ids=[p["zone_id"] for p in placed.rows])
+        ads = read("names", v, collection="advertisements", ids=[p["advertisement_id"] for p in placed.rows])
+        st.dataframe(placements_frame(placed.rows, zones, ads), hide_index=True, key="placements_table")

@@ -1,0 +1,43 @@
+"""Advertisers: filter by network and name, with their campaign counts and websites."""
+
+import streamlit as st
+
+from bs_core.ui import live
+from bs_core.ui.data import name_options, read
+from bs_core.ui.frames import advertisers_frame
+from bs_core.ui.layout import page
+from bs_core.ui.tables import csv_button, page_controls, showing
+
+ctx = page("Advertisers", target_keys={"network": "f_advertisers_network"})
+if ctx.source != "mirror":
+    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon="📡")
+    st.dataframe(live.entities("advertisers"), hide_index=True)
+    st.stop()
+
+v = ctx.version
+networks = name_options(v, "networks")
+c1, c2 = st.columns(2)
+network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i],
+                       key="f_advertisers_network")
+search = c2.text_input("Name contains", key="f_advertisers_search")
+total = read("advertisers", v, network_id=network, search=search, page_size=1).total
+page_no, size = page_controls("advertisers", total)
+result = read("advertisers", v, network_id=network, search=search, page=page_no, page_size=size)
+showing(total, page_no, size, "advertisers")
+
+
+def frame(rows):
+    ids = [r["_id"] for r in rows]
+    running = read("count_by", v, collection="campaigns", field="advertiser_id", ids=ids, extra={"status": "running"})
+    campaigns = read("count_by", v, collection="campaigns", field="advertiser_id", ids=ids)
+    return advertisers_frame(rows, networks, running, campaigns)
+
+
+if total:
+    st.dataframe(frame(result.rows), hide_index=True, key="advertisers_table", column_config={
+        "id": st.column_config.NumberColumn("ID", format="%d"),
+        "website": st.column_config.LinkColumn("Website"),
+    })
+    csv_button("Export all filtered advertisers (CSV)",
+               lambda: frame(read("advertisers", v, network_id=network, search=search, page_size=100_000).rows),
+               "advertisers.csv", key="advertisers_csv")

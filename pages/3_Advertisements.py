@@ -1,0 +1,56 @@
+"""Advertisements: type, advertiser, active placement, preview links."""
+
+import streamlit as st
+
+from bs_core.ui import live
+from bs_core.ui.data import name_options, read
+from bs_core.ui.frames import advertisements_frame
+from bs_core.ui.layout import page
+from bs_core.ui.tables import csv_button, page_controls, showing
+
+TYPES = {None: "All types", "StaticAdvertisement": "Static", "HtmlAdvertisement": "HTML",
+         "StencilAdvertisement": "Stencil"}
+ctx = page("Advertisements", target_keys={"network": "f_ads_network", "advertiser": "f_ads_advertiser"})
+if ctx.source != "mirror":
+    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon="📡")
+    st.dataframe(live.entities("advertisements"), hide_index=True)
+    st.stop()
+
+v = ctx.version
+networks = name_options(v, "networks")
+c1, c2, c3, c4 = st.columns(4)
+network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i],
+                       key="f_ads_network")
+advertisers = name_options(v, "advertisers", network)
+if st.session_state.get("f_ads_advertiser") not in (None, *advertisers):
+    st.session_state["f_ads_advertiser"] = None
+advertiser = c2.selectbox("Advertiser", [None, *advertisers],
+                          format_func=lambda i: "All advertisers" if i is None else advertisers[i], key="f_ads_advertiser")
+ad_type = c3.selectbox("Type", list(TYPES), format_func=TYPES.get, key="f_ads_type")
+placed = c4.selectbox("Active placement", [None, True, False], key="f_ads_active",
+                      format_func=lambda x: {None: "Any", True: "Yes", False: "No"}[x])
+search = st.text_input("Name contains", key="f_ads_search")
+args = dict(network_id=network, advertiser_id=advertiser, ad_type=ad_type, active_placement=placed, search=search)
+total = read("advertisements", v, **args, page_size=1).total
+page_no, size = page_controls("ads", total)
+result = read("advertisements", v, **args, page=page_no, page_size=size)
+showing(total, page_no, size, "advertisements")
+
+
+def frame(rows):
+    placements = read("count_by", v, collection="placements", field="advertisement_id", ids=[r["_id"] for r in rows])
+    return advertisements_frame(rows, placements)
+
+
+if total:
+    st.dataframe(frame(result.rows), hide_index=True, key="ads_table", column_config={
+        "id": st.column_config.NumberColumn("ID", format="%d"),
+        "updated (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        "image": st.column_config.ImageColumn("Image"),
+        "preview": st.column_config.LinkColumn("Preview", display_text="preview"),
+        "advertiser match": st.column_config.TextColumn(
+            help="How the advertiser's name matched an advertiser of the network: unique, none or ambiguous"),
+    })
+    csv_button("Export all filtered advertisements (CSV)",
+               lambda: frame(read("advertisements", v, **args, page_size=100_000).rows),
+               "advertisements.csv", key="ads_csv")

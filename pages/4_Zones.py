@@ -1,0 +1,41 @@
+"""Zones: placements and views per zone."""
+
+import streamlit as st
+
+from bs_core.ui import live
+from bs_core.ui.data import name_options, read
+from bs_core.ui.frames import zones_frame
+from bs_core.ui.layout import page
+from bs_core.ui.tables import csv_button, page_controls, showing
+
+ctx = page("Zones", target_keys={"network": "f_zones_network"})
+if ctx.source != "mirror":
+    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon="📡")
+    st.dataframe(live.entities("zones"), hide_index=True)
+    st.stop()
+
+v = ctx.version
+networks = name_options(v, "networks")
+c1, c2 = st.columns(2)
+network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i],
+                       key="f_zones_network")
+search = c2.text_input("Name contains", key="f_zones_search", placeholder="e.g. leaderboard")
+total = read("zones", v, network_id=network, search=search, page_size=1).total
+page_no, size = page_controls("zones", total)
+result = read("zones", v, network_id=network, search=search, page=page_no, page_size=size)
+showing(total, page_no, size, "zones")
+
+
+def frame(rows):
+    ids = [r["_id"] for r in rows]
+    placements = read("count_by", v, collection="placements", field="zone_id", ids=ids)
+    views = {z["zone_id"]: z["views"] for z in read("zone_views", v, ids=ids)}
+    return zones_frame(rows, networks, placements, views)
+
+
+if total:
+    st.dataframe(frame(result.rows), hide_index=True, key="zones_table",
+                 column_config={"id": st.column_config.NumberColumn("ID", format="%d")})
+    csv_button("Export all filtered zones (CSV)",
+               lambda: frame(read("zones", v, network_id=network, search=search, page_size=100_000).rows),
+               "zones.csv", key="zones_csv")
