@@ -142,7 +142,7 @@ def sync_status(seen_version: str) -> None:
     if running is None and latest and latest["status"] in ("failed", "partial", "cancelled"):
         show = st.error if latest["status"] == "failed" else st.warning
         show(fmt.failure_text(latest))
-        if st.button("Retry", key="retry_sync", icon="↻"):
+        if st.button("Retry", key="retry_sync", icon=":material/refresh:"):
             _start(runtime, latest.get("scope") or "quick")
             st.rerun(scope="app")
     if (mirror_version(db) if db is not None else seen_version) != seen_version:
