@@ -19,7 +19,7 @@ if ctx.source != "mirror":
     if ctx.source == "live":
         st.info("The first sync is building the local mirror; its progress is in the sidebar. "
                 "The Campaigns, Advertisers, Advertisements, Zones and Networks pages already show "
-                "live BroadStreet data meanwhile.", icon="⏳")
+                "live BroadStreet data meanwhile.", icon=":material/hourglass_top:")
     st.stop()
 
 v = ctx.version
@@ -54,14 +54,16 @@ else:
 left, right = st.columns(2)
 by_views = read("top_campaigns", v, start=start, end=end, by="views", limit=10)
 by_ctr = read("top_campaigns", v, start=start, end=end, by="ctr", limit=10, min_views=1000)
+for row in by_views + by_ctr:  # campaign names repeat (FACTS.md): label bars by name and id
+    row["label"] = f"{row['name']} ({row['campaign_id']})"
 with left:
     if by_views:
-        st.plotly_chart(charts.bar(by_views, "views", "name", "Top campaigns by views"), key="top_views")
+        st.plotly_chart(charts.bar(by_views, "views", "label", "Top campaigns by views"), key="top_views")
 with right:
     if by_ctr:
         for row in by_ctr:
             row["ctr_pct"] = round(row["ctr"] * 100, 3)
-        st.plotly_chart(charts.bar(by_ctr, "ctr_pct", "name", "Top campaigns by CTR % (≥ 1,000 views)"),
+        st.plotly_chart(charts.bar(by_ctr, "ctr_pct", "label", "Top campaigns by CTR % (≥ 1,000 views)"),
                         key="top_ctr")
 
 st.subheader("Campaigns ending in the next 14 days")
@@ -85,12 +87,16 @@ left, right = st.columns(2)
 with left:
     top = read("top_advertisers_by_running", v, limit=10)
     if top:
-        st.plotly_chart(charts.bar(top, "running", "name", "Top advertisers by running campaigns"), key="top_adv")
+        for row in top:
+            row["label"] = f"{row['name']} ({row['advertiser_id']})"
+        st.plotly_chart(charts.bar(top, "running", "label", "Top advertisers by running campaigns"), key="top_adv")
     else:
         st.info("No advertiser has a running campaign.")
 with right:
     zones = read("placements_per_zone", v, limit=15)
     if zones:
-        st.plotly_chart(charts.bar(zones, "placements", "name", "Placements per zone (top 15)"), key="per_zone")
+        for row in zones:  # zone names repeat too
+            row["label"] = f"{row['name']} ({row['zone_id']})"
+        st.plotly_chart(charts.bar(zones, "placements", "label", "Placements per zone (top 15)"), key="per_zone")
     else:
         st.info("No placements yet.")

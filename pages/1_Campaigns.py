@@ -18,7 +18,7 @@ state = st.session_state
 ctx = page("Campaigns", target_keys={"network": "f_campaigns_network", "advertiser": "f_campaigns_advertiser"})
 
 if ctx.source != "mirror":
-    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon="📡")
+    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon=":material/cloud_sync:")
     df = live.entities("campaigns")
     search = st.text_input("Search names", key="f_campaigns_search")
     if not df.empty:
@@ -31,15 +31,15 @@ if ctx.source != "mirror":
 v = ctx.version
 networks = name_options(v, "networks")
 c1, c2, c3 = st.columns([1, 1, 1])
-network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i],
+network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i], placeholder="All networks",
                        key="f_campaigns_network")
 advertisers = name_options(v, "advertisers", network)
 if state.get("f_campaigns_advertiser") not in (None, *advertisers):
     state["f_campaigns_advertiser"] = None
 advertiser = c2.selectbox("Advertiser", [None, *advertisers],
-                          format_func=lambda i: "All advertisers" if i is None else advertisers[i],
+                          format_func=lambda i: "All advertisers" if i is None else advertisers[i], placeholder="All advertisers",
                           key="f_campaigns_advertiser")
-statuses = c3.multiselect("Status", STATUSES, key="f_campaigns_status")
+statuses = c3.multiselect("Status", STATUSES, key="f_campaigns_status", placeholder="All statuses")
 c1, c2, c3 = st.columns([1, 1, 1])
 search = c1.text_input("Name contains", key="f_campaigns_search", placeholder="e.g. spring")
 use_dates = c2.toggle("Only campaigns live in a date range", key="f_campaigns_use_dates")
@@ -65,6 +65,11 @@ showing(total, page_no, size, "campaigns")
 if total:
     st.dataframe(campaigns_frame(result.rows), hide_index=True, key="campaigns_table", column_config={
         "id": st.column_config.NumberColumn("ID", format="%d"),
+        "name": st.column_config.TextColumn("Name"),
+        "advertiser": st.column_config.TextColumn("Advertiser"),
+        "network": st.column_config.TextColumn("Network"),
+        "status": st.column_config.TextColumn("Status"),
+        "weight": st.column_config.TextColumn("Weight"),
         "start": st.column_config.DateColumn("Start", format="YYYY-MM-DD"),
         "end": st.column_config.DateColumn("End", format="YYYY-MM-DD", help="Empty: open-ended"),
         "weight_value": st.column_config.NumberColumn("Weight value", format="%.1f"),
@@ -84,7 +89,8 @@ options = {r["_id"]: f"{r.get('name_clean')} ({r['_id']})" for r in result.rows}
 if state.get("f_campaigns_detail") not in (None, *options):
     state["f_campaigns_detail"] = None  # it was on another page of results
 chosen = st.selectbox("Campaign", [None, *options], key="f_campaigns_detail",
-                      format_func=lambda i: "Pick a campaign from this page" if i is None else options.get(i, str(i)))
+                      format_func=lambda i: "Pick a campaign from this page" if i is None else options.get(i, str(i)),
+                      placeholder="Pick a campaign from this page")
 if chosen is not None:
     camp = next(r for r in result.rows if r["_id"] == chosen)
     cols = st.columns(4)

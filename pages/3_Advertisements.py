@@ -12,23 +12,23 @@ TYPES = {None: "All types", "StaticAdvertisement": "Static", "HtmlAdvertisement"
          "StencilAdvertisement": "Stencil"}
 ctx = page("Advertisements", target_keys={"network": "f_ads_network", "advertiser": "f_ads_advertiser"})
 if ctx.source != "mirror":
-    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon="📡")
+    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon=":material/cloud_sync:")
     st.dataframe(live.entities("advertisements"), hide_index=True)
     st.stop()
 
 v = ctx.version
 networks = name_options(v, "networks")
 c1, c2, c3, c4 = st.columns(4)
-network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i],
+network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i], placeholder="All networks",
                        key="f_ads_network")
 advertisers = name_options(v, "advertisers", network)
 if st.session_state.get("f_ads_advertiser") not in (None, *advertisers):
     st.session_state["f_ads_advertiser"] = None
 advertiser = c2.selectbox("Advertiser", [None, *advertisers],
-                          format_func=lambda i: "All advertisers" if i is None else advertisers[i], key="f_ads_advertiser")
-ad_type = c3.selectbox("Type", list(TYPES), format_func=TYPES.get, key="f_ads_type")
+                          format_func=lambda i: "All advertisers" if i is None else advertisers[i], placeholder="All advertisers", key="f_ads_advertiser")
+ad_type = c3.selectbox("Type", list(TYPES), format_func=TYPES.get, key="f_ads_type", placeholder="All types")
 placed = c4.selectbox("Active placement", [None, True, False], key="f_ads_active",
-                      format_func=lambda x: {None: "Any", True: "Yes", False: "No"}[x])
+                      format_func=lambda x: {None: "Any", True: "Yes", False: "No"}[x], placeholder="Any")
 search = st.text_input("Name contains", key="f_ads_search")
 args = dict(network_id=network, advertiser_id=advertiser, ad_type=ad_type, active_placement=placed, search=search)
 total = read("advertisements", v, **args, page_size=1).total

@@ -10,14 +10,14 @@ from bs_core.ui.tables import csv_button, page_controls, showing
 
 ctx = page("Zones", target_keys={"network": "f_zones_network"})
 if ctx.source != "mirror":
-    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon="📡")
+    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon=":material/cloud_sync:")
     st.dataframe(live.entities("zones"), hide_index=True)
     st.stop()
 
 v = ctx.version
 networks = name_options(v, "networks")
 c1, c2 = st.columns(2)
-network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i],
+network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i], placeholder="All networks",
                        key="f_zones_network")
 search = c2.text_input("Name contains", key="f_zones_search", placeholder="e.g. leaderboard")
 total = read("zones", v, network_id=network, search=search, page_size=1).total

@@ -8,7 +8,7 @@ from bs_core.ui.layout import page
 
 ctx = page("Networks")
 if ctx.source != "mirror":
-    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon="📡")
+    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon=":material/cloud_sync:")
     st.dataframe(live.entities("networks"), hide_index=True)
     st.stop()
 

@@ -46,7 +46,7 @@ def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContex
     """Set up a page: config, banners, sidebar.  ``target_keys`` names the filters whose
     selection the sidebar offers to sync alone, e.g. ``{"network": "f_campaigns_network"}``
     (a widget's new value is in session state before the page script draws it)."""
-    st.set_page_config(page_title=f"{title} · BroadStreet mirror", page_icon="📰", layout="wide")
+    st.set_page_config(page_title=f"{title} · BroadStreet mirror", page_icon=":material/newspaper:", layout="wide")
     keep_filters()
     runtime = get_runtime()
     runtime.ensure_scheduler()
@@ -54,11 +54,11 @@ def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContex
     if runtime.settings.demo_mode:
         st.info("**Demo mode**: this is simulated data from the bundled BroadStreet simulator. "
                 "To mirror your real account, set `BROADSTREET_API_TOKEN` in the environment or in "
-                "`.streamlit/secrets.toml` and restart.", icon="🧪")
+                "`.streamlit/secrets.toml` and restart.", icon=":material/science:")
     if db is None:
         source, version = "down", "down"
         st.error(f"The mirror database is unreachable ({runtime.db_error()}); "
-                 "tables read BroadStreet directly until it is back.", icon="🛑")
+                 "tables read BroadStreet directly until it is back.", icon=":material/cloud_off:")
     else:
         runtime.ensure_initialised()
         version = mirror_version(db)
@@ -90,10 +90,24 @@ def _start(runtime: Runtime, scope: str) -> None:
         st.session_state["sync_notice"] = ("error", str(exc))
 
 
+NAVIGATION = (
+    ("streamlit_app.py", "Overview", ":material/dashboard:"),
+    ("pages/1_Campaigns.py", "Campaigns", ":material/campaign:"),
+    ("pages/2_Advertisers.py", "Advertisers", ":material/storefront:"),
+    ("pages/3_Advertisements.py", "Advertisements", ":material/image:"),
+    ("pages/4_Zones.py", "Zones", ":material/grid_view:"),
+    ("pages/5_Networks.py", "Networks", ":material/hub:"),
+    ("pages/6_Sync_history.py", "Sync history", ":material/history:"),
+)
+
+
 def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:
     with st.sidebar:
+        for path, label, icon in NAVIGATION:
+            st.page_link(path, label=label, icon=icon)
+        st.divider()
         st.subheader("Sync")
-        if st.button("ReSync", key="resync", type="primary", icon="🔄", use_container_width=True,
+        if st.button("ReSync", key="resync", type="primary", icon=":material/sync:", use_container_width=True,
                      help="Quick sync: everything except placements of campaigns that are over."):
             _start(ctx.runtime, "quick")
         with st.expander("More sync options"):
@@ -137,7 +151,7 @@ def sync_status(seen_version: str) -> None:
     stale = runtime.settings.stale_after_minutes
     if finished is not None and utcnow() - finished > dt.timedelta(minutes=stale):
         st.warning(f"The mirror is older than {stale // 60 if stale >= 60 else stale} "
-                   f"{'hours' if stale >= 60 else 'minutes'}; press ReSync for fresh data.", icon="⏰")
+                   f"{'hours' if stale >= 60 else 'minutes'}; press ReSync for fresh data.", icon=":material/schedule:")
     latest = db.sync_runs.find_one({"status": {"$ne": "running"}}, sort=[("started_at", -1)])
     if running is None and latest and latest["status"] in ("failed", "partial", "cancelled"):
         show = st.error if latest["status"] == "failed" else st.warning

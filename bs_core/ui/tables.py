@@ -39,4 +39,4 @@ def to_csv(df: pd.DataFrame) -> bytes:
 def csv_button(label: str, make_frame: Callable[[], pd.DataFrame], file_name: str, key: str) -> None:
     """A download button whose CSV is built only when clicked (all filtered rows)."""
     st.download_button(label, data=lambda: to_csv(make_frame()), file_name=file_name, mime="text/csv",
-                       key=key, icon="⬇️", on_click="ignore")
+                       key=key, icon=":material/download:", on_click="ignore")

@@ -1,0 +1,205 @@
+"""The real app: `streamlit run` in demo mode (no token, no MONGODB_URI: the app starts the
+simulator and the embedded database itself), driven by Chromium, and its HTTP sync API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from starlette.applications import Starlette
+
+from bs_core.demo import demo_simulator
+from bs_core.embedded import embedded_server
+from bs_core.http_api import ROUTES
+from bs_core.managed_process import free_port
+from bs_core.runtime import Runtime, set_runtime
+from bs_core.settings import Settings
+from bs_core.sync import run_sync
+from tests.conftest import mirror_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+ADMIN = "test-admin-token-789"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory):
+    data = tmp_path_factory.mktemp("app-data")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}
+    env.update(BS_DATA_DIR=str(data), BS_ADMIN_TOKEN=ADMIN)
+    log = open(data / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/api/sync/trigger", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start: " + (data / "streamlit.log").read_text()[-2000:])
+    yield base, data
+    proc.terminate()
+    proc.wait(20)
+    settings = Settings(data_dir=data)
+    demo_simulator(settings).stop()
+    embedded_server(data).stop()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
+def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
+    from playwright.sync_api import expect, sync_playwright
+
+    live_app, data = live_app
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1300})
+        page.set_default_timeout(30_000)
+        try:
+            page.goto(live_app)
+            expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
+            expect(page.get_by_text("Demo mode", exact=False).first).to_be_visible()
+            # initialisation runs in the background; the page switches to the mirror when done
+            expect(page.get_by_text("Running campaigns")).to_be_visible(timeout=120_000)
+            page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+            expect(page.get_by_text("Last successful sync: just now").first).to_be_visible()
+            assert page.locator("[data-testid=stException]").count() == 0
+            first = requests.get(live_app + "/api/sync/status", timeout=10).json()["last_success"]["run_id"]
+
+            page.get_by_role("button", name="ReSync").click()
+            expect(page.get_by_text(re.compile(r"Syncing \(quick\): .+ [\d,]+ / [\d,]+"))).to_be_visible(timeout=15_000)
+            page.screenshot(path=str(ARTIFACTS / "resync-running.png"))
+            expect(page.get_by_text("Syncing (quick)")).to_have_count(0, timeout=90_000)
+            expect(page.get_by_text("Last successful sync: just now").first).to_be_visible()
+            status = requests.get(live_app + "/api/sync/status", timeout=10).json()
+            assert status["last_success"]["run_id"] != first and status["last_success"]["trigger"] == "button"
+            assert page.locator("[data-testid=stException]").count() == 0
+
+            page.get_by_role("link", name="Campaigns", exact=True).click()
+            expect(page.get_by_role("heading", name="Campaigns", exact=True)).to_be_visible()
+            search = page.get_by_label("Name contains")
+            search.fill("spring")
+            search.press("Enter")
+            expect(page.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible()
+            page.wait_for_timeout(1500)
+            names = [c.inner_text() for c in page.locator("td[role=gridcell]").all()]
+            assert names and any("spring" in n.lower() for n in names)
+            caption = page.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+")).inner_text()
+            total = int(caption.rsplit(" ", 1)[1].replace(",", ""))
+            assert total == sum(1 for c in mirrored_campaign_names(data) if "spring" in c.lower())
+            page.screenshot(path=str(ARTIFACTS / "campaigns.png"), full_page=True)
+            assert page.locator("[data-testid=stException]").count() == 0
+
+            for name in ("Advertisers", "Advertisements", "Zones", "Networks", "Sync history"):
+                page.get_by_role("link", name=name, exact=True).click()
+                expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+                page.wait_for_timeout(800)
+                assert page.locator("[data-testid=stException]").count() == 0, name
+                page.screenshot(path=str(ARTIFACTS / f"{name.lower().replace(' ', '-')}.png"), full_page=True)
+            expect(page.get_by_text("Run detail")).to_be_visible()
+        finally:
+            browser.close()
+
+
+def mirrored_campaign_names(data: Path) -> list[str]:
+    """Campaign names straight from the app's mirror, through its embedded database."""
+    from pymongo import MongoClient
+
+    port = json.loads((data / "mongo.json").read_text())["port"]
+    client = MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true")
+    try:
+        return [d["name_clean"] for d in client.broadstreet_mirror.campaigns.find({}, {"name_clean": 1})]
+    finally:
+        client.close()
+
+
+def test_the_served_http_api_answers_status_and_triggers(live_app):
+    live_app, _ = live_app
+    status = requests.get(live_app + "/api/sync/status", timeout=10)
+    assert status.status_code == 200
+    body = status.json()
+    assert {"running", "last_success", "counts", "recent"} <= set(body) and len(body["recent"]) <= 10
+    assert ADMIN not in status.text and "demo-token" not in status.text
+    listing = requests.get(live_app + "/api/sync/trigger", timeout=10).json()
+    assert "quick" in listing["scopes"] and "status" in listing
+    assert requests.post(live_app + "/api/sync/trigger", json={"scope": "quick"}, timeout=10).status_code == 401
+    accepted = requests.post(live_app + "/api/sync/trigger", json={"scope": "quick"},
+                             headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+    assert accepted.status_code in (202, 409), accepted.text
+
+
+# -- the same routes in-process, for every status code -------------------------------------
+def call(method: str, path: str, *, token: str | None = None, body: object = None) -> tuple[int, dict]:
+    headers = [(b"content-type", b"application/json")]
+    if token is not None:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    payload = json.dumps(body).encode() if body is not None else b""
+    scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "headers": headers,
+             "query_string": b"", "http_version": "1.1", "scheme": "http", "server": ("test", 80),
+             "client": ("127.0.0.1", 1234), "root_path": ""}
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": payload, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(Starlette(routes=ROUTES)(scope, receive, send))
+    status = sent[0]["status"]
+    raw = b"".join(m.get("body", b"") for m in sent[1:])
+    return status, json.loads(raw) if raw else {}
+
+
+def test_trigger_codes_202_409_400_401_403(db, demo_server):
+    settings = mirror_settings(demo_server, db)
+    assert run_sync(settings, db, "full")["status"] == "success"
+    runtime = Runtime(settings.replace(admin_token=ADMIN))
+    set_runtime(runtime)
+    try:
+        assert call("POST", "/api/sync/trigger", body={"scope": "quick"})[0] == 401
+        assert call("POST", "/api/sync/trigger", token="wrong", body={"scope": "quick"})[0] == 401
+        code, body = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "campaign:x"})
+        assert code == 400 and "positive integer" in body["error"]
+        assert call("POST", "/api/sync/trigger", token=ADMIN, body=["quick"])[0] == 400
+
+        demo_server.sim.faults.set_latency(30)
+        code, body = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "full"})
+        assert code == 202 and body["run_id"]
+        code, busy = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "quick"})
+        assert code == 409 and busy["running_run_id"] == body["run_id"]
+        code, status = call("GET", "/api/sync/status")
+        assert code == 200 and status["running"]["run_id"] == body["run_id"]
+        assert status["running"]["progress"] is not None
+        runtime.wait(body["run_id"], 120)
+        code, status = call("GET", "/api/sync/status")
+        assert status["running"] is None and status["last_success"]["run_id"] == body["run_id"]
+        assert status["last_success"]["trigger"] == "api" and status["counts"]["campaigns"] == 122
+        assert demo_server.sim.token not in json.dumps(status)
+
+        set_runtime(Runtime(settings))  # no BS_ADMIN_TOKEN
+        code, body = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "quick"})
+        assert code == 403 and "BS_ADMIN_TOKEN" in body["error"]
+    finally:
+        demo_server.sim.faults.set_latency(0)
+        set_runtime(None)
