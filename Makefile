@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 
-.PHONY: run test lint bench simulator clean
+.PHONY: run stop test lint bench simulator clean
 
 $(RUNTIME_STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ $(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 
 run: $(RUNTIME_STAMP)  ## start the dashboard (demo mode when no BroadStreet token is set)
 	$(VENV)/bin/streamlit run streamlit_app.py
+
+stop: $(RUNTIME_STAMP)  ## stop the embedded database and demo simulator that `make run` left running
+	$(PY) -m bs_core db stop
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

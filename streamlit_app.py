@@ -9,7 +9,7 @@ from bs_core.http_api import ROUTES
 from bs_core.ui import charts
 from bs_core.ui.data import read
 from bs_core.ui.frames import campaigns_frame
-from bs_core.ui.layout import page
+from bs_core.ui.layout import page, remember
 
 # The same server answers the HTTP sync API (/api/sync/status, /api/sync/trigger).
 app = st.App(__file__, routes=ROUTES)
@@ -38,8 +38,8 @@ cols[3].metric("Placements", f"{counts['placements']:,}")
 
 st.subheader("Reporting")
 today = ctx.today
-period = st.date_input("Date range", value=(today - dt.timedelta(days=29), today), max_value=today,
-                       key="f_overview_period")
+period = st.date_input("Date range", max_value=today,
+                       key=remember("f_overview_period", (today - dt.timedelta(days=29), today)))
 start, end = (period if isinstance(period, tuple) and len(period) == 2 else (today - dt.timedelta(days=29), today))
 totals = read("stats_totals", v, start=start, end=end)
 cols = st.columns(3)

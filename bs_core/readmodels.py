@@ -146,7 +146,14 @@ def networks(db: Database) -> list[dict]:
 
 
 def network_summaries(db: Database) -> list[dict]:
-    """One row per network with what the mirror holds for it."""
+    """One row per network with what the mirror holds for it (stored by the last run)."""
+    summary = db.mirror_summary.find_one({"_id": "overview"}, {"networks": 1})
+    if summary is not None and "networks" in summary:
+        return summary["networks"]
+    return network_summaries_live(db)
+
+
+def network_summaries_live(db: Database) -> list[dict]:
     nets = networks(db)
     ids = [n["_id"] for n in nets]
     per = {name: count_by(db, name, "network_id", ids) for name in ("advertisers", "zones", "advertisements",
@@ -316,6 +323,7 @@ def refresh_summaries(db: Database, run_id: str, counts: dict[str, dict]) -> boo
         "run_id": run_id,
         "entity_counts": entity_counts_live(db),
         "placements_per_zone": placements_per_zone_live(db, SUMMARY_ROWS),
+        "networks": network_summaries_live(db),
     }, upsert=True)
     return True
 

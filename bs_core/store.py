@@ -52,6 +52,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "placements": [
         IndexModel([("campaign_id", ASCENDING)], name="campaign_id"),
         IndexModel([("zone_id", ASCENDING)], name="zone_id"),
+        IndexModel([("advertisement_id", ASCENDING)], name="advertisement_id"),  # ads page counts
     ],
     "stats_daily": [
         IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),

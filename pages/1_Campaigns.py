@@ -8,8 +8,8 @@ from bs_core import readmodels as rm
 from bs_core.ui import charts, live
 from bs_core.ui.data import campaign_page, name_options, read
 from bs_core.ui.frames import campaigns_export, campaigns_frame, placements_frame
-from bs_core.ui.layout import page
-from bs_core.ui.tables import csv_button, page_controls, showing
+from bs_core.ui.layout import page, remember
+from bs_core.ui.tables import csv_button, paged
 
 STATUSES = ["running", "scheduled", "paused", "ended"]
 SORTS = {"Name": "name_key", "Start date": "starts_on", "End date": "ends_on", "Status": "status",
@@ -45,11 +45,11 @@ search = c1.text_input("Name contains", key="f_campaigns_search", placeholder="e
 use_dates = c2.toggle("Only campaigns live in a date range", key="f_campaigns_use_dates")
 overlap = (None, None)
 if use_dates:
-    picked = c2.date_input("Live between", value=(ctx.today, ctx.today + dt.timedelta(days=30)),
-                           key="f_campaigns_dates")
+    picked = c2.date_input("Live between",
+                           key=remember("f_campaigns_dates", (ctx.today, ctx.today + dt.timedelta(days=30))))
     if isinstance(picked, tuple) and len(picked) == 2:
         overlap = picked
-stats_days = c3.selectbox("Views and clicks over", [7, 30, 90], index=1, key="f_campaigns_stats_days",
+stats_days = c3.selectbox("Views and clicks over", [7, 30, 90], key=remember("f_campaigns_stats_days", 30),
                           format_func=lambda d: f"the last {d} days")
 c1, c2 = st.columns([1, 1])
 sort_label = c1.selectbox("Sort by", list(SORTS), key="f_campaigns_sort")
@@ -58,11 +58,8 @@ descending = c2.toggle("Descending", key="f_campaigns_desc")
 query = dict(network_id=network, advertiser_id=advertiser, statuses=tuple(statuses), overlaps_from=overlap[0],
              overlaps_to=overlap[1], search=search, sort=(SORTS[sort_label], -1 if descending else 1),
              stats_from=ctx.today - dt.timedelta(days=stats_days - 1), stats_to=ctx.today)
-total = campaign_page(v, **query, page=1, page_size=1).total
-page_no, size = page_controls("campaigns", total)
-result = campaign_page(v, **query, page=page_no, page_size=size)
-showing(total, page_no, size, "campaigns")
-if total:
+result = paged("campaigns", lambda p, n: campaign_page(v, **query, page=p, page_size=n), "campaigns")
+if result.total:
     st.dataframe(campaigns_frame(result.rows), hide_index=True, key="campaigns_table", column_config={
         "id": st.column_config.NumberColumn("ID", format="%d"),
         "name": st.column_config.TextColumn("Name"),
@@ -103,10 +100,8 @@ if chosen is not None:
         st.plotly_chart(charts.daily_trend(series), key="campaign_trend")
     else:
         st.info("No reporting data for this campaign in the chosen period.")
-    placed = read("placements", v, campaign_id=chosen, page=1, page_size=1)
-    p_page, p_size = page_controls("placements", placed.total)
-    placed = read("placements", v, campaign_id=chosen, page=p_page, page_size=p_size)
-    showing(placed.total, p_page, p_size, "placements")
+    placed = paged("placements", lambda p, n: read("placements", v, campaign_id=chosen, page=p, page_size=n),
+                   "placements")
     if placed.total:
         zones = read("names", v, collection="zones", ids=[p["zone_id"] for p in placed.rows])
         ads = read("names", v, collection="advertisements", ids=[p["advertisement_id"] for p in placed.rows])

@@ -6,7 +6,7 @@ from bs_core.ui import live
 from bs_core.ui.data import name_options, read
 from bs_core.ui.frames import advertisers_frame
 from bs_core.ui.layout import page
-from bs_core.ui.tables import csv_button, page_controls, showing
+from bs_core.ui.tables import csv_button, paged
 
 ctx = page("Advertisers", target_keys={"network": "f_advertisers_network"})
 if ctx.source != "mirror":
@@ -20,10 +20,8 @@ c1, c2 = st.columns(2)
 network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i], placeholder="All networks",
                        key="f_advertisers_network")
 search = c2.text_input("Name contains", key="f_advertisers_search")
-total = read("advertisers", v, network_id=network, search=search, page_size=1).total
-page_no, size = page_controls("advertisers", total)
-result = read("advertisers", v, network_id=network, search=search, page=page_no, page_size=size)
-showing(total, page_no, size, "advertisers")
+result = paged("advertisers", lambda p, n: read("advertisers", v, network_id=network, search=search, page=p,
+                                                page_size=n), "advertisers")
 
 
 def frame(rows):
@@ -33,7 +31,7 @@ def frame(rows):
     return advertisers_frame(rows, networks, running, campaigns)
 
 
-if total:
+if result.total:
     st.dataframe(frame(result.rows), hide_index=True, key="advertisers_table", column_config={
         "id": st.column_config.NumberColumn("ID", format="%d"),
         "website": st.column_config.LinkColumn("Website"),

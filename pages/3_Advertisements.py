@@ -6,7 +6,7 @@ from bs_core.ui import live
 from bs_core.ui.data import name_options, read
 from bs_core.ui.frames import advertisements_frame
 from bs_core.ui.layout import page
-from bs_core.ui.tables import csv_button, page_controls, showing
+from bs_core.ui.tables import csv_button, paged
 
 TYPES = {None: "All types", "StaticAdvertisement": "Static", "HtmlAdvertisement": "HTML",
          "StencilAdvertisement": "Stencil"}
@@ -31,10 +31,7 @@ placed = c4.selectbox("Active placement", [None, True, False], key="f_ads_active
                       format_func=lambda x: {None: "Any", True: "Yes", False: "No"}[x], placeholder="Any")
 search = st.text_input("Name contains", key="f_ads_search")
 args = dict(network_id=network, advertiser_id=advertiser, ad_type=ad_type, active_placement=placed, search=search)
-total = read("advertisements", v, **args, page_size=1).total
-page_no, size = page_controls("ads", total)
-result = read("advertisements", v, **args, page=page_no, page_size=size)
-showing(total, page_no, size, "advertisements")
+result = paged("ads", lambda p, n: read("advertisements", v, **args, page=p, page_size=n), "advertisements")
 
 
 def frame(rows):
@@ -42,7 +39,7 @@ def frame(rows):
     return advertisements_frame(rows, placements)
 
 
-if total:
+if result.total:
     st.dataframe(frame(result.rows), hide_index=True, key="ads_table", column_config={
         "id": st.column_config.NumberColumn("ID", format="%d"),
         "updated (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),

@@ -6,7 +6,7 @@ from bs_core.ui import live
 from bs_core.ui.data import name_options, read
 from bs_core.ui.frames import zones_frame
 from bs_core.ui.layout import page
-from bs_core.ui.tables import csv_button, page_controls, showing
+from bs_core.ui.tables import csv_button, paged
 
 ctx = page("Zones", target_keys={"network": "f_zones_network"})
 if ctx.source != "mirror":
@@ -20,10 +20,8 @@ c1, c2 = st.columns(2)
 network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i], placeholder="All networks",
                        key="f_zones_network")
 search = c2.text_input("Name contains", key="f_zones_search", placeholder="e.g. leaderboard")
-total = read("zones", v, network_id=network, search=search, page_size=1).total
-page_no, size = page_controls("zones", total)
-result = read("zones", v, network_id=network, search=search, page=page_no, page_size=size)
-showing(total, page_no, size, "zones")
+result = paged("zones", lambda p, n: read("zones", v, network_id=network, search=search, page=p, page_size=n),
+               "zones")
 
 
 def frame(rows):
@@ -33,7 +31,7 @@ def frame(rows):
     return zones_frame(rows, networks, placements, views)
 
 
-if total:
+if result.total:
     st.dataframe(frame(result.rows), hide_index=True, key="zones_table",
                  column_config={"id": st.column_config.NumberColumn("ID", format="%d")})
     csv_button("Export all filtered zones (CSV)",

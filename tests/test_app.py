@@ -80,9 +80,12 @@ def test_every_page_renders_demo_data_without_calling_broadstreet(synced, db, de
 def test_campaign_filters_change_rows_and_survive_page_switches(synced, db):
     at = visit(app(synced).run(), "pages/1_Campaigns.py")
     assert len(at.dataframe[0].value) == 50
+    at.number_input(key="f_campaigns_page").set_value(3).run()
+    assert list(at.dataframe[0].value["id"]) == [c["_id"] for c in rm.campaigns(db, page=3, page_size=50).rows]
     at.multiselect(key="f_campaigns_status").set_value(["running"]).run()
-    df = at.dataframe[0].value
+    df = at.dataframe[0].value  # page 3 no longer exists: back to page 1
     assert set(df["status"]) == {"running"} and len(df) == db.campaigns.count_documents({"status": "running"})
+    assert at.number_input(key="f_campaigns_page").value == 1
     network = sorted(rm.networks(db), key=lambda n: n["_id"])[0]["_id"]
     at.selectbox(key="f_campaigns_network").set_value(network).run()
     df = at.dataframe[0].value

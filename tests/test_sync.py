@@ -45,6 +45,7 @@ def assert_mirror_matches(db, sim) -> None:
     # the overview summary the run stored agrees with counting now
     assert rm.entity_counts(db) == rm.entity_counts_live(db)
     assert rm.placements_per_zone(db, 20) == rm.placements_per_zone_live(db, 20)
+    assert rm.network_summaries(db) == rm.network_summaries_live(db)
 
 
 def changes(run: dict, kind: str) -> dict:

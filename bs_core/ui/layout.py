@@ -42,6 +42,14 @@ def keep_filters() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def remember(key: str, default: object) -> str:
+    """Seed a filter's default once; the widget then takes its value from session state
+    only (passing a default as well makes Streamlit warn once the value is kept)."""
+    if key not in st.session_state:
+        st.session_state[key] = default
+    return key
+
+
 def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContext:
     """Set up a page: config, banners, sidebar.  ``target_keys`` names the filters whose
     selection the sidebar offers to sync alone, e.g. ``{"network": "f_campaigns_network"}``

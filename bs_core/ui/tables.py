@@ -8,18 +8,27 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from ..readmodels import Page
+
 PAGE_SIZES = (25, 50, 100, 250)
 
 
-def page_controls(key: str, total: int) -> tuple[int, int]:
-    """Page size and page number widgets; returns (page, page_size)."""
+def paged(key: str, fetch: Callable[[int, int], Page], noun: str) -> Page:
+    """Fetch one page (one query: the total comes with it), then draw the page controls
+    and the "rows x-y of n" line.  A page number past the end (filters changed) goes to 1."""
+    state = st.session_state
+    size = state.setdefault(f"f_{key}_size", 50)
+    page = state.setdefault(f"f_{key}_page", 1)
+    result = fetch(page, size)
+    if page > result.pages:
+        state[f"f_{key}_page"] = page = 1
+        result = fetch(1, size)
     left, right = st.columns([1, 3])
-    size = left.selectbox("Rows per page", PAGE_SIZES, index=1, key=f"f_{key}_size")
-    pages = max(1, -(-total // size))
-    if st.session_state.get(f"f_{key}_page", 1) > pages:
-        st.session_state[f"f_{key}_page"] = 1
-    page = right.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=f"f_{key}_page")
-    return int(page), size
+    left.selectbox("Rows per page", PAGE_SIZES, key=f"f_{key}_size")
+    right.number_input(f"Page (of {result.pages:,})", min_value=1, max_value=result.pages, step=1,
+                       key=f"f_{key}_page")
+    showing(result.total, page, size, noun)
+    return result
 
 
 def showing(total: int, page: int, size: int, noun: str) -> None:

@@ -1,0 +1,89 @@
+"""Page benchmark: cold and warm AppTest renders per page on `demo` and `large` mirrors,
+and the app's peak RSS after visiting every page on `large`.
+
+    python bench/pages_bench.py [--sizes demo large]
+
+Each mirror is filled by a real full sync (the CLI in a subprocess, so this process's
+memory is the app's alone) from a simulator running in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import streamlit as st
+from _common import throwaway_database, timed
+from streamlit.testing.v1 import AppTest
+from sync_bench import simulator_process
+
+from bs_core.runtime import Runtime, set_runtime
+from bs_core.settings import Settings
+from bs_core.simulator import DEFAULT_TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["streamlit_app.py", "pages/1_Campaigns.py", "pages/2_Advertisers.py", "pages/3_Advertisements.py",
+         "pages/4_Zones.py", "pages/5_Networks.py", "pages/6_Sync_history.py"]
+
+
+def sync_into(db, api_url: str) -> None:
+    host, port = db.client.address
+    env = dict(os.environ, BROADSTREET_API_TOKEN=DEFAULT_TOKEN, BROADSTREET_API_BASE_URL=api_url,
+               MONGODB_URI=f"mongodb://{host}:{port}/?directConnection=true", MONGODB_DATABASE=db.name,
+               BS_SYNC_CONCURRENCY="8", BS_RECORDS_LIMIT="10000", BS_RECORDS_WINDOW_SECONDS="1")
+    out = subprocess.run([sys.executable, "-m", "bs_core", "sync", "--scope", "full", "--json"], env=env,
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"sync failed: {out.stdout}{out.stderr}")
+
+
+def render(at: AppTest, page: str) -> float:
+    with timed() as t:
+        at.switch_page(str(ROOT / page)).run()
+    if at.exception:
+        raise SystemExit(f"{page} raised: {at.exception[0].value}")
+    return t[0]
+
+
+def bench(size: str) -> dict[str, float]:
+    print(f"\n=== {size} mirror ===")
+    with simulator_process(size, 0) as root, throwaway_database(f"pages_{size}") as db:
+        started = time.perf_counter()
+        sync_into(db, root + "/api/1")
+        print(f"(full sync into the mirror: {time.perf_counter() - started:.0f} s)")
+        host, port = db.client.address
+        settings = Settings(broadstreet_api_token=DEFAULT_TOKEN, broadstreet_api_base_url=root + "/api/1",
+                           mongodb_uri=f"mongodb://{host}:{port}/?directConnection=true", mongodb_database=db.name)
+        set_runtime(Runtime(settings))
+        cold: dict[str, float] = {}
+        print(f"{'page':<28} {'cold (s)':>9} {'warm (s)':>9}")
+        for page in PAGES:
+            st.cache_data.clear()
+            at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+            cold[page] = render(at, page)
+            warm = min(render(at, page) for _ in range(3))
+            print(f"{page:<28} {cold[page]:9.2f} {warm:9.2f}")
+        set_runtime(None)
+        return cold
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", nargs="+", default=["demo", "large"], choices=["tiny", "demo", "large"])
+    args = ap.parse_args()
+    results = {size: bench(size) for size in args.sizes}
+    if "demo" in results and "large" in results:
+        print("\ncold render ratio large / demo:")
+        for page in PAGES:
+            print(f"  {page:<28} {results['large'][page] / results['demo'][page]:5.2f}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS of this process (the app under AppTest, after every page): {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
