@@ -95,50 +95,42 @@ def campaigns(db: Database, flt: CampaignFilter | None = None, sort: tuple[str, 
     return _page(db, "campaigns", (flt or CampaignFilter()).query(), sort, page, page_size)
 
 
+def _match(search: str = "", **equal: Any) -> dict:
+    """A query from equality filters (None = any) and a literal name search."""
+    q: dict[str, Any] = {field: value for field, value in equal.items() if value is not None}
+    if search.strip():
+        q["name_clean"] = literal_search(search)
+    return q
+
+
 def advertisers(db: Database, network_id: int | None = None, search: str = "",
                 sort: tuple[str, int] = ("name_key", 1), page: int = 1,
                 page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    q: dict[str, Any] = {}
-    if network_id is not None:
-        q["network_id"] = network_id
-    if search.strip():
-        q["name_clean"] = literal_search(search)
-    return _page(db, "advertisers", q, sort, page, page_size)
+    return _page(db, "advertisers", _match(search, network_id=network_id), sort, page, page_size)
 
 
 def advertisements(db: Database, network_id: int | None = None, advertiser_id: int | None = None,
                    ad_type: str | None = None, active_placement: bool | None = None, search: str = "",
                    sort: tuple[str, int] = ("name_key", 1), page: int = 1,
                    page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    q: dict[str, Any] = {}
-    for field, value in (("network_id", network_id), ("advertiser_id", advertiser_id),
-                         ("type", ad_type), ("active_placement", active_placement)):
-        if value is not None:
-            q[field] = value
-    if search.strip():
-        q["name_clean"] = literal_search(search)
-    return _page(db, "advertisements", q, sort, page, page_size)
+    query = _match(search, network_id=network_id, advertiser_id=advertiser_id, type=ad_type,
+                   active_placement=active_placement)
+    return _page(db, "advertisements", query, sort, page, page_size)
 
 
 def zones(db: Database, network_id: int | None = None, search: str = "",
           sort: tuple[str, int] = ("name_key", 1), page: int = 1,
           page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    q: dict[str, Any] = {}
-    if network_id is not None:
-        q["network_id"] = network_id
-    if search.strip():
-        q["name_clean"] = literal_search(search)
-    return _page(db, "zones", q, sort, page, page_size)
+    return _page(db, "zones", _match(search, network_id=network_id), sort, page, page_size)
 
 
 def placements(db: Database, campaign_id: int | None = None, zone_id: int | None = None,
                advertisement_id: int | None = None, network_id: int | None = None,
                sort: tuple[str, int] = ("_id", 1), page: int = 1,
                page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    q = {k: v for k, v in (("campaign_id", campaign_id), ("zone_id", zone_id),
-                           ("advertisement_id", advertisement_id), ("network_id", network_id))
-         if v is not None}
-    return _page(db, "placements", q, sort, page, page_size)
+    query = _match(campaign_id=campaign_id, zone_id=zone_id, advertisement_id=advertisement_id,
+                   network_id=network_id)
+    return _page(db, "placements", query, sort, page, page_size)
 
 
 def networks(db: Database) -> list[dict]:

@@ -5,10 +5,10 @@ import datetime as dt
 import streamlit as st
 
 from bs_core import readmodels as rm
-from bs_core.ui import charts, live
-from bs_core.ui.data import campaign_page, name_options, read
+from bs_core.ui import charts
+from bs_core.ui.data import campaign_page, read
 from bs_core.ui.frames import campaigns_export, campaigns_frame, placements_frame
-from bs_core.ui.layout import page, remember
+from bs_core.ui.layout import advertiser_select, live_fallback, network_select, page, remember
 from bs_core.ui.tables import csv_button, paged
 
 STATUSES = ["running", "scheduled", "paused", "ended"]
@@ -17,28 +17,12 @@ SORTS = {"Name": "name_key", "Start date": "starts_on", "End date": "ends_on", "
 state = st.session_state
 ctx = page("Campaigns", target_keys={"network": "f_campaigns_network", "advertiser": "f_campaigns_advertiser"})
 
-if ctx.source != "mirror":
-    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon=":material/cloud_sync:")
-    df = live.entities("campaigns")
-    search = st.text_input("Search names", key="f_campaigns_search")
-    if not df.empty:
-        if search.strip():
-            df = df[df["name_clean"].str.contains(search.strip(), case=False, regex=False)]
-        df = df[["_id", "name_clean", "advertiser_id", "status", "starts_on", "ends_on", "weight"]]
-    st.dataframe(df, hide_index=True)
-    st.stop()
+live_fallback(ctx, "campaigns", ["_id", "name_clean", "advertiser_id", "status", "starts_on", "ends_on", "weight"])
 
 v = ctx.version
-networks = name_options(v, "networks")
 c1, c2, c3 = st.columns([1, 1, 1])
-network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i], placeholder="All networks",
-                       key="f_campaigns_network")
-advertisers = name_options(v, "advertisers", network)
-if state.get("f_campaigns_advertiser") not in (None, *advertisers):
-    state["f_campaigns_advertiser"] = None
-advertiser = c2.selectbox("Advertiser", [None, *advertisers],
-                          format_func=lambda i: "All advertisers" if i is None else advertisers[i], placeholder="All advertisers",
-                          key="f_campaigns_advertiser")
+network = network_select(ctx, "f_campaigns_network", c1)
+advertiser = advertiser_select(ctx, "f_campaigns_advertiser", network, c2)
 statuses = c3.multiselect("Status", STATUSES, key="f_campaigns_status", placeholder="All statuses")
 c1, c2, c3 = st.columns([1, 1, 1])
 search = c1.text_input("Name contains", key="f_campaigns_search", placeholder="e.g. spring")

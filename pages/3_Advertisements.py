@@ -2,30 +2,20 @@
 
 import streamlit as st
 
-from bs_core.ui import live
-from bs_core.ui.data import name_options, read
+from bs_core.ui.data import read
 from bs_core.ui.frames import advertisements_frame
-from bs_core.ui.layout import page
+from bs_core.ui.layout import advertiser_select, live_fallback, network_select, page
 from bs_core.ui.tables import csv_button, paged
 
 TYPES = {None: "All types", "StaticAdvertisement": "Static", "HtmlAdvertisement": "HTML",
          "StencilAdvertisement": "Stencil"}
 ctx = page("Advertisements", target_keys={"network": "f_ads_network", "advertiser": "f_ads_advertiser"})
-if ctx.source != "mirror":
-    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon=":material/cloud_sync:")
-    st.dataframe(live.entities("advertisements"), hide_index=True)
-    st.stop()
+live_fallback(ctx, "advertisements")
 
 v = ctx.version
-networks = name_options(v, "networks")
 c1, c2, c3, c4 = st.columns(4)
-network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i], placeholder="All networks",
-                       key="f_ads_network")
-advertisers = name_options(v, "advertisers", network)
-if st.session_state.get("f_ads_advertiser") not in (None, *advertisers):
-    st.session_state["f_ads_advertiser"] = None
-advertiser = c2.selectbox("Advertiser", [None, *advertisers],
-                          format_func=lambda i: "All advertisers" if i is None else advertisers[i], placeholder="All advertisers", key="f_ads_advertiser")
+network = network_select(ctx, "f_ads_network", c1)
+advertiser = advertiser_select(ctx, "f_ads_advertiser", network, c2)
 ad_type = c3.selectbox("Type", list(TYPES), format_func=TYPES.get, key="f_ads_type", placeholder="All types")
 placed = c4.selectbox("Active placement", [None, True, False], key="f_ads_active",
                       format_func=lambda x: {None: "Any", True: "Yes", False: "No"}[x], placeholder="Any")

@@ -2,23 +2,18 @@
 
 import streamlit as st
 
-from bs_core.ui import live
 from bs_core.ui.data import name_options, read
 from bs_core.ui.frames import zones_frame
-from bs_core.ui.layout import page
+from bs_core.ui.layout import live_fallback, network_select, page
 from bs_core.ui.tables import csv_button, paged
 
 ctx = page("Zones", target_keys={"network": "f_zones_network"})
-if ctx.source != "mirror":
-    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon=":material/cloud_sync:")
-    st.dataframe(live.entities("zones"), hide_index=True)
-    st.stop()
+live_fallback(ctx, "zones")
 
 v = ctx.version
 networks = name_options(v, "networks")
 c1, c2 = st.columns(2)
-network = c1.selectbox("Network", [None, *networks], format_func=lambda i: "All networks" if i is None else networks[i], placeholder="All networks",
-                       key="f_zones_network")
+network = network_select(ctx, "f_zones_network", c1)
 search = c2.text_input("Name contains", key="f_zones_search", placeholder="e.g. leaderboard")
 result = paged("zones", lambda p, n: read("zones", v, network_id=network, search=search, page=p, page_size=n),
                "zones")

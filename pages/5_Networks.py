@@ -2,15 +2,11 @@
 
 import streamlit as st
 
-from bs_core.ui import live
 from bs_core.ui.data import read
-from bs_core.ui.layout import page
+from bs_core.ui.layout import live_fallback, page
 
 ctx = page("Networks")
-if ctx.source != "mirror":
-    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.", icon=":material/cloud_sync:")
-    st.dataframe(live.entities("networks"), hide_index=True)
-    st.stop()
+live_fallback(ctx, "networks")
 
 rows = read("network_summaries", ctx.version)
 if not rows:

@@ -14,7 +14,7 @@ from ..store import utcnow
 from ..sync import runs
 from ..sync.init import needs_initialisation
 from . import format as fmt
-from .data import mirror_version
+from .data import mirror_version, name_options
 
 FILTER_PREFIX = "f_"  # session-state keys of filters that survive page switches
 STATUS_POLL_SECONDS = 2
@@ -75,6 +75,44 @@ def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContex
     sidebar(ctx, _targets(db, target_keys or {}))
     st.title(title)
     return ctx
+
+
+def live_fallback(ctx: PageContext, kind: str, columns: list[str] | None = None) -> None:
+    """While the mirror is not usable, show the entity table from the live API (with a
+    name search) and stop the page."""
+    if ctx.source == "mirror":
+        return
+    from . import live
+
+    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.",
+               icon=":material/cloud_sync:")
+    df = live.entities(kind)
+    search = st.text_input("Name contains", key=f"live_search_{kind}")
+    if not df.empty:
+        if search.strip():
+            df = df[df["name_clean"].str.contains(search.strip(), case=False, regex=False)]
+        if columns:
+            df = df[columns]
+    st.dataframe(df, hide_index=True)
+    st.stop()
+
+
+def network_select(ctx: PageContext, key: str, where=st) -> int | None:
+    """A network filter ("All networks" = None)."""
+    networks = name_options(ctx.version, "networks")
+    if st.session_state.get(key) not in (None, *networks):
+        st.session_state[key] = None
+    return where.selectbox("Network", [None, *networks], key=key, placeholder="All networks",
+                           format_func=lambda i: "All networks" if i is None else networks[i])
+
+
+def advertiser_select(ctx: PageContext, key: str, network: int | None, where=st) -> int | None:
+    """An advertiser filter limited to the chosen network ("All advertisers" = None)."""
+    advertisers = name_options(ctx.version, "advertisers", network)
+    if st.session_state.get(key) not in (None, *advertisers):
+        st.session_state[key] = None  # it belonged to another network
+    return where.selectbox("Advertiser", [None, *advertisers], key=key, placeholder="All advertisers",
+                           format_func=lambda i: "All advertisers" if i is None else advertisers[i])
 
 
 def _targets(db: Database | None, keys: dict[str, str]) -> dict[str, tuple[int, str]]:
