@@ -92,6 +92,7 @@ class SyncEngine:
         try:
             if only_if is not None and not only_if():
                 self.lease.release()
+                self.client.close()
                 return None
             reap_dead_runs(self.db, self.run_id)
             self.recorder = RunRecorder(self.db, self.run_id, trigger, str(self.scope), self.lease.owner,
