@@ -57,7 +57,10 @@ def _page(db: Database, collection: str, query: dict, sort: tuple[str, int], pag
     order = [(field, direction)] + ([("_id", 1)] if field != "_id" else [])
     cursor = (db[collection].find(query, projection or {"_sync": 0})
               .sort(order).skip((page - 1) * page_size).limit(page_size))
-    return Page(list(cursor), db[collection].count_documents(query), page, page_size)
+    # Unfiltered, the total is the collection's size, which each run stores (counting is a
+    # scan on SecantusDB); the mirror changes only through runs.
+    total = entity_counts(db)[collection] if not query else db[collection].count_documents(query)
+    return Page(list(cursor), total, page, page_size)
 
 
 # -- listings -------------------------------------------------------------------------------

@@ -25,7 +25,9 @@ COLLECTIONS = ENTITIES + ("stats_daily", "stats_zones", "sync_runs", "sync_lock"
 BATCH = 1000
 DELETE_BATCH = 500
 
-_NAME = IndexModel([("name_key", ASCENDING)], name="name_key")
+# Pages sort by name with _id as tiebreak (stable pagination); SecantusDB uses an index
+# for that sort only when it covers both keys (measured 817 -> 198 ms over 12k documents).
+_NAME = IndexModel([("name_key", ASCENDING), ("_id", ASCENDING)], name="name_key_id")
 # Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
 # inserts markedly slower (measured: 29.8k docs/s with none, 9.8k with one, 4.0k with five).
 

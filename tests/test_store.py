@@ -20,7 +20,7 @@ def test_index_creation_is_idempotent_and_changes_nothing_else(db):
     ensure_indexes(db)
     assert {name: db[name].index_information() for name in INDEXES} == first
     assert list(db.campaigns.find()) == [{"_id": 1, "name_key": "a", "status": "running"}]
-    assert {"advertiser_id", "network_status", "status_ends_on", "name_key"} <= set(first["campaigns"])
+    assert {"advertiser_id", "network_status", "status_ends_on", "name_key_id"} <= set(first["campaigns"])
     assert {"campaign_id", "zone_id"} <= set(first["placements"])
 
 
