@@ -111,13 +111,13 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT.get(run["status"], 1)
 
 
-def status_report(db) -> dict:
+def status_report(db, lease_seconds: float) -> dict:
     from . import readmodels
     from .sync import runs
 
     running = runs.running_run(db)
     if running is None:
-        runs.reap_dead_runs(db, None)
+        runs.reap_if_idle(db, lease_seconds)
     last = runs.last_success(db)
     return {
         "running": _running_view(running) if running else None,
@@ -135,7 +135,7 @@ def _running_view(run: dict) -> dict:
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from .store import open_database
 
-    report = status_report(open_database(settings))
+    report = status_report(open_database(settings), settings.lease_seconds)
     if args.json:
         _print_json(report)
     else:

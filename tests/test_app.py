@@ -128,7 +128,7 @@ def test_campaign_detail_shows_placements_and_stats(synced, db):
 
 def test_resync_button_runs_a_sync_and_says_when_one_is_running(synced, db, demo_server):
     at = app(synced).run()
-    demo_server.sim.faults.set_latency(30)
+    demo_server.sim.faults.set_latency(100)  # keeps the sync running past the second press
     at.sidebar.button(key="resync").click().run()
     no_exceptions(at)
     assert "Sync started" in sidebar_text(at)

@@ -183,7 +183,7 @@ def test_trigger_codes_202_409_400_401_403(db, demo_server):
         assert code == 400 and "positive integer" in body["error"]
         assert call("POST", "/api/sync/trigger", token=ADMIN, body=["quick"])[0] == 400
 
-        demo_server.sim.faults.set_latency(30)
+        demo_server.sim.faults.set_latency(60)  # the run outlasts the next request
         code, body = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "full"})
         assert code == 202 and body["run_id"]
         code, busy = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "quick"})

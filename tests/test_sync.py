@@ -279,7 +279,7 @@ def cli_env(server, db, **extra) -> dict:
 
 
 def test_two_sync_processes_started_at_once_yield_one_run(db, demo_server, tmp_path):
-    demo_server.sim.faults.set_latency(40)
+    demo_server.sim.faults.set_latency(80)  # each sync outlasts the other's start-up
     env = cli_env(demo_server, db, BS_DATA_DIR=str(tmp_path))
     procs = [subprocess.Popen([sys.executable, "-m", "bs_core", "sync", "--scope", "full", "--json"],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -368,3 +368,19 @@ def test_the_token_is_absent_from_every_document(db, demo_server):
     for name in COLLECTIONS:
         for doc in db[name].find():
             assert token not in json.dumps(doc, default=str), name
+
+
+def test_reaping_spares_a_run_that_just_took_the_lease(db):
+    import datetime as dt
+
+    from bs_core.store import utcnow
+    from bs_core.sync.runs import reap_if_idle
+
+    now = utcnow()
+    db.sync_runs.insert_many([
+        {"_id": "dead", "status": "running", "started_at": now - dt.timedelta(minutes=5), "errors": []},
+        {"_id": "just-started", "status": "running", "started_at": now, "errors": []},
+    ])
+    reap_if_idle(db, lease_seconds=30)  # no live lease: the reader may have looked a moment early
+    assert db.sync_runs.find_one({"_id": "dead"})["status"] == "failed"
+    assert db.sync_runs.find_one({"_id": "just-started"})["status"] == "running"

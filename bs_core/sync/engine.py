@@ -94,7 +94,7 @@ class SyncEngine:
                 self.lease.release()
                 self.client.close()
                 return None
-            reap_dead_runs(self.db, self.run_id)
+            reap_dead_runs(self.db, self.run_id, self.settings.lease_seconds)
             self.recorder = RunRecorder(self.db, self.run_id, trigger, str(self.scope), self.lease.owner,
                                         listener=self.listener)
             self.recorder.start()

@@ -146,16 +146,30 @@ def _plain(exc: BaseException) -> str:
     return "The sync failed"
 
 
-def reap_dead_runs(db: Database, live_run_id: str | None) -> int:
-    """Mark runs left ``running`` by a process whose lease expired as failed."""
+def reap_dead_runs(db: Database, live_run_id: str | None, lease_seconds: float) -> int:
+    """Mark runs left ``running`` by a process whose lease expired as failed.
+
+    A dead holder's lease expired, so its run started at least one lease period ago;
+    requiring that age keeps a run that has just taken the lease safe from a caller that
+    read the lock a moment before.
+    """
+    cutoff = utcnow() - dt.timedelta(seconds=lease_seconds)
     result = db.sync_runs.update_many(
-        {"status": "running", "_id": {"$ne": live_run_id}},
+        {"status": "running", "_id": {"$ne": live_run_id}, "started_at": {"$lt": cutoff}},
         {"$set": {"status": "failed", "finished_at": utcnow()},
          "$push": {"errors": {"type": "LeaseExpired", "scope": "run",
                               "message": "the process running this sync stopped (its lease expired)",
                               "plain": "The sync stopped unexpectedly"}}},
     )
     return result.modified_count
+
+
+def reap_if_idle(db: Database, lease_seconds: float) -> None:
+    """Reap dead runs from a reader's side (status pages), sparing the live lease's run."""
+    from .lock import current_lease
+
+    lease = current_lease(db)
+    reap_dead_runs(db, lease.get("run_id") if lease else None, lease_seconds)
 
 
 def recent_runs(db: Database, limit: int = 20) -> list[dict]:

@@ -190,7 +190,7 @@ def sync_status(seen_version: str) -> None:
                        f"by {running.get('trigger')}")
         st.progress(fmt.progress_fraction(running.get("progress") or {}), text=text)
     else:
-        runs.reap_dead_runs(db, None)
+        runs.reap_if_idle(db, runtime.settings.lease_seconds)
     last = runs.last_success(db)
     finished = last.get("finished_at") if last else None
     st.markdown(f"Last successful sync: **{fmt.relative_time(finished)}**", help=fmt.timestamp(finished))
@@ -205,5 +205,5 @@ def sync_status(seen_version: str) -> None:
         if st.button("Retry", key="retry_sync", icon=":material/refresh:"):
             _start(runtime, latest.get("scope") or "quick")
             st.rerun(scope="app")
-    if (mirror_version(db) if db is not None else seen_version) != seen_version:
+    if mirror_version(db) != seen_version:
         st.rerun(scope="app")
