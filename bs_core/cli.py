@@ -173,7 +173,7 @@ def cmd_schedule(settings: Settings, args: argparse.Namespace) -> int:
     if not due_for_sync(open_database(settings), minutes):
         print("mirror is fresh; nothing to do")
         return 0
-    args.scope, args.trigger, args.json = "quick", "schedule", args.json
+    args.scope, args.trigger = "quick", "schedule"
     return cmd_sync(settings, args)
 
 

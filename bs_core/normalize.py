@@ -109,10 +109,10 @@ def advertiser(raw: dict, ctx: Context) -> dict:
     aid = _id(raw)
     _expect(raw, "name", (str,))
     return {**raw, "_id": aid, "network_id": ctx.network_id, "name_clean": clean_name(raw.get("name")),
-            "name_key": name_key(raw.get("name")), "website": _website(raw.get("web_home_url"))}
+            "name_key": name_key(raw.get("name")), "website": website_url(raw.get("web_home_url"))}
 
 
-def _website(raw: Any) -> str | None:
+def website_url(raw: Any) -> str | None:
     """A clickable URL from a dirty ``web_home_url`` (None for blanks and e-mail addresses)."""
     text = str(raw or "").strip()
     if not text or "@" in text or " " in text:

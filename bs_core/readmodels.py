@@ -14,6 +14,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from .normalize import website_url
 from .store import ENTITIES
 
 DEFAULT_PAGE_SIZE = 50
@@ -74,11 +75,7 @@ class CampaignFilter:
     search: str = ""
 
     def query(self) -> dict:
-        q: dict[str, Any] = {}
-        if self.network_id is not None:
-            q["network_id"] = self.network_id
-        if self.advertiser_id is not None:
-            q["advertiser_id"] = self.advertiser_id
+        q = _match(self.search, network_id=self.network_id, advertiser_id=self.advertiser_id)
         if self.statuses:
             q["status"] = {"$in": list(self.statuses)}
         clauses = []
@@ -88,8 +85,6 @@ class CampaignFilter:
             clauses.append({"$or": [{"ends_on": None}, {"ends_on": {"$gte": _midnight(self.overlaps_from)}}]})
         if clauses:
             q["$and"] = clauses
-        if self.search.strip():
-            q["name_clean"] = literal_search(self.search)
         return q
 
 
@@ -159,16 +154,9 @@ def network_summaries_live(db: Database) -> list[dict]:
         "advertisers": per["advertisers"].get(n["_id"], 0), "zones": per["zones"].get(n["_id"], 0),
         "advertisements": per["advertisements"].get(n["_id"], 0), "campaigns": per["campaigns"].get(n["_id"], 0),
         "running campaigns": running.get(n["_id"], 0),
-        "website": _link(n.get("web_home_url")),
-        "broadstreet": f"https://my.broadstreetads.com{n['path']}" if n.get("path") else None,
+        "website": website_url(n.get("web_home_url")),
+        "path": n.get("path"),
     } for n in nets]
-
-
-def _link(url: str | None) -> str | None:
-    url = (url or "").strip()
-    if not url:
-        return None
-    return url if url.lower().startswith(("http://", "https://")) else f"https://{url}"
 
 
 def zone_views(db: Database, ids: list) -> list[dict]:
@@ -337,18 +325,9 @@ def _date_match(start: dt.date | None, end: dt.date | None) -> dict:
     return {"date": rng} if rng else {}
 
 
-def _scope(network_id: int | None, campaign_id: int | None) -> dict:
-    out: dict[str, Any] = {}
-    if network_id is not None:
-        out["network_id"] = network_id
-    if campaign_id is not None:
-        out["campaign_id"] = campaign_id
-    return out
-
-
 def stats_totals(db: Database, start: dt.date | None = None, end: dt.date | None = None,
                  network_id: int | None = None, campaign_id: int | None = None) -> dict:
-    match = _scope(network_id, campaign_id) | _date_match(start, end)
+    match = _match(network_id=network_id, campaign_id=campaign_id) | _date_match(start, end)
     rows = list(db.stats_daily.aggregate([{"$match": match}, {"$group": {"_id": None, **_SUMS}}]))
     total = rows[0] if rows else {"views": 0, "clicks": 0, "hovers": 0, "conversions": 0}
     total.pop("_id", None)
@@ -357,7 +336,7 @@ def stats_totals(db: Database, start: dt.date | None = None, end: dt.date | None
 
 def stats_daily_series(db: Database, start: dt.date | None = None, end: dt.date | None = None,
                        network_id: int | None = None, campaign_id: int | None = None) -> list[dict]:
-    match = _scope(network_id, campaign_id) | _date_match(start, end)
+    match = _match(network_id=network_id, campaign_id=campaign_id) | _date_match(start, end)
     pipeline = [{"$match": match}, {"$group": {"_id": "$date", **_SUMS}}, {"$sort": {"_id": 1}}]
     return [with_ctr({"date": d.pop("_id"), **d}) for d in db.stats_daily.aggregate(pipeline)]
 
@@ -367,7 +346,7 @@ def top_campaigns(db: Database, start: dt.date | None, end: dt.date | None, by: 
     """Campaigns ranked by views or by CTR (CTR only among campaigns with ``min_views``)."""
     if by not in ("views", "ctr", "clicks"):
         raise ValueError("by must be views, clicks or ctr")
-    match = _scope(network_id, None) | _date_match(start, end)
+    match = _match(network_id=network_id) | _date_match(start, end)
     pipeline: list[dict] = [{"$match": match}, {"$group": {"_id": "$campaign_id", **_SUMS}}]
     if by == "ctr":
         pipeline += [{"$match": {"views": {"$gte": min_views}}},
@@ -377,14 +356,6 @@ def top_campaigns(db: Database, start: dt.date | None, end: dt.date | None, by: 
     nm = names(db, "campaigns", [r["_id"] for r in rows])
     return [with_ctr({"campaign_id": r["_id"], "name": nm.get(r["_id"], ""),
                       **{k: v for k, v in r.items() if k not in ("_id", "ctr")}}) for r in rows]
-
-
-def zone_stats(db: Database, network_id: int | None = None, limit: int = 15) -> list[dict]:
-    """Zones ranked by views over the stats window (from the custom report)."""
-    match = {"network_id": network_id} if network_id is not None else {}
-    rows = list(db.stats_zones.find(match, {"_id": 0}).sort([("views", -1), ("zone_id", 1)]).limit(limit))
-    zn = names(db, "zones", [r["zone_id"] for r in rows])
-    return [with_ctr(dict(r, name=zn.get(r["zone_id"], ""))) for r in rows]
 
 
 def freshness(db: Database) -> dict[str, Any]:

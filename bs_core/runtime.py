@@ -34,8 +34,7 @@ class Runtime:
         self._db_error: str | None = None
         self._db_checked = 0.0
         self._api: Settings | None = None
-        self._threads: dict[str, threading.Thread] = {}
-        self._init_thread: threading.Thread | None = None
+        self._threads: dict[str, threading.Thread] = {}  # syncs this process runs
         self._scheduler: threading.Thread | None = None
 
     # -- database --------------------------------------------------------------------------
@@ -84,10 +83,18 @@ class Runtime:
             raise StoreUnavailableError(self._db_error or "MongoDB is unreachable")
         if parsed.kind == "quick" and needs_initialisation(db):
             parsed = parse_scope("full")  # nothing mirrored yet: a quick sync would be a full one
+        return self._launch(db, parsed, trigger)
+
+    def _launch(self, db: Database, scope, trigger: str, only_if=None) -> str | None:
+        """Take the lease and record the run here; do the work in a background thread."""
         engine = SyncEngine(self.api(), db)
-        run_id = engine.prepare(parsed, trigger)
+        run_id = engine.prepare(scope, trigger, only_if=only_if)
+        if run_id is None:
+            return None
         thread = threading.Thread(target=engine.execute, name=f"sync-{run_id}", daemon=True)
-        self._threads[run_id] = thread
+        with self._lock:
+            self._threads = {k: t for k, t in self._threads.items() if t.is_alive()}
+            self._threads[run_id] = thread
         thread.start()
         return run_id
 
@@ -106,28 +113,14 @@ class Runtime:
         if db is None:
             return None
         running = runs.running_run(db)
-        if running is not None or not needs_initialisation(db):
-            return running["_id"] if running else None
-        with self._lock:
-            if self._init_thread is not None and self._init_thread.is_alive():
-                return None
-        try:
-            run_id = self._start_init(db)
+        if running is not None:
+            return running["_id"]
+        if not needs_initialisation(db):
+            return None
+        try:  # the lease and a re-check under it make this run once across processes
+            return self._launch(db, "full", "init", only_if=lambda: needs_initialisation(db))
         except SyncLockedError:
             return None
-        return run_id
-
-    def _start_init(self, db: Database) -> str | None:
-        engine = SyncEngine(self.api(), db)
-        run_id = engine.prepare("full", "init", only_if=lambda: needs_initialisation(db))
-        if run_id is None:
-            return None
-        thread = threading.Thread(target=engine.execute, name="sync-init", daemon=True)
-        with self._lock:
-            self._init_thread = thread
-        self._threads[run_id] = thread
-        thread.start()
-        return run_id
 
     def ensure_scheduler(self) -> None:
         """With BS_SYNC_INTERVAL_MINUTES set, check every minute whether a quick sync is due."""

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from bs_core.ui.data import read
+from bs_core.ui.format import dashboard_link
 from bs_core.ui.layout import live_fallback, page
 
 ctx = page("Networks")
@@ -12,6 +13,8 @@ rows = read("network_summaries", ctx.version)
 if not rows:
     st.info("No networks in the mirror.")
 else:
+    rows = [{**{k: v for k, v in r.items() if k != "path"}, "broadstreet": dashboard_link(r.get("path"))}
+            for r in rows]
     st.dataframe(rows, hide_index=True, key="networks_table", column_config={
         "id": st.column_config.NumberColumn("ID", format="%d"),
         "website": st.column_config.LinkColumn("Website"),

@@ -159,6 +159,7 @@ class SyncEngine:
     def _run_scope(self, scope: Scope) -> None:
         kind, target = scope.kind, scope.target
         self.placements_mode = "all"  # which campaigns' placements follow a campaigns fetch
+        self._placements_synced: set[str] | None = None  # loaded when a quick sync first asks
         self.existing = _ExistingCache(self.writer)
         tasks: list[_Task] = []
         if kind in ("full", "quick", "network"):
@@ -317,7 +318,7 @@ class SyncEngine:
     def _quick_wants(self, campaign: dict, changed: bool) -> bool:
         """A quick sync refetches placements of campaigns that are running or scheduled,
         changed in this run, or never synced for placements; a full sync catches the rest."""
-        if not hasattr(self, "_placements_synced"):
+        if self._placements_synced is None:
             self._placements_synced = {d["scope"] for d in self.db.sync_scopes.find(
                 {"collection": "placements"}, {"scope": 1})}
         return (campaign["status"] in ("running", "scheduled") or changed
