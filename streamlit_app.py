@@ -5,14 +5,14 @@ import datetime as dt
 
 import streamlit as st
 
-from bs_core.http_api import ROUTES
-from bs_core.ui import charts
-from bs_core.ui.data import read
+from bs_core.http_api import make_routes
+from bs_core.ui import charts, reads
+from bs_core.ui.app_runtime import app_runtime
 from bs_core.ui.frames import campaigns_frame
 from bs_core.ui.layout import page, remember
 
 # The same server answers the HTTP sync API (/api/sync/status, /api/sync/trigger).
-app = st.App(__file__, routes=ROUTES)
+app = st.App(__file__, routes=make_routes(app_runtime))
 
 ctx = page("Overview")
 if ctx.source != "mirror":
@@ -22,9 +22,9 @@ if ctx.source != "mirror":
                 "live BroadStreet data meanwhile.", icon=":material/hourglass_top:")
     st.stop()
 
-v = ctx.version
-counts = read("entity_counts", v)
-status = read("campaign_status_counts", v)
+m = ctx.mirror
+counts = reads.entity_counts(m)
+status = reads.campaign_status_counts(m)
 cols = st.columns(4)
 cols[0].metric("Networks", f"{counts['networks']:,}")
 cols[1].metric("Advertisers", f"{counts['advertisers']:,}")
@@ -41,20 +41,20 @@ today = ctx.today
 period = st.date_input("Date range", max_value=today,
                        key=remember("f_overview_period", (today - dt.timedelta(days=29), today)))
 start, end = (period if isinstance(period, tuple) and len(period) == 2 else (today - dt.timedelta(days=29), today))
-totals = read("stats_totals", v, start=start, end=end)
+totals = reads.stats_totals(m, start=start, end=end)
 cols = st.columns(3)
 cols[0].metric("Views", f"{totals['views']:,}")
 cols[1].metric("Clicks", f"{totals['clicks']:,}")
 cols[2].metric("CTR", f"{totals['ctr']:.2%}")
-series = read("stats_daily_series", v, start=start, end=end)
+series = reads.stats_daily_series(m, start=start, end=end)
 if series:
     st.plotly_chart(charts.daily_trend(series), key="trend")
 else:
     st.info("No reporting data in this date range.")
 left, right = st.columns(2)
-by_views = read("top_campaigns", v, start=start, end=end, by="views", limit=10)
-by_ctr = read("top_campaigns", v, start=start, end=end, by="ctr", limit=10, min_views=1000)
-for row in by_views + by_ctr:  # campaign names repeat (FACTS.md): label bars by name and id
+by_views = reads.top_campaigns(m, start=start, end=end, by="views", limit=10)
+by_ctr = reads.top_campaigns(m, start=start, end=end, by="ctr", limit=10, min_views=1000)
+for row in by_views + by_ctr:  # campaign names repeat (docs/broadstreet-api.md): label bars by name and id
     row["label"] = f"{row['name']} ({row['campaign_id']})"
 with left:
     if by_views:
@@ -67,7 +67,7 @@ with right:
                         key="top_ctr")
 
 st.subheader("Campaigns ending in the next 14 days")
-ending = read("campaigns_ending_within", v, days=14, today=today)
+ending = reads.campaigns_ending_within(m, days=14, today=today)
 if ending:
     st.dataframe(campaigns_frame(ending)[["id", "name", "advertiser", "network", "end", "placements", "broadstreet"]],
                  hide_index=True, column_config={
@@ -77,7 +77,7 @@ else:
     st.info("No running campaign ends in the next 14 days.")
 
 st.subheader("Running and scheduled campaigns")
-timeline = read("campaign_timeline", v, limit=60)
+timeline = reads.campaign_timeline(m, limit=60)
 if timeline:
     st.plotly_chart(charts.campaign_timeline(timeline, today), key="timeline")
 else:
@@ -85,7 +85,7 @@ else:
 
 left, right = st.columns(2)
 with left:
-    top = read("top_advertisers_by_running", v, limit=10)
+    top = reads.top_advertisers_by_running(m, limit=10)
     if top:
         for row in top:
             row["label"] = f"{row['name']} ({row['advertiser_id']})"
@@ -93,7 +93,7 @@ with left:
     else:
         st.info("No advertiser has a running campaign.")
 with right:
-    zones = read("placements_per_zone", v, limit=15)
+    zones = reads.placements_per_zone(m, limit=15)
     if zones:
         for row in zones:  # zone names repeat too
             row["label"] = f"{row['name']} ({row['zone_id']})"

@@ -22,8 +22,7 @@ from _common import throwaway_database, timed
 from streamlit.testing.v1 import AppTest
 from sync_bench import simulator_process
 
-from bs_core.runtime import Runtime, set_runtime
-from bs_core.settings import Settings
+from bs_core.settings import Settings, as_environment
 from bs_core.simulator import DEFAULT_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,16 +58,17 @@ def bench(size: str) -> dict[str, float]:
         host, port = db.client.address
         settings = Settings(broadstreet_api_token=DEFAULT_TOKEN, broadstreet_api_base_url=root + "/api/1",
                            mongodb_uri=f"mongodb://{host}:{port}/?directConnection=true", mongodb_database=db.name)
-        set_runtime(Runtime(settings))
+        secrets = as_environment(settings)
         cold: dict[str, float] = {}
         print(f"{'page':<28} {'cold (s)':>9} {'warm (s)':>9}")
         for page in PAGES:
             st.cache_data.clear()
             at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+            at.secrets.update(secrets)
             cold[page] = render(at, page)
             warm = min(render(at, page) for _ in range(3))
             print(f"{page:<28} {cold[page]:9.2f} {warm:9.2f}")
-        set_runtime(None)
+        st.cache_resource.clear()
         return cold
 
 

@@ -16,10 +16,11 @@ from _common import throwaway_database, timed
 
 from bs_core import normalize as norm
 from bs_core import readmodels as rm
+from bs_core.entities import ENTITIES
 from bs_core.simulator import Dataset
 from bs_core.simulator.dataset import public
 from bs_core.simulator.reports import Reports
-from bs_core.store import MirrorWriter, ensure_indexes
+from bs_core.store import MirrorWriter, ensure_indexes, summaries
 from bs_core.sync.stats import daily_documents
 
 
@@ -27,7 +28,7 @@ def placements_of(ds: Dataset, today: dt.date) -> list[dict]:
     docs = []
     for cid, rows in ds.placements.items():
         ctx = norm.Context(today, network_id=ds.campaigns[cid]["_network_id"], campaign_id=cid)
-        docs += norm.normalize_many("placements", rows, ctx)[0]
+        docs += ENTITIES["placements"].normalize_many(rows, ctx)[0]
     return docs
 
 
@@ -38,7 +39,7 @@ def load_mirror(db, ds: Dataset, today: dt.date) -> None:
         for rec in getattr(ds, kind).values():
             nid = rec.get("network_id") or rec.get("_network_id") or rec["id"]
             ctx = norm.Context(today, network_id=nid)
-            docs = norm.normalize_many(kind, [public(rec)], ctx)[0]
+            docs = ENTITIES[kind].normalize_many([public(rec)], ctx)[0]
             writer.stage(kind, docs, {})
     reports = Reports(ds)
     start = today - dt.timedelta(days=29)
@@ -91,14 +92,14 @@ def main() -> None:
 
         load_mirror(db, ds, today)
         with timed() as t_sum:
-            rm.refresh_summaries(db, "bench-load", {"placements": {"inserted": 1}})
+            summaries.refresh_summaries(db, "bench-load", {"placements": {"inserted": 1}})
         print(f"overview summary computed in {t_sum[0]:.1f} s (once per sync that changed the mirror)")
         net = sorted(ds.networks)[0]
         start = today - dt.timedelta(days=29)
         big = max(ds.placements, key=lambda c: len(ds.placements[c]))
         models = {
             "entity_counts (summary)": lambda: rm.entity_counts(db),
-            "entity_counts_live": lambda: rm.entity_counts_live(db),
+            "entity_counts_live": lambda: summaries.entity_counts_live(db),
             "campaign_status_counts": lambda: rm.campaign_status_counts(db),
             "campaigns page (filters+search)": lambda: rm.campaigns(db, rm.CampaignFilter(
                 network_id=net, statuses=("running", "scheduled"), search="sale")),
@@ -112,7 +113,7 @@ def main() -> None:
             "campaign_timeline": lambda: rm.campaign_timeline(db),
             "top_advertisers_by_running": lambda: rm.top_advertisers_by_running(db),
             "placements_per_zone (summary)": lambda: rm.placements_per_zone(db),
-            "placements_per_zone_live": lambda: rm.placements_per_zone_live(db),
+            "placements_per_zone_live": lambda: summaries.placements_per_zone_live(db),
             "stats_totals 30d": lambda: rm.stats_totals(db, start, today),
             "stats_daily_series 30d": lambda: rm.stats_daily_series(db, start, today),
             "top_campaigns by ctr": lambda: rm.top_campaigns(db, start, today, by="ctr"),

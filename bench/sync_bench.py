@@ -28,6 +28,7 @@ from _common import throwaway_database, timed
 
 from bs_core import normalize as norm
 from bs_core.client import BroadStreetClient
+from bs_core.entities import ENTITIES
 from bs_core.managed_process import free_port
 from bs_core.settings import Settings
 from bs_core.simulator import DEFAULT_TOKEN, Dataset
@@ -64,7 +65,7 @@ def sequential_prior_strategy(settings: Settings, db, campaign_limit: int | None
 
     def write(kind, raws, ctx):
         nonlocal docs_written
-        for doc in norm.normalize_many(kind, raws, ctx)[0]:
+        for doc in ENTITIES[kind].normalize_many(raws, ctx)[0]:
             coll.replace_one({"_id": f"{kind}:{doc['_id']}"}, dict(doc, _id=f"{kind}:{doc['_id']}"), upsert=True)
             docs_written += 1
 

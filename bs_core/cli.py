@@ -7,26 +7,20 @@ Exit codes: 0 success, 1 failed, 2 partial, 3 another sync is running, 64 usage 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import sys
 from typing import Any
 
+from . import jsonout
 from .errors import ScopeError, SettingsError, StoreUnavailableError, SyncLockedError
-from .settings import Settings, load_settings
+from .runview import RunView
+from .settings import Settings, load_settings, register_secrets
 from .sync.scopes import SCOPE_HELP, parse_scope
 
 EXIT = {"success": 0, "failed": 1, "cancelled": 1, "partial": 2, "locked": 3, "usage": 64}
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, default=_json_default, sort_keys=True))
+    print(jsonout.dumps(obj))
 
 
 def _fail_usage(message: str) -> int:
@@ -53,28 +47,13 @@ class _ProgressBar:
             sys.stderr.write("\n")
 
 
-def summary(run: dict) -> dict:
-    """The CLI's JSON view of a run."""
-    return {
-        "run_id": run["_id"],
-        "status": run["status"],
-        "scope": run.get("scope"),
-        "trigger": run.get("trigger"),
-        "duration_s": run.get("duration_s"),
-        "requests": run.get("requests_total", 0),
-        "documents_written": run.get("documents_written", 0),
-        "counts": run.get("counts", {}),
-        "errors": [{k: e.get(k) for k in ("type", "scope", "message")} for e in run.get("errors", [])],
-    }
-
-
-def _human(run: dict) -> str:
-    lines = [f"sync {run['_id']} {run['status']} in {run.get('duration_s') or 0:.1f}s "
-             f"({run.get('requests_total', 0):,} requests, {run.get('documents_written', 0):,} documents written)"]
-    for entity, c in sorted(run.get("counts", {}).items()):
+def _human(run: RunView) -> str:
+    lines = [f"sync {run.run_id} {run.status} in {run.duration_s or 0:.1f}s "
+             f"({run.requests_total:,} requests, {run.documents_written:,} documents written)"]
+    for entity, c in sorted(run.counts.items()):
         lines.append(f"  {entity:<15} +{c['inserted']} ~{c['updated']} ={c['unchanged']} -{c['deleted']}"
                      + (f" skipped {c['skipped']}" if c.get("skipped") else ""))
-    for err in run.get("errors", [])[:10]:
+    for err in run.errors[:10]:
         lines.append(f"  error: {err['scope']}: {err['message']}")
     return "\n".join(lines)
 
@@ -98,38 +77,34 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         engine.prepare(scope, args.trigger)
     except SyncLockedError as exc:
         if args.json:
-            _print_json({"status": "locked", "message": str(exc), "running": summary(exc.run) if exc.run else None})
+            running = RunView.of(exc.run).cli() if exc.run else None
+            _print_json({"status": "locked", "message": str(exc), "running": running})
         else:
             print(str(exc), file=sys.stderr)
         return EXIT["locked"]
-    run = engine.execute()
+    run = RunView.of(engine.execute())
     bar.close()
     if args.json:
-        _print_json(summary(run))
+        _print_json(run.cli())
     else:
         print(_human(run))
-    return EXIT.get(run["status"], 1)
+    return EXIT.get(run.status, 1)
 
 
 def status_report(db, lease_seconds: float) -> dict:
     from . import readmodels
-    from .sync import runs
+    from .store import history
+    from .sync.runs import reap_if_idle
 
-    running = runs.running_run(db)
+    running = history.running_run(db)
     if running is None:
-        runs.reap_if_idle(db, lease_seconds)
-    last = runs.last_success(db)
+        reap_if_idle(db, lease_seconds)
+    last = history.last_success(db)
     return {
-        "running": _running_view(running) if running else None,
-        "last_success": summary(last) | {"finished_at": last.get("finished_at")} if last else None,
+        "running": RunView.of(running).running() if running else None,
+        "last_success": RunView.of(last).cli() | {"finished_at": last.get("finished_at")} if last else None,
         "counts": readmodels.entity_counts(db),
     }
-
-
-def _running_view(run: dict) -> dict:
-    return {"run_id": run["_id"], "scope": run.get("scope"), "trigger": run.get("trigger"),
-            "started_at": run.get("started_at"), "phase": run.get("phase"),
-            "progress": run.get("progress", {})}
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
@@ -149,10 +124,10 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_history(settings: Settings, args: argparse.Namespace) -> int:
-    from .store import open_database
-    from .sync import runs
+    from .store import history, open_database
 
-    items = [summary(r) | {"started_at": r.get("started_at")} for r in runs.recent_runs(open_database(settings), args.limit)]
+    items = [RunView.of(r).cli() | {"started_at": r.get("started_at")}
+             for r in history.recent_runs(open_database(settings), args.limit)]
     if args.json:
         _print_json(items)
     else:
@@ -223,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except SettingsError as exc:
         return _fail_usage(str(exc))
+    register_secrets(settings)
     handlers = {"sync": cmd_sync, "status": cmd_status, "history": cmd_history,
                 "schedule": cmd_schedule, "db": cmd_db}
     try:

@@ -1,4 +1,4 @@
-"""BroadStreet REST API client.
+"""BroadStreet REST API client (how the API behaves: ``docs/broadstreet-api.md``).
 
 One pooled :class:`requests.Session`; urllib3's ``Retry`` handles backoff with jitter,
 ``Retry-After`` and connection errors; the ``/records`` throttle (2 requests per 5 s) is
@@ -23,7 +23,7 @@ from urllib3.util.retry import Retry
 
 from . import errors
 from .ratelimit import IntervalLimiter, shared_limiter
-from .redact import install_log_redaction, redact, register_secret
+from .redact import install_log_redaction, redact
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,10 @@ REPORT_TYPES = ("network", "advertiser", "campaign", "advertisement")
 
 
 class BroadStreetClient:
-    """Read-only client for the endpoints a mirror needs (see FACTS.md)."""
+    """Read-only client for the endpoints a mirror needs (``docs/broadstreet-api.md``)."""
 
     def __init__(self, settings: Settings, *, pool_size: int | None = None):
         install_log_redaction()
-        register_secret(settings.broadstreet_api_token)
         self.base_url = settings.broadstreet_api_base_url.rstrip("/")
         self._token = settings.broadstreet_api_token
         self.timeout = (settings.connect_timeout, settings.read_timeout)

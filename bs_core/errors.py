@@ -1,11 +1,21 @@
-"""Typed errors.  Messages name the endpoint and HTTP status and never the token."""
+"""Every typed error of the product, under one root: :class:`MirrorError`.
+
+Messages name the endpoint and HTTP status and never the token.  ``plain`` is the few
+words a user can act on; the UI and the run history show it before the details.
+"""
 
 from __future__ import annotations
 
 from .redact import redact
 
 
-class BroadStreetError(Exception):
+class MirrorError(Exception):
+    """Root of every error this product raises on purpose."""
+
+    plain = "Something went wrong"
+
+
+class BroadStreetError(MirrorError):
     """Base class for errors talking to BroadStreet."""
 
     #: Short words a user can act on; the UI shows this before the details.
@@ -47,21 +57,52 @@ class RequestTimeoutError(TransportError):
     plain = "BroadStreet did not answer in time"
 
 
-class SettingsError(ValueError):
+class BadRecordError(MirrorError, ValueError):
+    """An upstream record we cannot store; the message is the recorded reason."""
+
+    plain = "BroadStreet sent a record we could not store"
+
+
+class SettingsError(MirrorError, ValueError):
     """A setting has an invalid value; the message names the setting."""
 
-
-class ScopeError(ValueError):
-    """A sync scope string could not be parsed."""
+    plain = "A setting is invalid"
 
 
-class SyncLockedError(RuntimeError):
+class ScopeError(MirrorError, ValueError):
+    """A sync scope string could not be parsed, or names nothing in the mirror."""
+
+    plain = "The sync scope is not valid"
+
+
+class SyncLockedError(MirrorError):
     """Another sync holds the lease."""
+
+    plain = "Another sync is running"
 
     def __init__(self, message: str, *, run: dict | None = None):
         self.run = run or {}
         super().__init__(message)
 
 
-class StoreUnavailableError(RuntimeError):
+class SyncAbortedError(MirrorError):
+    """Stop the run now (cancelled, lease lost, or a fatal upstream error)."""
+
+    def __init__(self, status: str, message: str, cause: BaseException | None = None):
+        self.status = status
+        #: the words a user sees: those of the upstream error that stopped the run
+        self.plain = getattr(cause, "plain", None) or (
+            "The sync was cancelled" if status == "cancelled" else "The sync stopped")
+        super().__init__(message)
+
+
+class StoreUnavailableError(MirrorError):
     """The mirror database cannot be reached."""
+
+    plain = "The mirror database is unreachable"
+
+
+class ProcessStartError(MirrorError):
+    """A background server (embedded database, demo simulator) did not start."""
+
+    plain = "A background server did not start"

@@ -9,62 +9,43 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
-import json
-from typing import Any
+from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from . import readmodels
 from .errors import ScopeError, StoreUnavailableError, SyncLockedError
-from .runtime import get_runtime
-from .sync import runs
+from .jsonout import jsonable
+from .runtime import Runtime
+from .runview import RunView
+from .store import history
 from .sync.scopes import SCOPE_HELP
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, dt.datetime | dt.date) else str(v)))
-
-
-def _run_view(run: dict) -> dict:
-    keys = ("trigger", "scope", "status", "started_at", "finished_at", "duration_s", "phase", "progress",
-            "counts", "requests_total", "documents_written")
-    view = {"run_id": run["_id"], **{k: run.get(k) for k in keys}}
-    view["errors"] = [{k: e.get(k) for k in ("type", "scope", "message", "plain")} for e in run.get("errors", [])]
-    return view
-
-
-def status_payload() -> dict:
+def status_payload(runtime: Runtime) -> dict:
     """What ``GET /api/sync/status`` answers.  No secrets: run views carry no settings."""
-    from . import readmodels
-
-    runtime = get_runtime()
     db = runtime.db()
     if db is None:
         return {"database": "unreachable", "error": runtime.db_error(), "running": None,
                 "last_success": None, "counts": None, "recent": []}
-    running = runs.running_run(db)
-    last = runs.last_success(db)
-    return _jsonable({
+    running = history.running_run(db)
+    last = history.last_success(db)
+    return jsonable({
         "database": "ok",
         "demo_mode": runtime.settings.demo_mode,
-        "running": _run_view(running) if running else None,
-        "last_success": _run_view(last) if last else None,
+        "running": RunView.of(running).api() if running else None,
+        "last_success": RunView.of(last).api() if last else None,
         "counts": readmodels.entity_counts(db),
-        "recent": [_run_view(r) for r in runs.recent_runs(db, 10)],
+        "recent": [RunView.of(r).api() for r in history.recent_runs(db, 10)],
     })
 
 
-async def sync_status(request: Request) -> JSONResponse:
-    payload = await run_in_threadpool(status_payload)
-    return JSONResponse(payload, status_code=200 if payload["database"] == "ok" else 503)
-
-
-def _authorise(request: Request) -> JSONResponse | None:
-    admin = get_runtime().settings.admin_token
+def _authorise(runtime: Runtime, request: Request) -> JSONResponse | None:
+    admin = runtime.settings.admin_token
     if not admin:
         return JSONResponse({"error": "triggering is disabled: set BS_ADMIN_TOKEN (environment or "
                                       ".streamlit/secrets.toml) and send it as 'Authorization: Bearer <token>'"},
@@ -77,11 +58,29 @@ def _authorise(request: Request) -> JSONResponse | None:
     return None
 
 
-async def sync_trigger(request: Request) -> JSONResponse:
-    if request.method == "GET":
-        status = await run_in_threadpool(status_payload)
-        return JSONResponse({"scopes": SCOPE_HELP.split(" | "), "usage": 'POST {"scope": "quick"}', "status": status})
-    denied = _authorise(request)
+def make_routes(get_runtime: Callable[[], Runtime]) -> list[Route]:
+    """The API's routes; ``get_runtime`` gives the process's runtime on each request."""
+
+    async def sync_status(request: Request) -> JSONResponse:
+        payload = await run_in_threadpool(status_payload, get_runtime())
+        return JSONResponse(payload, status_code=200 if payload["database"] == "ok" else 503)
+
+    async def sync_trigger(request: Request) -> JSONResponse:
+        runtime = get_runtime()
+        if request.method == "GET":
+            status = await run_in_threadpool(status_payload, runtime)
+            return JSONResponse({"scopes": SCOPE_HELP.split(" | "), "usage": 'POST {"scope": "quick"}',
+                                 "status": status})
+        return await _trigger(runtime, request)
+
+    return [
+        Route("/api/sync/status", sync_status, methods=["GET"]),
+        Route("/api/sync/trigger", sync_trigger, methods=["GET", "POST"]),
+    ]
+
+
+async def _trigger(runtime: Runtime, request: Request) -> JSONResponse:
+    denied = _authorise(runtime, request)
     if denied is not None:
         return denied
     try:
@@ -92,7 +91,7 @@ async def sync_trigger(request: Request) -> JSONResponse:
         return JSONResponse({"error": 'body must be JSON like {"scope": "quick"}'}, status_code=400)
     scope = body.get("scope", "quick")
     try:
-        run_id = await run_in_threadpool(get_runtime().start_sync, scope, "api")
+        run_id = await run_in_threadpool(runtime.start_sync, scope, "api")
     except ScopeError as exc:
         return JSONResponse({"error": str(exc), "scopes": SCOPE_HELP.split(" | ")}, status_code=400)
     except SyncLockedError as exc:
@@ -102,9 +101,3 @@ async def sync_trigger(request: Request) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=503)
     return JSONResponse({"run_id": run_id, "scope": scope, "status": "running",
                          "status_url": "/api/sync/status"}, status_code=202)
-
-
-ROUTES = [
-    Route("/api/sync/status", sync_status, methods=["GET"]),
-    Route("/api/sync/trigger", sync_trigger, methods=["GET", "POST"]),
-]

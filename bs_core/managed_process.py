@@ -19,9 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-
-class ProcessStartError(RuntimeError):
-    pass
+from .errors import ProcessStartError
 
 
 def free_port(host: str = "127.0.0.1") -> int:

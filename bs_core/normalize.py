@@ -1,5 +1,7 @@
 """Upstream payload -> stored document.
 
+How BroadStreet really sends these records: ``docs/broadstreet-api.md``.
+
 Every upstream field is kept as received; derived fields make querying easy (cleaned
 names, real dates, numeric weight, a status, resolved ids).  A bad record raises
 :class:`BadRecordError` with a reason, so one bad record never fails the rest.
@@ -19,13 +21,13 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .dates import midnight
+from .errors import BadRecordError
+
 WEIGHTS = {"remnant": 0.0, "low": 0.5, "default": 1.0, "high": 1.5, "sponsorship": 127.0}
-STATUSES = ("running", "scheduled", "ended", "paused")
+#: campaign statuses, in the order pages list them
+CAMPAIGN_STATUSES = ("running", "scheduled", "paused", "ended")
 _SPACE = re.compile(r"\s+")  # \s covers newlines and non-breaking spaces in str patterns
-
-
-class BadRecordError(ValueError):
-    """An upstream record we cannot store; the message is the recorded reason."""
 
 
 @dataclasses.dataclass
@@ -82,13 +84,13 @@ def _date(raw: dict, field: str) -> dt.datetime | None:
         day = dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         raise BadRecordError(f"{field} is not a date: {value!r}") from None
-    return dt.datetime(day.year, day.month, day.day)
+    return midnight(day)
 
 
 def campaign_status(active: bool, start: dt.datetime | None, end: dt.datetime | None,
                     today: dt.date) -> str:
     """running / scheduled / ended from the dates; paused = inactive and not ended."""
-    day = dt.datetime(today.year, today.month, today.day)
+    day = midnight(today)
     if end is not None and end < day:
         return "ended"
     if not active:
@@ -199,22 +201,12 @@ def placement(raw: dict, ctx: Context) -> dict:
     }
 
 
-NORMALIZERS: dict[str, Callable[[dict, Context], dict]] = {
-    "networks": network,
-    "advertisers": advertiser,
-    "zones": zone,
-    "campaigns": campaign,
-    "advertisements": advertisement,
-    "placements": placement,
-}
-
-
-def normalize_many(kind: str, raws: Iterable[Any], ctx: Context) -> tuple[list[dict], list[dict]]:
-    """Normalise a fetched list: (documents, skipped records with their reasons).
-
-    Duplicate keys within one response keep the first and skip the rest.
+def normalize_many(kind: str, fn: Callable[[dict, Context], dict], raws: Iterable[Any],
+                   ctx: Context) -> tuple[list[dict], list[dict]]:
+    """Normalise a fetched list of ``kind`` with ``fn``: (documents, skipped records with
+    their reasons).  Duplicate keys within one response keep the first and skip the rest.
+    (Callers use ``entities.ENTITIES[kind].normalize_many``.)
     """
-    fn = NORMALIZERS[kind]
     docs: list[dict] = []
     skipped: list[dict] = []
     seen: set = set()

@@ -10,22 +10,25 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pymongo.database import Database
 
-from .normalize import website_url
-from .store import ENTITIES
+from .dates import midnight
+from .entities import ENTITIES, ENTITY_NAMES
+from .normalize import CAMPAIGN_STATUSES
+from .store.lookups import count_by, names
+from .store.summaries import (
+    SUMMARY_ROWS,
+    entity_counts_live,
+    network_summaries_live,
+    networks_sorted,
+    placements_per_zone_live,
+    stored_summary,
+)
 
 DEFAULT_PAGE_SIZE = 50
-SORTABLE: dict[str, tuple[str, ...]] = {
-    "campaigns": ("name_key", "starts_on", "ends_on", "status", "weight_value", "_id", "advertiser_id"),
-    "advertisers": ("name_key", "_id", "network_id"),
-    "advertisements": ("name_key", "updated_at_utc", "type", "_id", "advertiser_name"),
-    "zones": ("name_key", "_id", "network_id"),
-    "placements": ("campaign_id", "zone_id", "advertisement_id", "_id"),
-    "networks": ("name_key", "_id"),
-}
+SORTABLE: dict[str, tuple[str, ...]] = {name: entity.sortable for name, entity in ENTITIES.items()}
 
 
 @dataclasses.dataclass
@@ -43,10 +46,6 @@ class Page:
 def literal_search(text: str) -> dict:
     """Case-insensitive substring match where regex metacharacters (``.*``, ``$ne``) are literal."""
     return {"$regex": re.escape(text.strip()), "$options": "i"}
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day)
 
 
 def _page(db: Database, collection: str, query: dict, sort: tuple[str, int], page: int,
@@ -80,9 +79,9 @@ class CampaignFilter:
             q["status"] = {"$in": list(self.statuses)}
         clauses = []
         if self.overlaps_to is not None:  # starts no later than the window's end (null = always)
-            clauses.append({"$or": [{"starts_on": None}, {"starts_on": {"$lte": _midnight(self.overlaps_to)}}]})
+            clauses.append({"$or": [{"starts_on": None}, {"starts_on": {"$lte": midnight(self.overlaps_to)}}]})
         if self.overlaps_from is not None:  # ends no earlier than the window's start (null = open)
-            clauses.append({"$or": [{"ends_on": None}, {"ends_on": {"$gte": _midnight(self.overlaps_from)}}]})
+            clauses.append({"$or": [{"ends_on": None}, {"ends_on": {"$gte": midnight(self.overlaps_from)}}]})
         if clauses:
             q["$and"] = clauses
         return q
@@ -93,6 +92,27 @@ def campaigns(db: Database, flt: CampaignFilter | None = None, sort: tuple[str, 
     return _page(db, "campaigns", (flt or CampaignFilter()).query(), sort, page, page_size)
 
 
+def campaigns_enriched(db: Database, flt: CampaignFilter, sort: tuple[str, int], page: int, page_size: int,
+                       stats_from: dt.date | None, stats_to: dt.date | None) -> Page:
+    """A page of campaigns with names, placement counts and stats over [stats_from, stats_to]."""
+    result = campaigns(db, flt, sort, page, page_size)
+    enrich_campaigns(db, result.rows, stats_from, stats_to)
+    return result
+
+
+EXPORT_LIMIT = 100_000
+
+
+def campaigns_for_export(db: Database, flt: CampaignFilter, sort: tuple[str, int],
+                         stats_from: dt.date | None, stats_to: dt.date | None) -> list[dict]:
+    """Every campaign matching the filters (not just one page), enriched, for CSV."""
+    rows = campaigns(db, flt, sort, page=1, page_size=EXPORT_LIMIT).rows
+    enriched: list[dict] = []
+    for i in range(0, len(rows), 500):  # enrichment looks up a bounded batch at a time
+        enriched += enrich_campaigns(db, rows[i:i + 500], stats_from, stats_to)
+    return enriched
+
+
 def _match(search: str = "", **equal: Any) -> dict:
     """A query from equality filters (None = any) and a literal name search."""
     q: dict[str, Any] = {field: value for field, value in equal.items() if value is not None}
@@ -101,10 +121,16 @@ def _match(search: str = "", **equal: Any) -> dict:
     return q
 
 
+def listing(db: Database, kind: str, search: str = "", sort: tuple[str, int] = ("name_key", 1), page: int = 1,
+            page_size: int = DEFAULT_PAGE_SIZE, **equal: Any) -> Page:
+    """A page of any entity type, filtered by equality (None = any) and a literal name search."""
+    return _page(db, kind, _match(search, **equal), sort, page, page_size)
+
+
 def advertisers(db: Database, network_id: int | None = None, search: str = "",
                 sort: tuple[str, int] = ("name_key", 1), page: int = 1,
                 page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    return _page(db, "advertisers", _match(search, network_id=network_id), sort, page, page_size)
+    return listing(db, "advertisers", search, sort, page, page_size, network_id=network_id)
 
 
 def advertisements(db: Database, network_id: int | None = None, advertiser_id: int | None = None,
@@ -119,7 +145,7 @@ def advertisements(db: Database, network_id: int | None = None, advertiser_id: i
 def zones(db: Database, network_id: int | None = None, search: str = "",
           sort: tuple[str, int] = ("name_key", 1), page: int = 1,
           page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    return _page(db, "zones", _match(search, network_id=network_id), sort, page, page_size)
+    return listing(db, "zones", search, sort, page, page_size, network_id=network_id)
 
 
 def placements(db: Database, campaign_id: int | None = None, zone_id: int | None = None,
@@ -131,32 +157,49 @@ def placements(db: Database, campaign_id: int | None = None, zone_id: int | None
     return _page(db, "placements", query, sort, page, page_size)
 
 
+def placements_named(db: Database, campaign_id: int, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page:
+    """A page of one campaign's placements with their zone and advertisement names."""
+    result = placements(db, campaign_id=campaign_id, page=page, page_size=page_size)
+    zones_ = names(db, "zones", [p["zone_id"] for p in result.rows])
+    ads = names(db, "advertisements", [p["advertisement_id"] for p in result.rows])
+    for row in result.rows:
+        row["zone_name"] = zones_.get(row["zone_id"], "")
+        row["advertisement_name"] = ads.get(row["advertisement_id"], "")
+    return result
+
+
 def networks(db: Database) -> list[dict]:
-    return list(db.networks.find({}, {"_sync": 0}).sort([("name_key", 1), ("_id", 1)]))
+    return networks_sorted(db)
 
 
 def network_summaries(db: Database) -> list[dict]:
     """One row per network with what the mirror holds for it (stored by the last run)."""
-    summary = db.mirror_summary.find_one({"_id": "overview"}, {"networks": 1})
-    if summary is not None and "networks" in summary:
-        return summary["networks"]
-    return network_summaries_live(db)
+    stored = stored_summary(db, "networks")
+    return stored if stored is not None else network_summaries_live(db)
 
 
-def network_summaries_live(db: Database) -> list[dict]:
-    nets = networks(db)
-    ids = [n["_id"] for n in nets]
-    per = {name: count_by(db, name, "network_id", ids) for name in ("advertisers", "zones", "advertisements",
-                                                                     "campaigns")}
-    running = count_by(db, "campaigns", "network_id", ids, {"status": "running"})
-    return [{
-        "id": n["_id"], "name": n.get("name_clean", ""),
-        "advertisers": per["advertisers"].get(n["_id"], 0), "zones": per["zones"].get(n["_id"], 0),
-        "advertisements": per["advertisements"].get(n["_id"], 0), "campaigns": per["campaigns"].get(n["_id"], 0),
-        "running campaigns": running.get(n["_id"], 0),
-        "website": website_url(n.get("web_home_url")),
-        "path": n.get("path"),
-    } for n in nets]
+def name_options(db: Database, collection: str, network_id: int | None = None) -> dict[int, str]:
+    """``{id: "name (id)"}`` for select boxes (networks, advertisers of a network)."""
+    query = {"network_id": network_id} if network_id is not None else {}
+    cur = db[collection].find(query, {"name_clean": 1}).sort([("name_key", 1), ("_id", 1)])
+    return {d["_id"]: f"{d.get('name_clean') or '(no name)'} ({d['_id']})" for d in cur}
+
+
+def name_of(db: Database, collection: str, ident: int) -> str | None:
+    """One document's cleaned name (its id when it has none); None when it is not mirrored."""
+    doc = db[collection].find_one({"_id": ident}, {"name_clean": 1})
+    return None if doc is None else (doc.get("name_clean") or str(ident))
+
+
+def placement_counts(db: Database, field: Literal["campaign_id", "zone_id", "advertisement_id"],
+                     ids: list) -> dict:
+    """``{id: placements}`` for a page of campaigns, zones or advertisements."""
+    return count_by(db, "placements", field, ids)
+
+
+def campaign_counts(db: Database, advertiser_ids: list, status: str | None = None) -> dict:
+    """``{advertiser id: campaigns}`` (only those with ``status`` when given)."""
+    return count_by(db, "campaigns", "advertiser_id", advertiser_ids, {"status": status} if status else None)
 
 
 def zone_views(db: Database, ids: list) -> list[dict]:
@@ -166,23 +209,6 @@ def zone_views(db: Database, ids: list) -> list[dict]:
     pipeline = [{"$match": {"zone_id": {"$in": list(set(ids))}}},
                 {"$group": {"_id": "$zone_id", "views": {"$sum": "$views"}, "clicks": {"$sum": "$clicks"}}}]
     return [{"zone_id": d["_id"], "views": d["views"], "clicks": d["clicks"]} for d in db.stats_zones.aggregate(pipeline)]
-
-
-def names(db: Database, collection: str, ids: list) -> dict:
-    """``{_id: cleaned name}`` for a handful of ids (enriching a page)."""
-    ids = [i for i in set(ids) if i is not None]
-    if not ids:
-        return {}
-    return {d["_id"]: d.get("name_clean", "") for d in db[collection].find({"_id": {"$in": ids}}, {"name_clean": 1})}
-
-
-def count_by(db: Database, collection: str, field: str, ids: list, extra: dict | None = None) -> dict:
-    """``{id: number of documents with field == id}`` for a page of ids."""
-    if not ids:
-        return {}
-    match = {field: {"$in": list(set(ids))}} | (extra or {})
-    pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
-    return {d["_id"]: d["n"] for d in db[collection].aggregate(pipeline)}
 
 
 def with_ctr(row: dict) -> dict:
@@ -220,22 +246,15 @@ def enrich_campaigns(db: Database, rows: list[dict], start: dt.date | None = Non
 
 # -- overview ------------------------------------------------------------------------------
 def entity_counts(db: Database) -> dict[str, int]:
-    """Documents per entity collection: from the summary the last run stored (counting is
-    a scan on SecantusDB: over a second for `large` placements), else counted now."""
-    summary = db.mirror_summary.find_one({"_id": "overview"}, {"entity_counts": 1})
-    if summary is not None:
-        return summary["entity_counts"]
-    return entity_counts_live(db)
-
-
-def entity_counts_live(db: Database) -> dict[str, int]:
-    return {name: db[name].count_documents({}) for name in ENTITIES}
+    """Documents per entity collection: from the summary the last run stored, else counted now."""
+    stored = stored_summary(db, "entity_counts")
+    return stored if stored is not None else entity_counts_live(db)
 
 
 def campaign_status_counts(db: Database, network_id: int | None = None) -> dict[str, int]:
     match = {"network_id": network_id} if network_id is not None else {}
     pipeline = [{"$match": match}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
-    counts = {s: 0 for s in ("running", "scheduled", "ended", "paused")}
+    counts = {s: 0 for s in CAMPAIGN_STATUSES}
     counts.update({d["_id"]: d["n"] for d in db.campaigns.aggregate(pipeline)})
     return counts
 
@@ -243,7 +262,7 @@ def campaign_status_counts(db: Database, network_id: int | None = None) -> dict[
 def campaigns_ending_within(db: Database, days: int, today: dt.date, limit: int = 100) -> list[dict]:
     """Running campaigns whose end date falls in [today, today + days]."""
     q = {"status": "running",
-         "ends_on": {"$gte": _midnight(today), "$lte": _midnight(today + dt.timedelta(days=days))}}
+         "ends_on": {"$gte": midnight(today), "$lte": midnight(today + dt.timedelta(days=days))}}
     rows = list(db.campaigns.find(q, {"_sync": 0}).sort([("ends_on", 1), ("_id", 1)]).limit(limit))
     return enrich_campaigns(db, rows)
 
@@ -269,46 +288,14 @@ def top_advertisers_by_running(db: Database, limit: int = 10) -> list[dict]:
     return [{"advertiser_id": r["_id"], "name": adv.get(r["_id"], ""), "running": r["running"]} for r in rows]
 
 
-SUMMARY_ROWS = 50
-
-
 def placements_per_zone(db: Database, limit: int = 15, network_id: int | None = None) -> list[dict]:
     """Zones with the most placements.  Unfiltered, it reads the summary the last sync
     stored (a $group over every placement takes seconds on `large`)."""
     if network_id is None and limit <= SUMMARY_ROWS:
-        summary = db.mirror_summary.find_one({"_id": "overview"}, {"placements_per_zone": 1})
-        if summary is not None:
-            return summary["placements_per_zone"][:limit]
+        stored = stored_summary(db, "placements_per_zone")
+        if stored is not None:
+            return stored[:limit]
     return placements_per_zone_live(db, limit, network_id)
-
-
-def placements_per_zone_live(db: Database, limit: int = 15, network_id: int | None = None) -> list[dict]:
-    match = {"network_id": network_id} if network_id is not None else {}
-    pipeline = [{"$match": match}, {"$group": {"_id": "$zone_id", "placements": {"$sum": 1}}},
-                {"$sort": {"placements": -1, "_id": 1}}, {"$limit": limit}]
-    rows = list(db.placements.aggregate(pipeline))
-    zn = names(db, "zones", [r["_id"] for r in rows])
-    return [{"zone_id": r["_id"], "name": zn.get(r["_id"], ""), "placements": r["placements"]} for r in rows]
-
-
-def refresh_summaries(db: Database, run_id: str, counts: dict[str, dict]) -> bool:
-    """Recompute the stored overview summary if this run changed the mirror or the summary
-    was not maintained by the previous run (one that was killed, say); True if it did."""
-    touched = any(c.get("inserted") or c.get("updated") or c.get("deleted") for c in counts.values())
-    summary = db.mirror_summary.find_one({"_id": "overview"}, {"run_id": 1})
-    previous = db.sync_runs.find_one({"_id": {"$ne": run_id}, "status": {"$ne": "running"}}, {"_id": 1},
-                                     sort=[("started_at", -1)])
-    stale = summary is None or (previous is not None and summary.get("run_id") != previous["_id"])
-    if not (touched or stale):
-        db.mirror_summary.update_one({"_id": "overview"}, {"$set": {"run_id": run_id}})
-        return False
-    db.mirror_summary.replace_one({"_id": "overview"}, {
-        "run_id": run_id,
-        "entity_counts": entity_counts_live(db),
-        "placements_per_zone": placements_per_zone_live(db, SUMMARY_ROWS),
-        "networks": network_summaries_live(db),
-    }, upsert=True)
-    return True
 
 
 # -- reporting ------------------------------------------------------------------------------
@@ -319,9 +306,9 @@ _SUMS = {"views": {"$sum": "$views"}, "clicks": {"$sum": "$clicks"},
 def _date_match(start: dt.date | None, end: dt.date | None) -> dict:
     rng: dict[str, Any] = {}
     if start is not None:
-        rng["$gte"] = _midnight(start)
+        rng["$gte"] = midnight(start)
     if end is not None:
-        rng["$lte"] = _midnight(end)
+        rng["$lte"] = midnight(end)
     return {"date": rng} if rng else {}
 
 
@@ -363,7 +350,7 @@ def freshness(db: Database) -> dict[str, Any]:
     upstream (both from run history), plus the last successful and last finished runs."""
     done = {"status": {"$in": ["success", "partial"]}}
     out: dict[str, Any] = {"collections": {}}
-    for name in ENTITIES + ("stats_daily",):
+    for name in ENTITY_NAMES + ("stats_daily",):
         moved = {"$or": [{f"counts.{name}.{k}": {"$gt": 0}} for k in ("inserted", "updated", "deleted")]}
         changed = db.sync_runs.find_one(done | moved, {"finished_at": 1}, sort=[("finished_at", -1)])
         seen = db.sync_runs.find_one(done | {f"counts.{name}": {"$exists": True}}, {"finished_at": 1},

@@ -3,7 +3,8 @@
 The database handle (retried when unreachable), the BroadStreet settings (the demo
 simulator is started here in demo mode), syncs running in background threads (they
 outlive reruns, page switches and closed tabs), first-start initialisation and the
-optional scheduler.
+optional scheduler.  The app holds one per settings through ``st.cache_resource``
+(``ui/app_runtime.py``) and passes it to what needs it.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from pymongo.database import Database
 
 from .demo import api_settings
 from .errors import StoreUnavailableError, SyncLockedError
-from .settings import Settings, load_settings
+from .settings import Settings
 from .store import ensure_indexes, open_database
-from .sync import SyncEngine, runs
-from .sync.init import needs_initialisation
+from .store.history import needs_initialisation, running_run
+from .sync import SyncEngine
+from .sync.init import prepare_initialisation
 from .sync.scopes import parse_scope
 
 log = logging.getLogger(__name__)
 DB_RETRY_SECONDS = 15.0
+SCHEDULER_CHECK_SECONDS = 60.0
 
 
 class Runtime:
@@ -36,6 +39,7 @@ class Runtime:
         self._api: Settings | None = None
         self._threads: dict[str, threading.Thread] = {}  # syncs this process runs
         self._scheduler: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # -- database --------------------------------------------------------------------------
     def db(self) -> Database | None:
@@ -83,14 +87,11 @@ class Runtime:
             raise StoreUnavailableError(self._db_error or "MongoDB is unreachable")
         if parsed.kind == "quick" and needs_initialisation(db):
             parsed = parse_scope("full")  # nothing mirrored yet: a quick sync would be a full one
-        return self._launch(db, parsed, trigger)
-
-    def _launch(self, db: Database, scope, trigger: str, only_if=None) -> str | None:
-        """Take the lease and record the run here; do the work in a background thread."""
         engine = SyncEngine(self.api(), db)
-        run_id = engine.prepare(scope, trigger, only_if=only_if)
-        if run_id is None:
-            return None
+        return self._launch(engine, engine.prepare(parsed, trigger))
+
+    def _launch(self, engine: SyncEngine, run_id: str) -> str:
+        """Run a prepared engine (lease taken, run recorded) in a background thread."""
         thread = threading.Thread(target=engine.execute, name=f"sync-{run_id}", daemon=True)
         with self._lock:
             self._threads = {k: t for k, t in self._threads.items() if t.is_alive()}
@@ -112,16 +113,19 @@ class Runtime:
         db = self.db()
         if db is None:
             return None
-        running = runs.running_run(db)
+        running = running_run(db)
         if running is not None:
             return running["_id"]
         if not needs_initialisation(db):
             return None
-        try:  # the lease and a re-check under it make this run once across processes
-            return self._launch(db, "full", "init", only_if=lambda: needs_initialisation(db))
-        except SyncLockedError:
+        engine = SyncEngine(self.api(), db)
+        run_id = prepare_initialisation(engine)
+        if run_id is None:
+            engine.client.close()
             return None
+        return self._launch(engine, run_id)
 
+    # -- the scheduler -----------------------------------------------------------------------
     def ensure_scheduler(self) -> None:
         """With BS_SYNC_INTERVAL_MINUTES set, check every minute whether a quick sync is due."""
         if self.settings.sync_interval_minutes <= 0:
@@ -135,7 +139,7 @@ class Runtime:
     def _schedule_loop(self) -> None:
         from .scheduler import due_for_sync
 
-        while True:
+        while not self._stopping.is_set():
             db = self.db()
             try:
                 if db is not None and due_for_sync(db, self.settings.sync_interval_minutes):
@@ -144,24 +148,12 @@ class Runtime:
                 pass
             except Exception:  # noqa: BLE001 - the scheduler must keep running
                 log.exception("scheduled sync could not start")
-            time.sleep(60)
+            self._stopping.wait(SCHEDULER_CHECK_SECONDS)
 
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the scheduler (running syncs finish on their own)."""
+        self._stopping.set()
+        if self._scheduler is not None:
+            self._scheduler.join(timeout)
+            self._scheduler = None
 
-_runtime: Runtime | None = None
-_runtime_lock = threading.Lock()
-
-
-def get_runtime() -> Runtime:
-    """The process's runtime, built from settings on first use."""
-    global _runtime
-    with _runtime_lock:
-        if _runtime is None:
-            _runtime = Runtime(load_settings())
-        return _runtime
-
-
-def set_runtime(runtime: Runtime | None) -> None:
-    """Replace the process's runtime (tests point the app at their own servers)."""
-    global _runtime
-    with _runtime_lock:
-        _runtime = runtime

@@ -6,15 +6,15 @@ import datetime as dt
 
 from pymongo.database import Database
 
-from .store import utcnow
-from .sync import runs
+from .dates import utcnow
+from .store.history import last_success, running_run
 
 
 def due_for_sync(db: Database, interval_minutes: int, now: dt.datetime | None = None) -> bool:
     """True when no sync is running and the last successful one is older than the interval."""
-    if interval_minutes <= 0 or runs.running_run(db) is not None:
+    if interval_minutes <= 0 or running_run(db) is not None:
         return False
-    last = runs.last_success(db)
+    last = last_success(db)
     if last is None or last.get("finished_at") is None:
         return True
     return (now or utcnow()) - last["finished_at"] >= dt.timedelta(minutes=interval_minutes)

@@ -6,6 +6,7 @@ Every other module takes a :class:`Settings`; nothing else reads ``os.environ``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -51,6 +52,12 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def fingerprint(self) -> str:
+        """A short digest of every value, secrets included, that names these settings in
+        caches without revealing them."""
+        text = repr(sorted((f.name, str(getattr(self, f.name))) for f in dataclasses.fields(self)))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # (field, environment name, parser)
@@ -115,6 +122,7 @@ _FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("connect_timeout", "BS_CONNECT_TIMEOUT", _float("BS_CONNECT_TIMEOUT", 0.01)),
     ("read_timeout", "BS_READ_TIMEOUT", _float("BS_READ_TIMEOUT", 0.01)),
     ("max_attempts", "BS_MAX_ATTEMPTS", _int("BS_MAX_ATTEMPTS", 1)),
+    ("backoff_factor", "BS_BACKOFF_FACTOR", _float("BS_BACKOFF_FACTOR")),
     ("records_limit", "BS_RECORDS_LIMIT", _int("BS_RECORDS_LIMIT", 1)),
     ("records_window", "BS_RECORDS_WINDOW_SECONDS", _float("BS_RECORDS_WINDOW_SECONDS", 0.01)),
     ("stats_days", "BS_STATS_DAYS", _int("BS_STATS_DAYS", 1)),
@@ -137,7 +145,12 @@ def read_secrets_file(path: Path = SECRETS_FILE) -> dict[str, Any]:
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path} is not valid TOML: {exc}") from None
-    return {k: v for k, v in data.items() if not isinstance(v, dict)}
+    return flat_secrets(data)
+
+
+def flat_secrets(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The top-level settings of a secrets mapping (sections such as ``[auth]`` are not settings)."""
+    return {k: v for k, v in data.items() if not isinstance(v, Mapping)}
 
 
 def load_settings(
@@ -157,7 +170,18 @@ def load_settings(
         if raw is None or raw == "":
             continue
         values[field] = parse(raw)
-    settings = Settings(**values)
+    return Settings(**values)
+
+
+def register_secrets(settings: Settings) -> None:
+    """Tell the redactor this process's secrets (called once at start-up by the app, the
+    CLI and the benchmarks), so no log line, error or run record can carry them."""
     register_secret(settings.broadstreet_api_token)
     register_secret(settings.admin_token)
-    return settings
+
+
+def as_environment(settings: Settings) -> dict[str, str]:
+    """The environment variables that reproduce ``settings`` (tests and child processes)."""
+    defaults = Settings()
+    return {name: str(getattr(settings, field)) for field, name, _ in _FIELDS
+            if getattr(settings, field) != getattr(defaults, field)}

@@ -5,13 +5,12 @@ import datetime as dt
 import streamlit as st
 
 from bs_core import readmodels as rm
-from bs_core.ui import charts
-from bs_core.ui.data import campaign_page, read
-from bs_core.ui.frames import campaigns_export, campaigns_frame, placements_frame
+from bs_core.normalize import CAMPAIGN_STATUSES
+from bs_core.ui import charts, reads
+from bs_core.ui.frames import campaigns_frame, placements_frame
 from bs_core.ui.layout import advertiser_select, live_fallback, network_select, page, remember
 from bs_core.ui.tables import csv_button, paged
 
-STATUSES = ["running", "scheduled", "paused", "ended"]
 SORTS = {"Name": "name_key", "Start date": "starts_on", "End date": "ends_on", "Status": "status",
          "Weight": "weight_value", "ID": "_id"}
 state = st.session_state
@@ -19,11 +18,11 @@ ctx = page("Campaigns", target_keys={"network": "f_campaigns_network", "advertis
 
 live_fallback(ctx, "campaigns", ["_id", "name_clean", "advertiser_id", "status", "starts_on", "ends_on", "weight"])
 
-v = ctx.version
+m = ctx.mirror
 c1, c2, c3 = st.columns([1, 1, 1])
 network = network_select(ctx, "f_campaigns_network", c1)
 advertiser = advertiser_select(ctx, "f_campaigns_advertiser", network, c2)
-statuses = c3.multiselect("Status", STATUSES, key="f_campaigns_status", placeholder="All statuses")
+statuses = c3.multiselect("Status", list(CAMPAIGN_STATUSES), key="f_campaigns_status", placeholder="All statuses")
 c1, c2, c3 = st.columns([1, 1, 1])
 search = c1.text_input("Name contains", key="f_campaigns_search", placeholder="e.g. spring")
 use_dates = c2.toggle("Only campaigns live in a date range", key="f_campaigns_use_dates")
@@ -39,10 +38,11 @@ c1, c2 = st.columns([1, 1])
 sort_label = c1.selectbox("Sort by", list(SORTS), key="f_campaigns_sort")
 descending = c2.toggle("Descending", key="f_campaigns_desc")
 
-query = dict(network_id=network, advertiser_id=advertiser, statuses=tuple(statuses), overlaps_from=overlap[0],
-             overlaps_to=overlap[1], search=search, sort=(SORTS[sort_label], -1 if descending else 1),
-             stats_from=ctx.today - dt.timedelta(days=stats_days - 1), stats_to=ctx.today)
-result = paged("campaigns", lambda p, n: campaign_page(v, **query, page=p, page_size=n), "campaigns")
+flt = rm.CampaignFilter(network, advertiser, tuple(statuses), overlap[0], overlap[1], search)
+sort = (SORTS[sort_label], -1 if descending else 1)
+stats_from, stats_to = ctx.today - dt.timedelta(days=stats_days - 1), ctx.today
+result = paged("campaigns", lambda p, n: reads.campaigns_enriched(m, flt, sort, p, n, stats_from, stats_to),
+               "campaigns")
 if result.total:
     st.dataframe(campaigns_frame(result.rows), hide_index=True, key="campaigns_table", column_config={
         "id": st.column_config.NumberColumn("ID", format="%d"),
@@ -60,9 +60,8 @@ if result.total:
         "ctr": st.column_config.NumberColumn("CTR", format="percent"),
         "broadstreet": st.column_config.LinkColumn("BroadStreet", display_text="open"),
     })
-    flt = rm.CampaignFilter(network, advertiser, tuple(statuses), overlap[0], overlap[1], search)
     csv_button("Export all filtered campaigns (CSV)",
-               lambda: campaigns_export(ctx.db, flt, query["sort"], query["stats_from"], query["stats_to"]),
+               lambda: campaigns_frame(reads.campaigns_for_export(m, flt, sort, stats_from, stats_to)),
                "campaigns.csv", key="campaigns_csv")
 
 st.subheader("Campaign detail")
@@ -79,14 +78,11 @@ if chosen is not None:
     cols[1].metric("Placements", f"{camp.get('placement_count', 0):,}")
     cols[2].metric("Views", f"{camp.get('views', 0):,}")
     cols[3].metric("CTR", f"{camp.get('ctr', 0.0):.2%}")
-    series = read("stats_daily_series", v, start=query["stats_from"], end=query["stats_to"], campaign_id=chosen)
+    series = reads.stats_daily_series(m, start=stats_from, end=stats_to, campaign_id=chosen)
     if series:
         st.plotly_chart(charts.daily_trend(series), key="campaign_trend")
     else:
         st.info("No reporting data for this campaign in the chosen period.")
-    placed = paged("placements", lambda p, n: read("placements", v, campaign_id=chosen, page=p, page_size=n),
-                   "placements")
+    placed = paged("placements", lambda p, n: reads.placements_named(m, chosen, p, n), "placements")
     if placed.total:
-        zones = read("names", v, collection="zones", ids=[p["zone_id"] for p in placed.rows])
-        ads = read("names", v, collection="advertisements", ids=[p["advertisement_id"] for p in placed.rows])
-        st.dataframe(placements_frame(placed.rows, zones, ads), hide_index=True, key="placements_table")
+        st.dataframe(placements_frame(placed.rows), hide_index=True, key="placements_table")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from bs_core.ui.data import name_options, read
+from bs_core.ui import reads
 from bs_core.ui.frames import advertisers_frame
 from bs_core.ui.layout import live_fallback, network_select, page
 from bs_core.ui.tables import csv_button, paged
@@ -10,19 +10,19 @@ from bs_core.ui.tables import csv_button, paged
 ctx = page("Advertisers", target_keys={"network": "f_advertisers_network"})
 live_fallback(ctx, "advertisers")
 
-v = ctx.version
-networks = name_options(v, "networks")
+m = ctx.mirror
+networks = reads.name_options(m, "networks")
 c1, c2 = st.columns(2)
 network = network_select(ctx, "f_advertisers_network", c1)
 search = c2.text_input("Name contains", key="f_advertisers_search")
-result = paged("advertisers", lambda p, n: read("advertisers", v, network_id=network, search=search, page=p,
-                                                page_size=n), "advertisers")
+result = paged("advertisers", lambda p, n: reads.advertisers(m, network_id=network, search=search, page=p,
+                                                              page_size=n), "advertisers")
 
 
 def frame(rows):
     ids = [r["_id"] for r in rows]
-    running = read("count_by", v, collection="campaigns", field="advertiser_id", ids=ids, extra={"status": "running"})
-    campaigns = read("count_by", v, collection="campaigns", field="advertiser_id", ids=ids)
+    running = reads.campaign_counts(m, ids, status="running")
+    campaigns = reads.campaign_counts(m, ids)
     return advertisers_frame(rows, networks, running, campaigns)
 
 
@@ -32,5 +32,5 @@ if result.total:
         "website": st.column_config.LinkColumn("Website"),
     })
     csv_button("Export all filtered advertisers (CSV)",
-               lambda: frame(read("advertisers", v, network_id=network, search=search, page_size=100_000).rows),
+               lambda: frame(reads.advertisers(m, network_id=network, search=search, page_size=100_000).rows),
                "advertisers.csv", key="advertisers_csv")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from bs_core.ui.data import read
+from bs_core.ui import reads
 from bs_core.ui.frames import advertisements_frame
 from bs_core.ui.layout import advertiser_select, live_fallback, network_select, page
 from bs_core.ui.tables import csv_button, paged
@@ -12,7 +12,7 @@ TYPES = {None: "All types", "StaticAdvertisement": "Static", "HtmlAdvertisement"
 ctx = page("Advertisements", target_keys={"network": "f_ads_network", "advertiser": "f_ads_advertiser"})
 live_fallback(ctx, "advertisements")
 
-v = ctx.version
+m = ctx.mirror
 c1, c2, c3, c4 = st.columns(4)
 network = network_select(ctx, "f_ads_network", c1)
 advertiser = advertiser_select(ctx, "f_ads_advertiser", network, c2)
@@ -21,11 +21,11 @@ placed = c4.selectbox("Active placement", [None, True, False], key="f_ads_active
                       format_func=lambda x: {None: "Any", True: "Yes", False: "No"}[x], placeholder="Any")
 search = st.text_input("Name contains", key="f_ads_search")
 args = dict(network_id=network, advertiser_id=advertiser, ad_type=ad_type, active_placement=placed, search=search)
-result = paged("ads", lambda p, n: read("advertisements", v, **args, page=p, page_size=n), "advertisements")
+result = paged("ads", lambda p, n: reads.advertisements(m, **args, page=p, page_size=n), "advertisements")
 
 
 def frame(rows):
-    placements = read("count_by", v, collection="placements", field="advertisement_id", ids=[r["_id"] for r in rows])
+    placements = reads.placement_counts(m, "advertisement_id", [r["_id"] for r in rows])
     return advertisements_frame(rows, placements)
 
 
@@ -39,5 +39,5 @@ if result.total:
             help="How the advertiser's name matched an advertiser of the network: unique, none or ambiguous"),
     })
     csv_button("Export all filtered advertisements (CSV)",
-               lambda: frame(read("advertisements", v, **args, page_size=100_000).rows),
+               lambda: frame(reads.advertisements(m, **args, page_size=100_000).rows),
                "advertisements.csv", key="ads_csv")

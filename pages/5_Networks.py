@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from bs_core.ui.data import read
+from bs_core.ui import reads
 from bs_core.ui.format import dashboard_link
 from bs_core.ui.layout import live_fallback, page
 
 ctx = page("Networks")
 live_fallback(ctx, "networks")
 
-rows = read("network_summaries", ctx.version)
+rows = reads.network_summaries(ctx.mirror)
 if not rows:
     st.info("No networks in the mirror.")
 else:

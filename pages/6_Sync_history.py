@@ -3,18 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from bs_core.sync import runs
-from bs_core.ui import charts
+from bs_core.ui import charts, reads
 from bs_core.ui import format as fmt
 from bs_core.ui.frames import runs_frame
 from bs_core.ui.layout import page
 
 ctx = page("Sync history")
-if ctx.db is None:
+if ctx.mirror is None:
     st.stop()
 
 limit = st.selectbox("Runs to show", [20, 50, 200], key="f_history_limit")
-recent = runs.recent_runs(ctx.db, limit)  # not cached: a running run changes by the second
+recent = reads.recent_runs(ctx.mirror, limit)  # not cached: a running run changes by the second
 if not recent:
     st.info("No sync has run yet.")
     st.stop()
@@ -30,7 +29,7 @@ if len(finished) > 1:
 st.subheader("Run detail")
 labels = {r["_id"]: f"{r['_id']} · {r.get('trigger')} · {r.get('scope')} · {r.get('status')}" for r in recent}
 chosen = st.selectbox("Run", list(labels), format_func=labels.get, key="history_run")
-run = runs.get_run(ctx.db, chosen)
+run = reads.get_run(ctx.mirror, chosen)
 cols = st.columns(4)
 cols[0].metric("Status", run["status"])
 cols[1].metric("Duration", f"{run.get('duration_s') or 0:.1f} s")

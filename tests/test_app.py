@@ -3,6 +3,7 @@ CSV export, ReSync, failures shown with the data kept, and no API calls after in
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -11,9 +12,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bs_core import readmodels as rm
-from bs_core.runtime import Runtime, set_runtime
+from bs_core.settings import Settings, as_environment
 from bs_core.sync import run_sync
-from bs_core.ui.frames import campaigns_export
+from bs_core.ui.frames import campaigns_frame
 from tests.conftest import mirror_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,16 +23,21 @@ PAGES = ["pages/1_Campaigns.py", "pages/2_Advertisers.py", "pages/3_Advertisemen
 
 
 @pytest.fixture(autouse=True)
-def clean_streamlit_state():
+def clean_streamlit_state(monkeypatch):
+    for name in [n for n in os.environ if n.startswith(("BS_", "BROADSTREET_", "MONGODB_"))]:
+        monkeypatch.delenv(name)  # the app reads its settings from at.secrets here
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
-    set_runtime(None)
+    st.cache_resource.clear()
 
 
-def app(runtime: Runtime) -> AppTest:
-    set_runtime(runtime)
-    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+def app(settings: Settings) -> AppTest:
+    """The app under AppTest, configured through ``st.secrets`` as a user would."""
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.secrets.update(as_environment(settings))
+    return at
 
 
 def visit(at: AppTest, page: str) -> AppTest:
@@ -58,7 +64,7 @@ def sidebar_text(at: AppTest) -> str:
 def synced(db, demo_server):
     settings = mirror_settings(demo_server, db, max_attempts=2)
     assert run_sync(settings, db, "full")["status"] == "success"
-    return Runtime(settings)
+    return settings
 
 
 def test_every_page_renders_demo_data_without_calling_broadstreet(synced, db, demo_server):
@@ -109,7 +115,7 @@ def test_csv_export_matches_the_filtered_rows(synced, db):
     import datetime as dt
 
     today = dt.datetime.now(dt.UTC).date()
-    export = campaigns_export(db, flt, ("name_key", 1), today - dt.timedelta(days=29), today)
+    export = campaigns_frame(rm.campaigns_for_export(db, flt, ("name_key", 1), today - dt.timedelta(days=29), today))
     assert len(export) == db.campaigns.count_documents({"status": {"$in": ["running", "scheduled"]}})
     assert list(export["id"]) == list(shown["id"])  # under one page: the same rows, same order
     assert list(export["views"]) == list(shown["views"])
@@ -166,8 +172,7 @@ def test_an_upstream_failure_shows_the_error_and_keeps_the_data(synced, db, demo
 
 def test_an_empty_mirror_initialises_in_the_background_and_pages_read_live(db, demo_server):
     demo_server.sim.faults.set_latency(25)
-    runtime = Runtime(mirror_settings(demo_server, db))
-    at = app(runtime).run()
+    at = app(mirror_settings(demo_server, db)).run()
     no_exceptions(at)
     assert any("first sync" in i.value for i in at.info)
     assert db.sync_runs.find_one({"trigger": "init"}) is not None
@@ -186,7 +191,7 @@ def test_pages_say_so_when_the_database_is_down(demo_server, tmp_path):
 
     settings = mirror_settings(demo_server, _Unreachable())
     settings = settings.replace(mongodb_uri=f"mongodb://127.0.0.1:{free_port()}/?serverSelectionTimeoutMS=300")
-    at = app(Runtime(settings)).run()
+    at = app(settings).run()
     no_exceptions(at)
     assert "unreachable" in at.error[0].value
     for page in PAGES:

@@ -19,9 +19,9 @@ from starlette.applications import Starlette
 
 from bs_core.demo import demo_simulator
 from bs_core.embedded import embedded_server
-from bs_core.http_api import ROUTES
+from bs_core.http_api import make_routes
 from bs_core.managed_process import free_port
-from bs_core.runtime import Runtime, set_runtime
+from bs_core.runtime import Runtime
 from bs_core.settings import Settings
 from bs_core.sync import run_sync
 from tests.conftest import mirror_settings
@@ -149,7 +149,8 @@ def test_the_served_http_api_answers_status_and_triggers(live_app):
 
 
 # -- the same routes in-process, for every status code -------------------------------------
-def call(method: str, path: str, *, token: str | None = None, body: object = None) -> tuple[int, dict]:
+def call(runtime: Runtime, method: str, path: str, *, token: str | None = None,
+         body: object = None) -> tuple[int, dict]:
     headers = [(b"content-type", b"application/json")]
     if token is not None:
         headers.append((b"authorization", f"Bearer {token}".encode()))
@@ -165,7 +166,7 @@ def call(method: str, path: str, *, token: str | None = None, body: object = Non
     async def send(message):
         sent.append(message)
 
-    asyncio.run(Starlette(routes=ROUTES)(scope, receive, send))
+    asyncio.run(Starlette(routes=make_routes(lambda: runtime))(scope, receive, send))
     status = sent[0]["status"]
     raw = b"".join(m.get("body", b"") for m in sent[1:])
     return status, json.loads(raw) if raw else {}
@@ -175,31 +176,29 @@ def test_trigger_codes_202_409_400_401_403(db, demo_server):
     settings = mirror_settings(demo_server, db)
     assert run_sync(settings, db, "full")["status"] == "success"
     runtime = Runtime(settings.replace(admin_token=ADMIN))
-    set_runtime(runtime)
     try:
-        assert call("POST", "/api/sync/trigger", body={"scope": "quick"})[0] == 401
-        assert call("POST", "/api/sync/trigger", token="wrong", body={"scope": "quick"})[0] == 401
-        code, body = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "campaign:x"})
+        assert call(runtime, "POST", "/api/sync/trigger", body={"scope": "quick"})[0] == 401
+        assert call(runtime, "POST", "/api/sync/trigger", token="wrong", body={"scope": "quick"})[0] == 401
+        code, body = call(runtime, "POST", "/api/sync/trigger", token=ADMIN, body={"scope": "campaign:x"})
         assert code == 400 and "positive integer" in body["error"]
-        assert call("POST", "/api/sync/trigger", token=ADMIN, body=["quick"])[0] == 400
+        assert call(runtime, "POST", "/api/sync/trigger", token=ADMIN, body=["quick"])[0] == 400
 
         demo_server.sim.faults.set_latency(60)  # the run outlasts the next request
-        code, body = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "full"})
+        code, body = call(runtime, "POST", "/api/sync/trigger", token=ADMIN, body={"scope": "full"})
         assert code == 202 and body["run_id"]
-        code, busy = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "quick"})
+        code, busy = call(runtime, "POST", "/api/sync/trigger", token=ADMIN, body={"scope": "quick"})
         assert code == 409 and busy["running_run_id"] == body["run_id"]
-        code, status = call("GET", "/api/sync/status")
+        code, status = call(runtime, "GET", "/api/sync/status")
         assert code == 200 and status["running"]["run_id"] == body["run_id"]
         assert status["running"]["progress"] is not None
         runtime.wait(body["run_id"], 120)
-        code, status = call("GET", "/api/sync/status")
+        code, status = call(runtime, "GET", "/api/sync/status")
         assert status["running"] is None and status["last_success"]["run_id"] == body["run_id"]
         assert status["last_success"]["trigger"] == "api" and status["counts"]["campaigns"] == 122
         assert demo_server.sim.token not in json.dumps(status)
 
-        set_runtime(Runtime(settings))  # no BS_ADMIN_TOKEN
-        code, body = call("POST", "/api/sync/trigger", token=ADMIN, body={"scope": "quick"})
+        runtime = Runtime(settings)  # no BS_ADMIN_TOKEN
+        code, body = call(runtime, "POST", "/api/sync/trigger", token=ADMIN, body={"scope": "quick"})
         assert code == 403 and "BS_ADMIN_TOKEN" in body["error"]
     finally:
         demo_server.sim.faults.set_latency(0)
-        set_runtime(None)

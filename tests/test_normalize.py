@@ -1,10 +1,11 @@
-"""Normalisation of upstream payloads, on simulator data and on FACTS.md's quirks."""
+"""Normalisation of upstream payloads, on simulator data and on the quirks in docs/broadstreet-api.md."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from bs_core import normalize as norm
+from bs_core.entities import ENTITIES
 from bs_core.simulator import Dataset
 from bs_core.simulator.dataset import public
 
@@ -19,7 +20,7 @@ def test_simulator_records_all_normalise_and_keep_every_upstream_field():
     ds = Dataset("demo", seed=1)
     for kind in ("networks", "advertisers", "zones", "campaigns", "advertisements"):
         raws = [public(r) for r in getattr(ds, kind).values()]
-        docs, skipped = norm.normalize_many(kind, raws, ctx(network_id=1))
+        docs, skipped = ENTITIES[kind].normalize_many(raws, ctx(network_id=1))
         assert skipped == [] and len(docs) == len(raws)
         for raw, doc in zip(raws, docs, strict=True):
             assert {k: doc[k] for k in raw} == raw | ({"network_id": doc["network_id"]} if kind == "zones" else {})
@@ -72,8 +73,8 @@ def test_advertisement_time_and_advertiser_resolution():
 
 
 def test_placements_get_their_campaign_and_a_compound_key():
-    docs, skipped = norm.normalize_many(
-        "placements", [{"advertisement_id": 5, "zone_id": 6, "restrictions": ["phone"]}],
+    docs, skipped = ENTITIES["placements"].normalize_many(
+        [{"advertisement_id": 5, "zone_id": 6, "restrictions": ["phone"]}],
         ctx(network_id=1, campaign_id=77))
     assert skipped == [] and docs[0]["_id"] == "77:5:6" and docs[0]["campaign_id"] == 77
 
@@ -89,13 +90,13 @@ def test_bad_records_are_skipped_with_a_reason_and_the_rest_kept():
         "not an object",
         {"id": 1, "name": "duplicate", "advertiser_id": 2},
     ]
-    docs, skipped = norm.normalize_many("campaigns", raws, ctx())
+    docs, skipped = ENTITIES["campaigns"].normalize_many(raws, ctx())
     assert [d["_id"] for d in docs] == [1]
     reasons = [s["reason"] for s in skipped]
     assert len(skipped) == 7
     assert any("id missing" in r for r in reasons) and any("not a date" in r for r in reasons)
     assert any("name has type int" in r for r in reasons) and "duplicate in response" in reasons
-    bad_ad = norm.normalize_many("advertisements", [{"id": 9, "name": "x", "updated_at": "yesterday"}], ctx())
+    bad_ad = ENTITIES["advertisements"].normalize_many([{"id": 9, "name": "x", "updated_at": "yesterday"}], ctx())
     assert bad_ad[0] == [] and "updated_at" in bad_ad[1][0]["reason"]
 
 

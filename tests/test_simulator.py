@@ -1,4 +1,4 @@
-"""The simulator: determinism, preset shapes, FACTS.md quirks, throttle, faults, mutations."""
+"""The simulator: determinism, preset shapes, the quirks in docs/broadstreet-api.md, throttle, faults, mutations."""
 
 from __future__ import annotations
 

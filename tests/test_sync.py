@@ -17,7 +17,7 @@ from bs_core import readmodels as rm
 from bs_core.errors import SyncLockedError
 from bs_core.normalize import content_hash
 from bs_core.simulator.dataset import public
-from bs_core.store import COLLECTIONS
+from bs_core.store import COLLECTIONS, summaries
 from bs_core.sync import run_sync
 from bs_core.sync.init import initialise_if_needed
 from bs_core.sync.lock import current_lease
@@ -43,9 +43,9 @@ def assert_mirror_matches(db, sim) -> None:
     got = {d["_id"]: d["restrictions"] for d in db.placements.find({}, {"restrictions": 1})}
     assert got == expected
     # the overview summary the run stored agrees with counting now
-    assert rm.entity_counts(db) == rm.entity_counts_live(db)
-    assert rm.placements_per_zone(db, 20) == rm.placements_per_zone_live(db, 20)
-    assert rm.network_summaries(db) == rm.network_summaries_live(db)
+    assert rm.entity_counts(db) == summaries.entity_counts_live(db)
+    assert rm.placements_per_zone(db, 20) == summaries.placements_per_zone_live(db, 20)
+    assert rm.network_summaries(db) == summaries.network_summaries_live(db)
 
 
 def changes(run: dict, kind: str) -> dict:

@@ -1,4 +1,5 @@
-"""A deterministic synthetic BroadStreet account, shaped like the real one in FACTS.md.
+"""A deterministic synthetic BroadStreet account, shaped like the real one described in
+``docs/broadstreet-api.md``.
 
 Records are kept exactly as the API returns them; fields that start with ``_`` are
 the simulator's own bookkeeping (which network an advertiser belongs to, ...) and are
@@ -15,7 +16,9 @@ import random
 import threading
 from typing import Any
 
-KINDS = ("networks", "advertisers", "zones", "campaigns", "advertisements", "placements")
+from ..entities import ENTITY_NAMES
+
+KINDS = ENTITY_NAMES
 WEIGHTS = ("default", "remnant", "low", "high", "sponsorship")
 AD_TYPES = ("StaticAdvertisement", "HtmlAdvertisement", "StencilAdvertisement")
 RESTRICTIONS = ("tablet", "phone", "non_phone", "desktop", "mobile")

@@ -1,6 +1,6 @@
 """The BroadStreet simulator as a real HTTP server (stdlib ``ThreadingHTTPServer``).
 
-``/api/1/...`` serves the read endpoints of FACTS.md with the real envelopes and quirks,
+``/api/1/...`` serves the read endpoints of ``docs/broadstreet-api.md`` with the real envelopes and quirks,
 token-checked, with the ``/records`` throttle.  ``/_sim/...`` is the admin API (no token,
 loopback only): dataset counts, request stats, fault injection and mutations.  The same
 controls are methods of :class:`Simulator` for in-process tests.

@@ -1,4 +1,5 @@
-"""Sync orchestration: scopes, the lease lock, run history, the engine and its runners."""
+"""Sync orchestration: scopes, planning, the fetch pipeline, mirroring, reporting stats,
+the lease lock, run history, and the engine that runs one sync start to end."""
 
 from .engine import SyncEngine, run_sync
 from .scopes import Scope, parse_scope

@@ -19,10 +19,11 @@ from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from ..dates import utcnow
 from ..errors import SyncLockedError
-from ..store import utcnow
+from ..store.history import LOCK_ID, current_lease
 
-LOCK_ID = "sync"
+__all__ = ["Lease", "current_lease", "new_owner"]
 
 
 def new_owner() -> str:
@@ -93,14 +94,6 @@ class Lease:
                     return
             except PyMongoError:
                 continue  # transient; the lease still has time left
-
-
-def current_lease(db: Database) -> dict | None:
-    """The live lease, or None when no sync holds it."""
-    doc = db.sync_lock.find_one({"_id": LOCK_ID})
-    if doc and doc.get("expires_at") and doc["expires_at"] >= utcnow():
-        return doc
-    return None
 
 
 def _locked_message(holder: dict, run: dict) -> str:

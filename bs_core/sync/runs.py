@@ -9,12 +9,16 @@ import uuid
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
+from ..dates import utcnow
+from ..entities import ENTITY_NAMES
 from ..redact import redact
-from ..store import utcnow
+from ..store.history import current_lease
 
 TRIGGERS = ("init", "button", "cli", "api", "schedule")
-PHASES = ("networks", "advertisers", "zones", "advertisements", "campaigns", "placements", "stats")
+#: in dependency order: the current phase is the earliest with work left
+PHASES = ENTITY_NAMES + ("stats",)
 STATUSES = ("running", "success", "partial", "failed", "cancelled")
 MAX_ERRORS = 200
 MAX_SKIPPED = 100
@@ -139,8 +143,6 @@ def redact_record(record: dict) -> dict:
 
 
 def _plain(exc: BaseException) -> str:
-    from pymongo.errors import PyMongoError
-
     if isinstance(exc, PyMongoError):
         return "The mirror database failed"
     return "The sync failed"
@@ -166,28 +168,5 @@ def reap_dead_runs(db: Database, live_run_id: str | None, lease_seconds: float) 
 
 def reap_if_idle(db: Database, lease_seconds: float) -> None:
     """Reap dead runs from a reader's side (status pages), sparing the live lease's run."""
-    from .lock import current_lease
-
     lease = current_lease(db)
     reap_dead_runs(db, lease.get("run_id") if lease else None, lease_seconds)
-
-
-def recent_runs(db: Database, limit: int = 20) -> list[dict]:
-    return list(db.sync_runs.find({}, {"skipped": 0}).sort("started_at", -1).limit(limit))
-
-
-def get_run(db: Database, run_id: str) -> dict | None:
-    return db.sync_runs.find_one({"_id": run_id})
-
-
-def last_success(db: Database) -> dict | None:
-    return db.sync_runs.find_one({"status": "success"}, sort=[("finished_at", -1)])
-
-
-def running_run(db: Database) -> dict | None:
-    from .lock import current_lease
-
-    lease = current_lease(db)
-    if not lease:
-        return None
-    return db.sync_runs.find_one({"_id": lease.get("run_id"), "status": "running"})

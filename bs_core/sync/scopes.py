@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..entities import ENTITIES, ENTITY_NAMES, children
 from ..errors import ScopeError
-from ..store import ENTITIES
 
-SCOPE_HELP = "full | quick | network:ID | advertiser:ID | campaign:ID | entity:NAME | stats"
+#: ``KIND:ID`` scopes: the lists under one network, advertiser or campaign
+INSTANCE_KINDS = tuple(e.singular for e in ENTITIES.values() if children(e.name))
+SCOPE_HELP = " | ".join(("full", "quick", *(f"{k}:ID" for k in INSTANCE_KINDS), "entity:NAME", "stats"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,12 +32,12 @@ def parse_scope(text: str | None) -> Scope:
     if raw in ("full", "quick", "stats"):
         return Scope(raw)
     kind, sep, target = raw.partition(":")
-    if sep and kind in ("network", "advertiser", "campaign"):
+    if sep and kind in INSTANCE_KINDS:
         if target.isdigit() and int(target) > 0:
             return Scope(kind, int(target))
         raise ScopeError(f"scope {text!r}: {kind} id must be a positive integer")
     if sep and kind == "entity":
-        if target in ENTITIES:
+        if target in ENTITY_NAMES:
             return Scope("entity", target)
-        raise ScopeError(f"scope {text!r}: entity must be one of {', '.join(ENTITIES)}")
+        raise ScopeError(f"scope {text!r}: entity must be one of {', '.join(ENTITY_NAMES)}")
     raise ScopeError(f"unknown scope {text!r}; expected {SCOPE_HELP}")

@@ -14,12 +14,17 @@ from collections.abc import Iterable
 from pymongo.database import Database
 
 from ..client import BroadStreetClient
+from ..dates import days_between, last_days, midnight
+from ..settings import Settings
+from ..store import MirrorWriter
+from .pipeline import REPORT_PHASE, Task
 
 REFRESH_DAYS = 2
 
 
 def window(today: dt.date, days: int) -> list[dt.date]:
-    return [today - dt.timedelta(days=i) for i in range(days - 1, -1, -1)]
+    """The reporting window: ``days`` days ending today, oldest first."""
+    return last_days(today, days)
 
 
 def fetched_days(db: Database, network_id: int) -> set[dt.date]:
@@ -55,7 +60,7 @@ def daily_documents(network_id: int, rows: Iterable[dict]) -> list[dict]:
         key = (day, r.get("campaign_id"), r.get("advertisement_id"))
         doc = acc.get(key)
         if doc is None:
-            date = dt.datetime.fromisoformat(day)
+            date = midnight(dt.date.fromisoformat(day))
             doc = acc[key] = {
                 "_id": f"{network_id}:{day}:{key[1]}:{key[2]}",
                 "date": date, "network_id": network_id, "campaign_id": key[1],
@@ -85,7 +90,42 @@ def fetch_zone_totals(client: BroadStreetClient, network_id: int, start: dt.date
             "_id": f"{network_id}:{zone_id}", "network_id": network_id, "zone_id": zone_id,
             "views": int(r.get("count(view)") or 0), "clicks": int(r.get("count(click)") or 0),
             "hovers": int(r.get("count(hover)") or 0), "conversions": int(r.get("count(conversion)") or 0),
-            "window_start": dt.datetime(start.year, start.month, start.day),
-            "window_end": dt.datetime(end.year, end.month, end.day),
+            "window_start": midnight(start),
+            "window_end": midnight(end),
         })
     return docs
+
+
+def stats_tasks(client: BroadStreetClient, db: Database, writer: MirrorWriter, network_id: int,
+                today: dt.date, settings: Settings) -> list[Task]:
+    """Daily rows for missing days and the last two, in chunks; zone totals for the window."""
+    days = window(today, settings.stats_days)
+    todo = days_to_fetch(days, fetched_days(db, network_id))
+    tasks = [_daily_task(client, writer, network_id, start, end)
+             for start, end in chunks(todo, settings.stats_chunk_days)]
+    return tasks + [_zones_task(client, writer, network_id, days[0], days[-1])]
+
+
+def _daily_task(client: BroadStreetClient, writer: MirrorWriter, nid: int, start: dt.date, end: dt.date) -> Task:
+    def handle(docs: list[dict]) -> list[Task]:
+        existing = writer.existing("stats_daily", {"network_id": nid,
+                                                   "date": {"$gte": midnight(start), "$lte": midnight(end)}})
+        ids, _ = writer.stage("stats_daily", docs, existing)
+        writer.stage_deletes("stats_daily", set(existing) - ids)
+        for day in days_between(start, end):
+            writer.seen_scope("stats_daily", f"{nid}:{day.isoformat()}")
+        return []
+
+    return Task(REPORT_PHASE, lambda: fetch_daily(client, nid, start, end), handle,
+                f"stats of network {nid} {start}..{end}")
+
+
+def _zones_task(client: BroadStreetClient, writer: MirrorWriter, nid: int, first: dt.date, last: dt.date) -> Task:
+    def handle(docs: list[dict]) -> list[Task]:
+        existing = writer.existing("stats_zones", {"network_id": nid})
+        ids, _ = writer.stage("stats_zones", docs, existing)
+        writer.stage_deletes("stats_zones", set(existing) - ids)
+        return []
+
+    return Task(REPORT_PHASE, lambda: fetch_zone_totals(client, nid, first, last), handle,
+                f"zone stats of network {nid}")

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-PHASE_LABELS = {
-    "networks": "Networks", "advertisers": "Advertisers", "zones": "Zones",
-    "advertisements": "Advertisements", "campaigns": "Campaigns", "placements": "Placements",
-    "stats": "Reporting stats",
-}
+from ..entities import ENTITIES
+
+PHASE_LABELS = {**{e.name: e.label for e in ENTITIES.values()}, "stats": "Reporting stats"}
 BROADSTREET_DASHBOARD = "https://my.broadstreetads.com"
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
-from pymongo.database import Database
 
-from .. import readmodels as rm
+from ..runview import RunView
 from .format import dashboard_link
 
 CAMPAIGN_COLUMNS = ["id", "name", "advertiser", "network", "status", "start", "end", "weight", "weight_value",
                     "placements", "views", "clicks", "ctr", "broadstreet"]
-EXPORT_LIMIT = 100_000
 
 
 def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
@@ -32,16 +28,6 @@ def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
         "ctr": r.get("ctr", 0.0),
         "broadstreet": dashboard_link(r.get("path")),
     } for r in rows], columns=CAMPAIGN_COLUMNS)
-
-
-def campaigns_export(db: Database, flt: rm.CampaignFilter, sort: tuple[str, int],
-                     stats_from: dt.date | None, stats_to: dt.date | None) -> pd.DataFrame:
-    """Every campaign matching the filters (not just the page), enriched, for CSV."""
-    rows = rm.campaigns(db, flt, sort, page=1, page_size=EXPORT_LIMIT).rows
-    enriched: list[dict] = []
-    for i in range(0, len(rows), 500):  # enrichment looks up a bounded batch at a time
-        enriched += rm.enrich_campaigns(db, rows[i:i + 500], stats_from, stats_to)
-    return campaigns_frame(enriched)
 
 
 def advertisers_frame(rows: list[dict], networks: dict[int, str], running: dict, total: dict) -> pd.DataFrame:
@@ -74,22 +60,21 @@ def zones_frame(rows: list[dict], networks: dict[int, str], placements: dict, vi
     } for r in rows], columns=["id", "name", "network", "alias", "self serve", "placements", "views (stats window)"])
 
 
-def placements_frame(rows: list[dict], zones: dict, ads: dict) -> pd.DataFrame:
+def placements_frame(rows: list[dict]) -> pd.DataFrame:
+    """Placements as ``readmodels.placements_named`` gives them."""
     return pd.DataFrame([{
-        "zone id": r["zone_id"], "zone": zones.get(r["zone_id"], ""),
-        "advertisement id": r["advertisement_id"], "advertisement": ads.get(r["advertisement_id"], ""),
+        "zone id": r["zone_id"], "zone": r.get("zone_name", ""),
+        "advertisement id": r["advertisement_id"], "advertisement": r.get("advertisement_name", ""),
         "restrictions": ", ".join(r.get("restrictions") or []),
     } for r in rows], columns=["zone id", "zone", "advertisement id", "advertisement", "restrictions"])
 
 
 def runs_frame(runs: list[dict]) -> pd.DataFrame:
-    def total(run: dict, key: str) -> int:
-        return sum(c.get(key, 0) for c in (run.get("counts") or {}).values())
-
+    views = [RunView.of(r) for r in runs]
     return pd.DataFrame([{
-        "run": r["_id"], "started (UTC)": r.get("started_at"), "trigger": r.get("trigger"),
-        "scope": r.get("scope"), "status": r.get("status"), "duration (s)": r.get("duration_s"),
-        "requests": r.get("requests_total", 0), "inserted": total(r, "inserted"), "updated": total(r, "updated"),
-        "deleted": total(r, "deleted"), "skipped": total(r, "skipped"), "errors": len(r.get("errors") or []),
-    } for r in runs], columns=["run", "started (UTC)", "trigger", "scope", "status", "duration (s)", "requests",
+        "run": v.run_id, "started (UTC)": v.started_at, "trigger": v.trigger,
+        "scope": v.scope, "status": v.status, "duration (s)": v.duration_s,
+        "requests": v.requests_total, "inserted": v.total("inserted"), "updated": v.total("updated"),
+        "deleted": v.total("deleted"), "skipped": v.total("skipped"), "errors": len(v.errors),
+    } for v in views], columns=["run", "started (UTC)", "trigger", "scope", "status", "duration (s)", "requests",
                                "inserted", "updated", "deleted", "skipped", "errors"])

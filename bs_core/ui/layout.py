@@ -6,15 +6,17 @@ import dataclasses
 import datetime as dt
 
 import streamlit as st
-from pymongo.database import Database
 
+from ..dates import today_utc, utcnow
+from ..entities import ENTITIES
 from ..errors import ScopeError, StoreUnavailableError, SyncLockedError
-from ..runtime import Runtime, get_runtime
-from ..store import utcnow
-from ..sync import runs
-from ..sync.init import needs_initialisation
+from ..runtime import Runtime
+from ..store.history import mirror_version, needs_initialisation
+from ..sync.runs import reap_if_idle
 from . import format as fmt
-from .data import mirror_version, name_options
+from . import reads
+from .app_runtime import app_runtime
+from .reads import MirrorView
 
 FILTER_PREFIX = "f_"  # session-state keys of filters that survive page switches
 STATUS_POLL_SECONDS = 2
@@ -23,15 +25,15 @@ STATUS_POLL_SECONDS = 2
 @dataclasses.dataclass
 class PageContext:
     runtime: Runtime
-    db: Database | None
-    version: str
+    #: what the page reads the mirror through (None while the database is unreachable)
+    mirror: MirrorView | None
     #: "mirror" (normal), "live" (first initialisation: entity tables read the API),
     #: "down" (database unreachable: entity tables read the API)
     source: str
 
     @property
     def today(self) -> dt.date:
-        return dt.datetime.now(dt.UTC).date()
+        return today_utc()
 
 
 def keep_filters() -> None:
@@ -56,23 +58,24 @@ def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContex
     (a widget's new value is in session state before the page script draws it)."""
     st.set_page_config(page_title=f"{title} · BroadStreet mirror", page_icon=":material/newspaper:", layout="wide")
     keep_filters()
-    runtime = get_runtime()
+    runtime = app_runtime()
     runtime.ensure_scheduler()
     db = runtime.db()
     if runtime.settings.demo_mode:
         st.info("**Demo mode**: this is simulated data from the bundled BroadStreet simulator. "
                 "To mirror your real account, set `BROADSTREET_API_TOKEN` in the environment or in "
                 "`.streamlit/secrets.toml` and restart.", icon=":material/science:")
+    mirror = None
     if db is None:
-        source, version = "down", "down"
+        source = "down"
         st.error(f"The mirror database is unreachable ({runtime.db_error()}); "
                  "tables read BroadStreet directly until it is back.", icon=":material/cloud_off:")
     else:
         runtime.ensure_initialised()
-        version = mirror_version(db)
+        mirror = MirrorView(runtime, mirror_version(db))
         source = "live" if needs_initialisation(db) else "mirror"
-    ctx = PageContext(runtime, db, version, source)
-    sidebar(ctx, _targets(db, target_keys or {}))
+    ctx = PageContext(runtime, mirror, source)
+    sidebar(ctx, _targets(mirror, target_keys or {}))
     st.title(title)
     return ctx
 
@@ -86,7 +89,7 @@ def live_fallback(ctx: PageContext, kind: str, columns: list[str] | None = None)
 
     st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.",
                icon=":material/cloud_sync:")
-    df = live.entities(kind)
+    df = live.entities(ctx.runtime, kind)
     search = st.text_input("Name contains", key=f"live_search_{kind}")
     if not df.empty:
         if search.strip():
@@ -99,7 +102,7 @@ def live_fallback(ctx: PageContext, kind: str, columns: list[str] | None = None)
 
 def network_select(ctx: PageContext, key: str, where=st) -> int | None:
     """A network filter ("All networks" = None)."""
-    networks = name_options(ctx.version, "networks")
+    networks = reads.name_options(ctx.mirror, "networks")
     if st.session_state.get(key) not in (None, *networks):
         st.session_state[key] = None
     return where.selectbox("Network", [None, *networks], key=key, placeholder="All networks",
@@ -108,21 +111,21 @@ def network_select(ctx: PageContext, key: str, where=st) -> int | None:
 
 def advertiser_select(ctx: PageContext, key: str, network: int | None, where=st) -> int | None:
     """An advertiser filter limited to the chosen network ("All advertisers" = None)."""
-    advertisers = name_options(ctx.version, "advertisers", network)
+    advertisers = reads.name_options(ctx.mirror, "advertisers", network)
     if st.session_state.get(key) not in (None, *advertisers):
         st.session_state[key] = None  # it belonged to another network
     return where.selectbox("Advertiser", [None, *advertisers], key=key, placeholder="All advertisers",
                            format_func=lambda i: "All advertisers" if i is None else advertisers[i])
 
 
-def _targets(db: Database | None, keys: dict[str, str]) -> dict[str, tuple[int, str]]:
+def _targets(mirror: MirrorView | None, keys: dict[str, str]) -> dict[str, tuple[int, str]]:
     out = {}
     for kind, key in keys.items():
         ident = st.session_state.get(key)
-        if db is not None and isinstance(ident, int):
-            doc = db[f"{kind}s"].find_one({"_id": ident}, {"name_clean": 1})
-            if doc:
-                out[kind] = (ident, doc.get("name_clean") or str(ident))
+        if mirror is not None and isinstance(ident, int):
+            name = reads.name_of(mirror, f"{kind}s", ident)
+            if name is not None:
+                out[kind] = (ident, name)
     return out
 
 
@@ -138,11 +141,11 @@ def _start(runtime: Runtime, scope: str) -> None:
 
 NAVIGATION = (
     ("streamlit_app.py", "Overview", ":material/dashboard:"),
-    ("pages/1_Campaigns.py", "Campaigns", ":material/campaign:"),
-    ("pages/2_Advertisers.py", "Advertisers", ":material/storefront:"),
-    ("pages/3_Advertisements.py", "Advertisements", ":material/image:"),
-    ("pages/4_Zones.py", "Zones", ":material/grid_view:"),
-    ("pages/5_Networks.py", "Networks", ":material/hub:"),
+    ("pages/1_Campaigns.py", ENTITIES["campaigns"].label, ":material/campaign:"),
+    ("pages/2_Advertisers.py", ENTITIES["advertisers"].label, ":material/storefront:"),
+    ("pages/3_Advertisements.py", ENTITIES["advertisements"].label, ":material/image:"),
+    ("pages/4_Zones.py", ENTITIES["zones"].label, ":material/grid_view:"),
+    ("pages/5_Networks.py", ENTITIES["networks"].label, ":material/hub:"),
     ("pages/6_Sync_history.py", "Sync history", ":material/history:"),
 )
 
@@ -167,22 +170,22 @@ def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:
         notice = st.session_state.pop("sync_notice", None)
         if notice:
             getattr(st, notice[0])(notice[1])
-        sync_status(ctx.version)
+        sync_status(ctx.runtime, ctx.mirror.version if ctx.mirror else "down")
 
 
 @st.fragment(run_every=STATUS_POLL_SECONDS)
-def sync_status(seen_version: str) -> None:
+def sync_status(runtime: Runtime, seen_version: str) -> None:
     """Live sync state for every session on every page, polled from the database.
 
     When a run finishes, the mirror version changes and the whole page reruns, so the
     cached queries pick up the new data.
     """
-    runtime = get_runtime()
     db = runtime.db()
     if db is None:
         st.caption("Sync status unavailable: database unreachable.")
         return
-    running = runs.running_run(db)
+    view = MirrorView(runtime, seen_version)
+    running = reads.running_run(view)
     if running is not None:
         text = fmt.progress_text(running.get("phase"), running.get("progress") or {})
         with st.status(f"Syncing ({running.get('scope')}): {text}", state="running"):
@@ -190,15 +193,15 @@ def sync_status(seen_version: str) -> None:
                        f"by {running.get('trigger')}")
         st.progress(fmt.progress_fraction(running.get("progress") or {}), text=text)
     else:
-        runs.reap_if_idle(db, runtime.settings.lease_seconds)
-    last = runs.last_success(db)
+        reap_if_idle(db, runtime.settings.lease_seconds)
+    last = reads.last_success(view)
     finished = last.get("finished_at") if last else None
     st.markdown(f"Last successful sync: **{fmt.relative_time(finished)}**", help=fmt.timestamp(finished))
     stale = runtime.settings.stale_after_minutes
     if finished is not None and utcnow() - finished > dt.timedelta(minutes=stale):
         st.warning(f"The mirror is older than {stale // 60 if stale >= 60 else stale} "
                    f"{'hours' if stale >= 60 else 'minutes'}; press ReSync for fresh data.", icon=":material/schedule:")
-    latest = db.sync_runs.find_one({"status": {"$ne": "running"}}, sort=[("started_at", -1)])
+    latest = reads.last_finished(view)
     if running is None and latest and latest["status"] in ("failed", "partial", "cancelled"):
         show = st.error if latest["status"] == "failed" else st.warning
         show(fmt.failure_text(latest))

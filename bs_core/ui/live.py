@@ -1,46 +1,47 @@
 """Live BroadStreet reads for the entity tables, while the mirror is not usable.
 
 Used during the first initialisation (empty mirror) and when the database is down.
-Cached briefly so browsing does not hammer the API; normalised exactly as the mirror is.
+Cached briefly so browsing does not hammer the API; normalised exactly as the mirror is,
+walking the entity registry from networks down to the entity asked for.
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
 from .. import normalize as norm
 from ..client import BroadStreetClient
-from ..runtime import get_runtime
+from ..dates import today_utc
+from ..entities import ENTITIES, EntityType
+from ..runtime import Runtime
 
 LIVE_TTL_SECONDS = 300
 
 
-def _client() -> BroadStreetClient:
-    return BroadStreetClient(get_runtime().api())
+def entities(runtime: Runtime, kind: str) -> pd.DataFrame:
+    """Networks, advertisers, zones, advertisements or campaigns straight from the API."""
+    return _entities(runtime.settings.fingerprint(), runtime, kind)
 
 
 @st.cache_data(ttl=LIVE_TTL_SECONDS, show_spinner="Reading BroadStreet…")
-def entities(kind: str) -> pd.DataFrame:
-    """Networks, advertisers, zones, advertisements or campaigns straight from the API."""
-    client = _client()
-    today = dt.datetime.now(dt.UTC).date()
+def _entities(fingerprint: str, _runtime: Runtime, kind: str) -> pd.DataFrame:
+    client = BroadStreetClient(_runtime.api())
     try:
-        networks = client.networks()
-        if kind == "networks":
-            return pd.DataFrame(norm.normalize_many("networks", networks, norm.Context(today))[0])
-        rows: list[dict] = []
-        for net in networks:
-            ctx = norm.Context(today, network_id=net["id"])
-            if kind == "campaigns":
-                for adv in client.advertisers(net["id"]):
-                    rows += norm.normalize_many("campaigns", client.campaigns(advertiser_id=adv["id"]), ctx)[0]
-            else:
-                fetch = {"advertisers": client.advertisers, "zones": client.zones,
-                         "advertisements": client.advertisements}[kind]
-                rows += norm.normalize_many(kind, fetch(net["id"]), ctx)[0]
-        return pd.DataFrame(rows)
+        return pd.DataFrame(_listed(client, ENTITIES[kind]))
     finally:
         client.close()
+
+
+def _listed(client: BroadStreetClient, entity: EntityType) -> list[dict]:
+    """Every document of ``entity``: its list under each of its parents, normalised."""
+    today = today_utc()
+    if entity.parent is None:
+        return entity.normalize_many(entity.fetch(client, None), norm.Context(today))[0]
+    rows: list[dict] = []
+    for parent in _listed(client, ENTITIES[entity.parent]):
+        network_id = parent["_id"] if entity.parent == "networks" else parent.get("network_id")
+        ctx = norm.Context(today, network_id=network_id,
+                           campaign_id=parent["_id"] if entity.parent == "campaigns" else None)
+        rows += entity.normalize_many(entity.fetch(client, parent["_id"]), ctx)[0]
+    return rows

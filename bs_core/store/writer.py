@@ -1,8 +1,4 @@
-"""The mirror database: connection, collections, indexes, and the change-detecting writer.
-
-Reached only through pymongo.  With ``MONGODB_URI`` set it is the user's MongoDB; with
-nothing set it is the embedded server (``embedded.py``) in ``BS_DATA_DIR``.
-"""
+"""The change-detecting writer: a run's writes, sent in bulk from a background thread."""
 
 from __future__ import annotations
 
@@ -12,98 +8,15 @@ import queue
 import threading
 from collections.abc import Iterable
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReplaceOne, UpdateOne
+from pymongo import ReplaceOne, UpdateOne
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, PyMongoError
+from pymongo.errors import BulkWriteError
 
-from .errors import StoreUnavailableError
-from .normalize import content_hash
-from .settings import Settings
+from ..dates import utcnow
+from ..normalize import content_hash
 
-ENTITIES = ("networks", "advertisers", "zones", "campaigns", "advertisements", "placements")
-COLLECTIONS = ENTITIES + ("stats_daily", "stats_zones", "sync_runs", "sync_lock", "sync_scopes", "mirror_summary")
 BATCH = 1000
 DELETE_BATCH = 500
-
-# Pages sort by name with _id as tiebreak (stable pagination); SecantusDB uses an index
-# for that sort only when it covers both keys (measured 817 -> 198 ms over 12k documents).
-_NAME = IndexModel([("name_key", ASCENDING), ("_id", ASCENDING)], name="name_key_id")
-# Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
-# inserts markedly slower (measured: 29.8k docs/s with none, 9.8k with one, 4.0k with five).
-
-INDEXES: dict[str, list[IndexModel]] = {
-    "networks": [_NAME],
-    "advertisers": [IndexModel([("network_id", ASCENDING), ("name_key", ASCENDING)], name="network_name"),
-                    _NAME],
-    "zones": [IndexModel([("network_id", ASCENDING), ("name_key", ASCENDING)], name="network_name"),
-              _NAME],
-    "campaigns": [
-        IndexModel([("advertiser_id", ASCENDING)], name="advertiser_id"),
-        IndexModel([("network_id", ASCENDING), ("status", ASCENDING)], name="network_status"),
-        IndexModel([("status", ASCENDING), ("ends_on", ASCENDING)], name="status_ends_on"),
-        IndexModel([("starts_on", ASCENDING)], name="starts_on"),
-        IndexModel([("ends_on", ASCENDING)], name="ends_on"),
-        _NAME,
-    ],
-    "advertisements": [
-        IndexModel([("network_id", ASCENDING), ("name_key", ASCENDING)], name="network_name"),
-        IndexModel([("advertiser_id", ASCENDING)], name="advertiser_id"),
-        IndexModel([("type", ASCENDING)], name="type"),
-        _NAME,
-    ],
-    "placements": [
-        IndexModel([("campaign_id", ASCENDING)], name="campaign_id"),
-        IndexModel([("zone_id", ASCENDING)], name="zone_id"),
-        IndexModel([("advertisement_id", ASCENDING)], name="advertisement_id"),  # ads page counts
-    ],
-    "stats_daily": [
-        IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),
-        IndexModel([("campaign_id", ASCENDING), ("date", ASCENDING)], name="campaign_date"),
-        IndexModel([("date", ASCENDING)], name="date"),
-    ],
-    "stats_zones": [IndexModel([("network_id", ASCENDING)], name="network_id"),
-                    IndexModel([("zone_id", ASCENDING)], name="zone_id")],
-    "sync_runs": [
-        IndexModel([("started_at", DESCENDING)], name="started_at"),
-        IndexModel([("status", ASCENDING), ("finished_at", DESCENDING)], name="status_finished"),
-    ],
-    "sync_scopes": [IndexModel([("collection", ASCENDING)], name="collection")],
-}
-
-
-def mongo_uri(settings: Settings) -> str:
-    """The user's ``MONGODB_URI``, or the embedded server's (started if needed)."""
-    if settings.mongodb_uri:
-        return settings.mongodb_uri
-    from .embedded import ensure_embedded_uri
-
-    return ensure_embedded_uri(settings.data_dir)
-
-
-def connect(settings: Settings, *, timeout_ms: int = 5000) -> MongoClient:
-    client = MongoClient(mongo_uri(settings), serverSelectionTimeoutMS=timeout_ms, tz_aware=False,
-                         appname="broadstreet-mirror")
-    try:
-        client.admin.command("ping")
-    except PyMongoError as exc:
-        raise StoreUnavailableError(f"MongoDB is unreachable: {type(exc).__name__}") from None
-    return client
-
-
-def open_database(settings: Settings, *, timeout_ms: int = 5000) -> Database:
-    return connect(settings, timeout_ms=timeout_ms)[settings.mongodb_database]
-
-
-def ensure_indexes(db: Database) -> None:
-    """Create every index (idempotent: an existing index with the same spec is a no-op)."""
-    for name, models in INDEXES.items():
-        db[name].create_indexes(models)
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC, millisecond precision: what BSON stores and gives back."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 @dataclasses.dataclass

@@ -1,0 +1,62 @@
+"""Connecting to the mirror database, and the collections and indexes it holds."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from ..entities import ENTITIES, ENTITY_NAMES
+from ..errors import StoreUnavailableError
+from ..settings import Settings
+
+ENTITY_COLLECTIONS = ENTITY_NAMES
+COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zones", "sync_runs", "sync_lock", "sync_scopes",
+                                    "mirror_summary")
+
+# Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
+# inserts markedly slower (measured: 29.8k docs/s with none, 9.8k with one, 4.0k with five).
+INDEXES: dict[str, list[IndexModel]] = {
+    **{name: list(entity.indexes) for name, entity in ENTITIES.items()},
+    "stats_daily": [
+        IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),
+        IndexModel([("campaign_id", ASCENDING), ("date", ASCENDING)], name="campaign_date"),
+        IndexModel([("date", ASCENDING)], name="date"),
+    ],
+    "stats_zones": [IndexModel([("network_id", ASCENDING)], name="network_id"),
+                    IndexModel([("zone_id", ASCENDING)], name="zone_id")],
+    "sync_runs": [
+        IndexModel([("started_at", DESCENDING)], name="started_at"),
+        IndexModel([("status", ASCENDING), ("finished_at", DESCENDING)], name="status_finished"),
+    ],
+    "sync_scopes": [IndexModel([("collection", ASCENDING)], name="collection")],
+}
+
+
+def mongo_uri(settings: Settings) -> str:
+    """The user's ``MONGODB_URI``, or the embedded server's (started if needed)."""
+    if settings.mongodb_uri:
+        return settings.mongodb_uri
+    from ..embedded import ensure_embedded_uri  # only when no MONGODB_URI: starts a process
+
+    return ensure_embedded_uri(settings.data_dir)
+
+
+def connect(settings: Settings, *, timeout_ms: int = 5000) -> MongoClient:
+    client = MongoClient(mongo_uri(settings), serverSelectionTimeoutMS=timeout_ms, tz_aware=False,
+                         appname="broadstreet-mirror")
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        raise StoreUnavailableError(f"MongoDB is unreachable: {type(exc).__name__}") from None
+    return client
+
+
+def open_database(settings: Settings, *, timeout_ms: int = 5000) -> Database:
+    return connect(settings, timeout_ms=timeout_ms)[settings.mongodb_database]
+
+
+def ensure_indexes(db: Database) -> None:
+    """Create every index (idempotent: an existing index with the same spec is a no-op)."""
+    for name, models in INDEXES.items():
+        db[name].create_indexes(models)

@@ -1,0 +1,86 @@
+"""The fetch pipeline: run fetches on bounded worker pools and hand each result, as it
+arrives, to its task's handler in the calling thread; a handler may yield follow-up
+fetches, which start at once (no barrier between phases).
+
+Reports (``/records``) run in a lane of their own, so BroadStreet's report throttle
+never holds up entity fetches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from ..errors import AuthError, BroadStreetError, SyncAbortedError
+from .runs import RunRecorder
+
+REPORT_PHASE = "stats"
+
+
+@dataclasses.dataclass
+class Task:
+    """One fetch, and what to do with its result (which may start more fetches)."""
+
+    phase: str
+    fetch: Callable[[], Any]
+    handle: Callable[[Any], list[Task]]
+    label: str  #: how errors name it, e.g. "campaigns of advertiser 123"
+    on_error: Callable[[], list[Task]] | None = None
+    #: a failure stops the run (the network list: nothing else can be known without it)
+    fatal: bool = False
+
+
+def run_tasks(tasks: list[Task], *, concurrency: int, recorder: RunRecorder,
+              should_stop: Callable[[], None]) -> None:
+    """Run ``tasks`` and every follow-up to completion.
+
+    ``should_stop`` raises :class:`SyncAbortedError` when the run must stop (cancelled,
+    lease lost); it is checked before each fetch and after each result.  A failed fetch
+    is recorded against its task and the rest go on, except an auth failure or a fatal
+    task, which stop the run.
+    """
+    if not tasks:
+        return
+    api = ThreadPoolExecutor(concurrency, thread_name_prefix="sync-api")
+    reports = ThreadPoolExecutor(1, thread_name_prefix="sync-reports")
+    pending: dict[Future, Task] = {}
+
+    def guarded(fetch: Callable[[], Any]) -> Any:
+        should_stop()
+        return fetch()
+
+    def submit(task: Task) -> None:
+        recorder.grow(task.phase)
+        pool = reports if task.phase == REPORT_PHASE else api
+        pending[pool.submit(guarded, task.fetch)] = task
+
+    try:
+        for task in tasks:
+            submit(task)
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in done:
+                should_stop()
+                task = pending.pop(future)
+                for follow in _outcome(task, future, recorder):
+                    submit(follow)
+                recorder.advance(task.phase)
+    finally:
+        api.shutdown(wait=True, cancel_futures=True)
+        reports.shutdown(wait=True, cancel_futures=True)
+
+
+def _outcome(task: Task, future: Future, recorder: RunRecorder) -> list[Task]:
+    """The follow-up tasks of a finished fetch (its handler's, or its on_error's)."""
+    try:
+        data = future.result()
+    except AuthError as exc:
+        raise SyncAbortedError("failed", str(exc), exc) from None
+    except BroadStreetError as exc:
+        if task.fatal:
+            raise SyncAbortedError("failed", f"could not list {task.label}: {exc}", exc) from None
+        recorder.error(exc, task.label)
+        return task.on_error() if task.on_error else []
+    return task.handle(data)

@@ -1,0 +1,35 @@
+"""The app's settings and its :class:`~bs_core.runtime.Runtime`, held the Streamlit way.
+
+Settings come from the environment, then ``st.secrets`` (``.streamlit/secrets.toml``),
+then defaults; one Runtime per distinct settings lives in ``st.cache_resource`` and is
+shared by every session, page and HTTP route of the process.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..runtime import Runtime
+from ..settings import Settings, flat_secrets, load_settings, register_secrets
+
+
+def app_settings() -> Settings:
+    """Settings for this app: environment, then ``st.secrets``, then defaults.
+
+    Raises :class:`~bs_core.errors.SettingsError` naming an invalid setting.
+    """
+    secrets = st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+    settings = load_settings(secrets=flat_secrets(secrets))
+    register_secrets(settings)
+    return settings
+
+
+@st.cache_resource(show_spinner=False)
+def _runtime_for(fingerprint: str, _settings: Settings) -> Runtime:
+    return Runtime(_settings)
+
+
+def app_runtime() -> Runtime:
+    """The process's runtime for the current settings (built on first use)."""
+    settings = app_settings()
+    return _runtime_for(settings.fingerprint(), settings)

@@ -1,0 +1,229 @@
+"""Pure helpers, without servers: scopes, rate limiters, reporting days, formatting,
+dates, the entity registry, the run view and the JSON encoding."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from bs_core import jsonout
+from bs_core.dates import days_between, last_days, midnight
+from bs_core.entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, children
+from bs_core.errors import (
+    BadRecordError,
+    BroadStreetError,
+    MirrorError,
+    ProcessStartError,
+    ScopeError,
+    SettingsError,
+    StoreUnavailableError,
+    SyncAbortedError,
+    SyncLockedError,
+)
+from bs_core.ratelimit import IntervalLimiter, SlidingWindowLimiter
+from bs_core.runview import RunView
+from bs_core.settings import Settings, as_environment, load_settings
+from bs_core.simulator.dataset import KINDS
+from bs_core.store import INDEXES
+from bs_core.sync import stats
+from bs_core.sync.runs import PHASES
+from bs_core.sync.scopes import SCOPE_HELP, Scope, parse_scope
+from bs_core.ui import format as fmt
+
+
+# -- scopes -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "scope"), [
+    (None, Scope("quick")), ("", Scope("quick")), (" FULL ", Scope("full")), ("stats", Scope("stats")),
+    ("network:12", Scope("network", 12)), ("advertiser:7", Scope("advertiser", 7)),
+    ("campaign:3", Scope("campaign", 3)), ("entity:zones", Scope("entity", "zones")),
+])
+def test_scopes_parse(text, scope):
+    assert parse_scope(text) == scope
+    assert str(parse_scope(text)) == str(scope)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("campaign:x", "positive integer"), ("campaign:0", "positive integer"), ("network:-1", "positive integer"),
+    ("entity:sections", "entity must be one of"), ("zone:3", "unknown scope"), ("everything", "unknown scope"),
+])
+def test_bad_scopes_say_what_is_accepted(text, says):
+    with pytest.raises(ScopeError, match=says):
+        parse_scope(text)
+
+
+def test_scope_help_lists_every_form():
+    assert SCOPE_HELP == "full | quick | network:ID | advertiser:ID | campaign:ID | entity:NAME | stats"
+
+
+# -- rate limiters, on a fake clock -------------------------------------------------------------
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_sliding_window_allows_the_limit_then_waits_for_the_oldest_slot():
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(2, 5.0, clock=clock, sleep=clock.sleep)
+    assert limiter.acquire() == 0 and limiter.acquire() == 0
+    clock.now = 1.0
+    waited = limiter.acquire()  # the first slot frees at t=5
+    assert waited == pytest.approx(4.01) and clock.now == pytest.approx(5.01)
+    stamps = [0.0, 0.0, 5.01]
+    for i in range(1, len(stamps)):  # never more than 2 in any 5 s
+        assert sum(1 for s in stamps[:i + 1] if stamps[i] - s < 5.0) <= 2
+
+
+def test_sliding_window_rejects_nonsense():
+    with pytest.raises(ValueError):
+        SlidingWindowLimiter(0, 5)
+    with pytest.raises(ValueError):
+        SlidingWindowLimiter(2, 0)
+
+
+def test_interval_limiter_spaces_calls():
+    clock = FakeClock()
+    limiter = IntervalLimiter(4.0, clock=clock, sleep=clock.sleep)
+    delays = [limiter.acquire() for _ in range(4)]
+    assert delays == pytest.approx([0.0, 0.25, 0.25, 0.25])
+
+
+# -- reporting days -------------------------------------------------------------------------------
+def test_window_is_the_last_days_oldest_first():
+    today = dt.date(2026, 3, 2)
+    assert stats.window(today, 3) == [dt.date(2026, 2, 28), dt.date(2026, 3, 1), dt.date(2026, 3, 2)]
+    assert last_days(today, 1) == [today]
+    assert days_between(dt.date(2026, 1, 30), dt.date(2026, 2, 2))[-1] == dt.date(2026, 2, 2)
+
+
+def test_days_to_fetch_are_the_missing_days_and_the_last_two():
+    days = stats.window(dt.date(2026, 1, 10), 10)
+    assert stats.days_to_fetch(days, set()) == days
+    fetched = set(days)
+    assert stats.days_to_fetch(days, fetched) == days[-2:]
+    fetched.discard(days[3])
+    assert stats.days_to_fetch(days, fetched) == [days[3]] + days[-2:]
+
+
+def test_chunks_are_contiguous_and_bounded():
+    d = dt.date(2026, 1, 1)
+    days = [d + dt.timedelta(days=i) for i in (0, 1, 2, 3, 4, 7, 8, 12)]
+    assert stats.chunks(days, 2) == [(days[0], days[1]), (days[2], days[3]), (days[4], days[4]),
+                                     (days[5], days[6]), (days[7], days[7])]
+    assert stats.chunks(list(reversed(days)), 31)[0] == (days[0], days[4])
+    assert stats.chunks([], 5) == []
+
+
+def test_hourly_rows_sum_into_daily_documents():
+    rows = [{"dated": "2026-01-01T01:00:00", "campaign_id": 1, "advertisement_id": 2, "advertiser_id": 3,
+             "view_count": 5, "click_count": 1}, {"dated": "2026-01-01T02:00:00", "campaign_id": 1,
+             "advertisement_id": 2, "advertiser_id": 3, "view_count": 7, "hover_count": 2},
+            {"dated": "2026-01-02T00:00:00", "campaign_id": 1, "advertisement_id": 2, "view_count": 1}]
+    docs = {d["_id"]: d for d in stats.daily_documents(9, rows)}
+    assert set(docs) == {"9:2026-01-01:1:2", "9:2026-01-02:1:2"}
+    first = docs["9:2026-01-01:1:2"]
+    assert (first["views"], first["clicks"], first["hovers"], first["date"]) == (12, 1, 2, dt.datetime(2026, 1, 1))
+
+
+# -- formatting -----------------------------------------------------------------------------------
+def test_relative_time():
+    now = dt.datetime(2026, 1, 1, 12, 0, 0)
+    assert fmt.relative_time(None) == "never"
+    assert fmt.relative_time(now - dt.timedelta(seconds=10), now) == "just now"
+    assert fmt.relative_time(now - dt.timedelta(minutes=12), now) == "12 minutes ago"
+    assert fmt.relative_time(now - dt.timedelta(minutes=1), now) == "1 minute ago"
+    assert fmt.relative_time(now - dt.timedelta(hours=3, minutes=5), now) == "3 hours ago"
+    assert fmt.relative_time(now - dt.timedelta(days=2), now) == "2 days ago"
+    aware = (now - dt.timedelta(hours=1)).replace(tzinfo=dt.UTC)
+    assert fmt.relative_time(aware, now) == "1 hour ago"
+
+
+def test_progress_text_and_fraction():
+    progress = {"campaigns": {"done": 3, "total": 4}, "placements": {"done": 1240, "total": 4400}}
+    assert fmt.progress_text("placements", progress) == "Placements 1,240 / 4,400"
+    assert fmt.progress_text(None, progress) == "Starting…"
+    assert fmt.progress_fraction(progress) == pytest.approx(1243 / 4404)
+    assert fmt.progress_fraction({}) == 0.0
+
+
+def test_failure_text_partial_and_failed():
+    partial = {"status": "partial", "errors": [{"scope": f"campaigns of advertiser {i}"} for i in range(7)]}
+    assert fmt.failure_text(partial).endswith("and 2 more could not be fetched; the previous data is kept.")
+    failed = {"status": "failed", "errors": [{"plain": "BroadStreet rejected the token"}]}
+    assert fmt.failure_text(failed) == ("The last sync failed: BroadStreet rejected the token. "
+                                        "The previous data is still shown.")
+    assert fmt.dashboard_link("/networks/1") == "https://my.broadstreetads.com/networks/1"
+    assert fmt.dashboard_link(None) is None
+
+
+def test_midnight_and_timestamps():
+    assert midnight(dt.date(2026, 5, 6)) == dt.datetime(2026, 5, 6)
+    assert fmt.timestamp(dt.datetime(2026, 5, 6, 7, 8, 9)) == "2026-05-06 07:08:09 UTC"
+
+
+# -- the registry is the one source ---------------------------------------------------------------
+def test_everything_derives_its_entity_list_from_the_registry():
+    assert KINDS == ENTITY_NAMES == tuple(ENTITIES)
+    assert PHASES == ENTITY_NAMES + ("stats",)
+    assert set(fmt.PHASE_LABELS) == set(PHASES)
+    assert all(INDEXES[name] == list(entity.indexes) for name, entity in ENTITIES.items())
+    assert BY_SINGULAR["campaign"] == "campaigns"
+
+
+def test_the_entity_tree():
+    assert [e.name for e in children("networks")] == ["advertisers", "zones", "advertisements"]
+    assert [e.name for e in children("advertisers")] == ["campaigns"]
+    assert [e.name for e in children("campaigns")] == ["placements"]
+    for entity in ENTITIES.values():  # parents come before their children
+        if entity.parent:
+            assert ENTITY_NAMES.index(entity.parent) < ENTITY_NAMES.index(entity.name)
+            assert entity.parent_field
+        for cascade in entity.cascade:
+            assert cascade.collection in INDEXES
+    assert ENTITIES["campaigns"].indexed_by_network and not ENTITIES["placements"].indexed_by_network
+
+
+# -- errors, run view, JSON, settings -----------------------------------------------------------------
+def test_every_typed_error_has_one_root():
+    for cls in (BroadStreetError, SettingsError, ScopeError, SyncLockedError, StoreUnavailableError,
+                SyncAbortedError, BadRecordError, ProcessStartError):
+        assert issubclass(cls, MirrorError)
+    assert SyncAbortedError("cancelled", "x").plain == "The sync was cancelled"
+
+
+def test_one_run_view_two_formats():
+    run = {"_id": "r1", "trigger": "cli", "scope": "full", "status": "partial",
+           "started_at": dt.datetime(2026, 1, 1), "finished_at": dt.datetime(2026, 1, 1, 0, 1),
+           "duration_s": 60.0, "requests_total": 9, "documents_written": 4, "phase": "stats",
+           "progress": {"stats": {"done": 1, "total": 2}},
+           "counts": {"zones": {"inserted": 1, "updated": 2, "unchanged": 0, "deleted": 3, "skipped": 0},
+                      "campaigns": {"inserted": 1, "updated": 0, "unchanged": 5, "deleted": 0, "skipped": 1}},
+           "errors": [{"type": "UpstreamServerError", "scope": "zones of network 1", "message": "HTTP 503",
+                       "plain": "BroadStreet had a server error"}]}
+    view = RunView.of(run)
+    assert view.cli() == {"run_id": "r1", "status": "partial", "scope": "full", "trigger": "cli",
+                          "duration_s": 60.0, "requests": 9, "documents_written": 4, "counts": run["counts"],
+                          "errors": [{"type": "UpstreamServerError", "scope": "zones of network 1",
+                                      "message": "HTTP 503"}]}
+    api = view.api()
+    assert api["requests_total"] == 9 and api["errors"][0]["plain"] == "BroadStreet had a server error"
+    assert view.total("inserted") == 2 and view.total("deleted") == 3
+    assert json.loads(jsonout.dumps(api))["started_at"] == "2026-01-01T00:00:00"
+
+
+def test_settings_round_trip_through_the_environment():
+    settings = Settings(broadstreet_api_token="tok-123456", sync_concurrency=7, backoff_factor=0.01,
+                        mongodb_database="x")
+    env = as_environment(settings)
+    assert load_settings(env=env, secrets={}) == settings
+    assert settings.fingerprint() != settings.replace(broadstreet_api_token="tok-654321").fingerprint()
+    assert "tok-123456" not in settings.fingerprint()
