@@ -1,6 +1,6 @@
 """Sync benchmark against the simulator with injected latency.
 
-    python bench/sync_bench.py [--sizes demo large] [--latency-ms 50] [--concurrency 8]
+    python bench/sync_bench.py [--sizes demo large] [--latency-ms 50] [--concurrency 8] [--full-only]
 
 For each preset it prints: requests, wall time, the network bound (requests x latency /
 concurrency), the write bound (documents written / bulk write rate measured in the same
@@ -106,7 +106,7 @@ def simulator_process(size: str, latency_ms: float) -> Iterator[str]:
         proc.wait(10)
 
 
-def bench(size: str, latency_ms: float, concurrency: int, sample: int | None) -> None:
+def bench(size: str, latency_ms: float, concurrency: int, sample: int | None, full_only: bool = False) -> None:
     print(f"\n=== {size} preset, {latency_ms:g} ms latency, concurrency {concurrency} ===")
     campaigns = Dataset(size, seed=1).counts()["campaigns"]
     with simulator_process(size, latency_ms) as root, throwaway_database(f"bench_{size}") as db:
@@ -124,6 +124,8 @@ def bench(size: str, latency_ms: float, concurrency: int, sample: int | None) ->
         print(f"  network bound {net_bound:.1f} s, write bound {write_bound:.1f} s "
               f"(bulk rate {rate:,.0f} docs/s measured now); wall / larger bound = "
               f"{t_full[0] / max(net_bound, write_bound):.2f}")
+        if full_only:
+            return
 
         with timed() as t_same:
             same = run_sync(settings, db, "full")
@@ -151,9 +153,11 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--large-sample", type=int, default=800,
                     help="campaigns the sequential strategy fetches on `large` before extrapolating")
+    ap.add_argument("--full-only", action="store_true", help="only the first full sync (comparing two versions)")
     args = ap.parse_args()
     for size in args.sizes:
-        bench(size, args.latency_ms, args.concurrency, args.large_sample if size == "large" else None)
+        bench(size, args.latency_ms, args.concurrency, args.large_sample if size == "large" else None,
+              args.full_only)
 
 
 if __name__ == "__main__":

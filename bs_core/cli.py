@@ -1,22 +1,33 @@
-"""Command line: ``python -m bs_core sync|status|history|schedule|db``.
+"""Command line: ``python -m bs_core sync|cancel|status|history|schedule|db``.
 
 Exit codes: 0 success, 1 failed, 2 partial, 3 another sync is running, 64 usage error
-(a bad scope, a missing token, an invalid setting).
+(a bad scope, a missing token, an invalid setting), 130 / 143 a sync stopped by Ctrl-C /
+SIGTERM (recorded ``cancelled``).  Every error is one line; no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import signal
 import sys
+import threading
+import time
 from typing import Any
 
+from pymongo.errors import PyMongoError
+
 from . import jsonout
-from .errors import ScopeError, SettingsError, StoreUnavailableError, SyncLockedError
+from .errors import MirrorError, ScopeError, SettingsError, StoreUnavailableError, SyncLockedError
+from .redact import redact
 from .runview import RunView
 from .settings import Settings, load_settings, register_secrets
 from .sync.scopes import SCOPE_HELP, parse_scope
 
 EXIT = {"success": 0, "failed": 1, "cancelled": 1, "partial": 2, "locked": 3, "usage": 64}
+SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+log = logging.getLogger(__name__)
 
 
 def _print_json(obj: Any) -> None:
@@ -72,7 +83,7 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     api = with_demo_api(settings) if settings.demo_mode else settings
     db = open_database(settings)
     bar = _ProgressBar(enabled=not args.json and sys.stderr.isatty())
-    engine = SyncEngine(api, db, listener=bar)
+    engine = SyncEngine(api, db, listener=bar, allow_deletes=getattr(args, "allow_deletes", False))
     try:
         engine.prepare(scope, args.trigger)
     except SyncLockedError as exc:
@@ -82,13 +93,64 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print(str(exc), file=sys.stderr)
         return EXIT["locked"]
+    received = _cancel_on_signals(engine.cancel)
     run = RunView.of(engine.execute())
     bar.close()
-    if args.json:
+    code = _report(run, args.json, received, engine.database_lost, settings)
+    if run.status not in ("success", "partial"):
+        # Fetches still in flight are abandoned: leave without waiting for their answers.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _cancel_on_signals(cancel: threading.Event) -> list[int]:
+    """Ctrl-C and SIGTERM stop the run cleanly (recorded ``cancelled``, lease released)."""
+    received: list[int] = []
+
+    def handler(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        cancel.set()
+
+    for signum in SIGNAL_EXIT:
+        signal.signal(signum, handler)
+    return received
+
+
+def _report(run: RunView, as_json: bool, received: list[int], database_lost: bool, settings: Settings) -> int:
+    """Print the run (one JSON object, or a summary) and any one-line notice; the exit code."""
+    if as_json:
         _print_json(run.cli())
-    else:
+    elif not received and not database_lost:
         print(_human(run))
-    return EXIT.get(run.status, 1)
+    if received and run.status == "cancelled":
+        name = signal.Signals(received[0]).name
+        print(f"sync cancelled by {name}: run {run.run_id} recorded as cancelled; the lease is free",
+              file=sys.stderr)
+        return SIGNAL_EXIT[received[0]]
+    if database_lost:
+        print(f"error: the mirror database stopped answering; run {run.run_id} failed. Its outcome is kept in "
+              f"{settings.data_dir / 'pending-runs'} and recorded when the database is back", file=sys.stderr)
+    return EXIT.get(run.status or "failed", 1)
+
+
+def cmd_cancel(settings: Settings, args: argparse.Namespace) -> int:
+    """Ask the running sync (in any process) to stop, and wait until it has."""
+    from .store import history, open_database
+    from .sync.lock import request_cancel
+
+    db = open_database(settings)
+    run_id = request_cancel(db)
+    if run_id is None:
+        print("no sync is running")
+        return 0
+    deadline = time.monotonic() + args.wait
+    while time.monotonic() < deadline and history.running_run(db) is not None:
+        time.sleep(0.25)
+    run = history.get_run(db, run_id) or {}
+    print(f"run {run_id}: {run.get('status', 'unknown')}")
+    return 0 if run.get("status") != "running" else EXIT["failed"]
 
 
 def status_report(db, lease_seconds: float) -> dict:
@@ -109,8 +171,11 @@ def status_report(db, lease_seconds: float) -> dict:
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     from .store import open_database
+    from .sync import pending
 
-    report = status_report(open_database(settings), settings.lease_seconds)
+    db = open_database(settings)
+    pending.apply(db, settings.data_dir)  # runs that ended while the database was gone
+    report = status_report(db, settings.lease_seconds)
     if args.json:
         _print_json(report)
     else:
@@ -176,8 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--scope", default="quick", help=SCOPE_HELP)
     sync.add_argument("--json", action="store_true", help="print one JSON object")
     sync.add_argument("--demo", action="store_true", help="with no token, sync from the bundled simulator")
+    sync.add_argument("--allow-deletes", action="store_true",
+                      help="let deletions through that the deletion guard would hold back")
     sync.add_argument("--trigger", default="cli", choices=("cli", "schedule", "api", "button", "init"),
                       help=argparse.SUPPRESS)
+    cancel = sub.add_parser("cancel", help="stop the running sync (in any process); it is recorded cancelled")
+    cancel.add_argument("--wait", type=float, default=15.0, help="seconds to wait for it to stop")
     status = sub.add_parser("status", help="the running sync, the last success, counts")
     status.add_argument("--json", action="store_true")
     history = sub.add_parser("history", help="recent runs")
@@ -199,10 +268,23 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         return _fail_usage(str(exc))
     register_secrets(settings)
-    handlers = {"sync": cmd_sync, "status": cmd_status, "history": cmd_history,
+    handlers = {"sync": cmd_sync, "cancel": cmd_cancel, "status": cmd_status, "history": cmd_history,
                 "schedule": cmd_schedule, "db": cmd_db}
     try:
         return handlers[args.command](settings, args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return SIGNAL_EXIT[signal.SIGINT]
     except StoreUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT["failed"]
+    except PyMongoError as exc:
+        print(f"error: the mirror database failed ({type(exc).__name__})", file=sys.stderr)
+        return EXIT["failed"]
+    except MirrorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT["failed"]
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches a user; the log has it
+        log.debug("unexpected failure", exc_info=True)
+        print(f"error: unexpected failure ({type(exc).__name__}: {redact(str(exc))[:200]})", file=sys.stderr)
         return EXIT["failed"]

@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
-from urllib3.util.retry import Retry
+from urllib3.util.retry import RequestHistory, Retry
 
 from . import errors
 from .ratelimit import IntervalLimiter, shared_limiter
@@ -33,6 +33,31 @@ CUSTOM_GROUPS = ("network", "zone", "campaign", "advertiser", "advertisement")
 REPORT_TYPES = ("network", "advertiser", "campaign", "advertisement")
 
 
+class PatientRetry(Retry):
+    """urllib3's Retry, except that a 429 with a positive ``Retry-After`` is waited out
+    without using up an attempt, until such waits add up to ``patience`` seconds; after
+    that a 429 counts like any failed attempt.  (A storm of rate limits is BroadStreet
+    asking us to slow down, not a failure.)"""
+
+    def __init__(self, *args: Any, patience: float = 0.0, waited: float = 0.0, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.patience = patience
+        self.waited = waited
+
+    def new(self, **kw: Any) -> PatientRetry:
+        kw.setdefault("patience", self.patience)
+        kw.setdefault("waited", self.waited)
+        return super().new(**kw)
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if response is not None and response.status == 429 and self.respect_retry_after_header:
+            wait = self.get_retry_after(response) or 0.0
+            if wait > 0 and self.waited + wait <= self.patience:
+                history = self.history + (RequestHistory(method, url, error, 429, None),)
+                return self.new(history=history, waited=self.waited + wait)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
 class BroadStreetClient:
     """Read-only client for the endpoints a mirror needs (``docs/broadstreet-api.md``)."""
 
@@ -43,7 +68,7 @@ class BroadStreetClient:
         self.timeout = (settings.connect_timeout, settings.read_timeout)
         self.max_attempts = settings.max_attempts
         retries = max(settings.max_attempts - 1, 0)
-        self._retry = Retry(
+        self._retry = PatientRetry(
             total=retries,
             connect=retries,
             read=retries,
@@ -56,6 +81,7 @@ class BroadStreetClient:
             backoff_jitter=settings.backoff_factor / 2,
             respect_retry_after_header=True,
             raise_on_status=False,
+            patience=settings.rate_limit_patience,
         )
         size = pool_size or max(settings.sync_concurrency * 2, 10)
         self.session = requests.Session()
@@ -163,7 +189,8 @@ class BroadStreetClient:
             cls = errors.NotFoundError
         elif status == 429:
             cls = errors.RateLimitedError
-            msg += f" (gave up after {self.max_attempts} attempts)"
+            msg += (f" (gave up after {self.max_attempts} attempts and up to "
+                    f"{self._retry.patience:g} s of waiting out Retry-After)")
         elif status >= 500:
             cls = errors.UpstreamServerError
             msg += f" (gave up after {self.max_attempts} attempts)"

@@ -59,9 +59,17 @@ class EntityType:
     #: fetch after this sibling (same parent) is handled; advertisements need the
     #: network's advertiser names to resolve theirs
     after: str | None = None
+    #: other entities its documents point to besides the parent (a placement names its
+    #: zone and advertisement): written, like the parent, before any of its documents
+    also_refers_to: tuple[str, ...] = ()
 
     def normalize_many(self, raws: Any, ctx: norm.Context) -> tuple[list[dict], list[dict]]:
         return norm.normalize_many(self.name, self.normalizer, raws, ctx)
+
+    @property
+    def refers_to(self) -> tuple[str, ...]:
+        """Entities that must be in the mirror before one of this entity's documents is."""
+        return ((self.parent,) if self.parent else ()) + self.also_refers_to
 
     @property
     def indexed_by_network(self) -> bool:
@@ -122,12 +130,12 @@ _TYPES = (  # networks first: the root of the tree
         indexes=(_index("campaign_id"), _index("zone_id"), _index("advertisement_id")),
         sortable=("campaign_id", "zone_id", "advertisement_id", "_id"),
         quick_only_active_parents=True,
+        also_refers_to=("zones", "advertisements"),
     ),
 )
-#: reporting rows stored per network (``sync/stats.py``)
-REPORT_COLLECTIONS = ("stats_daily", "stats_zones")
-_UNDER_NETWORK = tuple(Cascade(e.name, "network_id") for e in _TYPES[1:]) + tuple(
-    Cascade(name, "network_id") for name in REPORT_COLLECTIONS)
+# Reporting rows (stats_daily, stats_zones) are facts about past days: they are never
+# deleted with an entity, so a deleted campaign's history stays.
+_UNDER_NETWORK = tuple(Cascade(e.name, "network_id") for e in _TYPES[1:])
 ENTITIES: dict[str, EntityType] = {e.name: e for e in (
     dataclasses.replace(_TYPES[0], cascade=_UNDER_NETWORK), *_TYPES[1:])}
 

@@ -96,6 +96,18 @@ class SyncAbortedError(MirrorError):
         super().__init__(message)
 
 
+class LeaseLostError(MirrorError):
+    """Another run took over this run's lease: this run must not write anything more."""
+
+    plain = "Another sync took over; this one stopped without writing more"
+
+
+class DeletionsHeldError(MirrorError):
+    """A list would delete a large share of what the mirror holds; nothing was deleted."""
+
+    plain = "Deletions were held back: BroadStreet's answer would have removed a large part of the mirror"
+
+
 class StoreUnavailableError(MirrorError):
     """The mirror database cannot be reached."""
 

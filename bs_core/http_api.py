@@ -1,7 +1,7 @@
 """HTTP sync API, served by the same ``streamlit run`` through ``st.App(routes=...)``.
 
 - ``GET  /api/sync/status``  : the running run, the last success, counts, the last 10 runs.
-- ``POST /api/sync/trigger`` : ``{"scope": ...}`` -> 202 with the run id, 409 when a sync
+- ``POST /api/sync/trigger`` : ``{"scope": ..., "allow_deletes": false}`` -> 202 with the run id, 409 when a sync
   runs, 400 for a bad scope; needs ``Authorization: Bearer <BS_ADMIN_TOKEN>`` (403 when
   that setting is unset, 401 for a wrong token).
 - ``GET  /api/sync/trigger`` : the accepted scopes and the current status.
@@ -87,11 +87,14 @@ async def _trigger(runtime: Runtime, request: Request) -> JSONResponse:
         body = await request.json()
     except ValueError:
         body = None
-    if not isinstance(body, dict) or not isinstance(body.get("scope", "quick"), str):
-        return JSONResponse({"error": 'body must be JSON like {"scope": "quick"}'}, status_code=400)
+    if (not isinstance(body, dict) or not isinstance(body.get("scope", "quick"), str)
+            or not isinstance(body.get("allow_deletes", False), bool)):
+        return JSONResponse({"error": 'body must be JSON like {"scope": "quick"} (optional "allow_deletes": true)'},
+                            status_code=400)
     scope = body.get("scope", "quick")
     try:
-        run_id = await run_in_threadpool(runtime.start_sync, scope, "api")
+        run_id = await run_in_threadpool(
+            lambda: runtime.start_sync(scope, "api", allow_deletes=body.get("allow_deletes", False)))
     except ScopeError as exc:
         return JSONResponse({"error": str(exc), "scopes": SCOPE_HELP.split(" | ")}, status_code=400)
     except SyncLockedError as exc:

@@ -9,6 +9,7 @@ optional scheduler.  The app holds one per settings through ``st.cache_resource`
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -20,13 +21,15 @@ from .errors import StoreUnavailableError, SyncLockedError
 from .settings import Settings
 from .store import ensure_indexes, open_database
 from .store.history import needs_initialisation, running_run
-from .sync import SyncEngine
+from .sync import SyncEngine, pending
 from .sync.init import prepare_initialisation
+from .sync.lock import request_cancel
 from .sync.scopes import parse_scope
 
 log = logging.getLogger(__name__)
 DB_RETRY_SECONDS = 15.0
 SCHEDULER_CHECK_SECONDS = 60.0
+SHUTDOWN_SECONDS = 5.0  # how long the app's exit waits for its syncs to record "cancelled"
 
 
 class Runtime:
@@ -37,7 +40,8 @@ class Runtime:
         self._db_error: str | None = None
         self._db_checked = 0.0
         self._api: Settings | None = None
-        self._threads: dict[str, threading.Thread] = {}  # syncs this process runs
+        self._syncs: dict[str, tuple[SyncEngine, threading.Thread]] = {}  # syncs this process runs
+        self._exit_hook = False
         self._scheduler: threading.Thread | None = None
         self._stopping = threading.Event()
 
@@ -61,7 +65,8 @@ class Runtime:
                 self._db_error = f"MongoDB is unreachable: {type(exc).__name__}"
                 return None
             self._db, self._db_error = db, None
-            return db
+        pending.apply(db, self.settings.data_dir)  # runs that ended while it was gone
+        return db
 
     def db_error(self) -> str | None:
         return self._db_error
@@ -75,7 +80,7 @@ class Runtime:
             return self._api
 
     # -- syncs -------------------------------------------------------------------------------
-    def start_sync(self, scope: str = "quick", trigger: str = "button") -> str:
+    def start_sync(self, scope: str = "quick", trigger: str = "button", *, allow_deletes: bool = False) -> str:
         """Start a sync in a background thread and return its run id.
 
         Raises :class:`SyncLockedError` when one is running (in any process) and
@@ -87,23 +92,42 @@ class Runtime:
             raise StoreUnavailableError(self._db_error or "MongoDB is unreachable")
         if parsed.kind == "quick" and needs_initialisation(db):
             parsed = parse_scope("full")  # nothing mirrored yet: a quick sync would be a full one
-        engine = SyncEngine(self.api(), db)
+        engine = SyncEngine(self.api(), db, allow_deletes=allow_deletes)
         return self._launch(engine, engine.prepare(parsed, trigger))
 
     def _launch(self, engine: SyncEngine, run_id: str) -> str:
         """Run a prepared engine (lease taken, run recorded) in a background thread."""
         thread = threading.Thread(target=engine.execute, name=f"sync-{run_id}", daemon=True)
         with self._lock:
-            self._threads = {k: t for k, t in self._threads.items() if t.is_alive()}
-            self._threads[run_id] = thread
+            self._syncs = {k: (e, t) for k, (e, t) in self._syncs.items() if t.is_alive()}
+            self._syncs[run_id] = (engine, thread)
+            if not self._exit_hook:
+                atexit.register(self.shutdown)
+                self._exit_hook = True
         thread.start()
         return run_id
 
     def wait(self, run_id: str, timeout: float | None = None) -> None:
         """Wait for a sync this process started (tests and the CLI-less API use it)."""
-        thread = self._threads.get(run_id)
-        if thread:
-            thread.join(timeout)
+        sync = self._syncs.get(run_id)
+        if sync:
+            sync[1].join(timeout)
+
+    def cancel_sync(self) -> str | None:
+        """Ask the running sync, in this or any process, to stop; its run id or None."""
+        db = self.db()
+        return request_cancel(db) if db is not None else None
+
+    def shutdown(self) -> None:
+        """The app is stopping: cancel this process's syncs and give them a few seconds to
+        record ``cancelled`` and release the lease."""
+        self.close()
+        running = [(e, t) for e, t in self._syncs.values() if t.is_alive()]
+        for engine, _ in running:
+            engine.cancel.set()
+        deadline = time.monotonic() + SHUTDOWN_SECONDS
+        for _, thread in running:
+            thread.join(max(deadline - time.monotonic(), 0))
 
     def ensure_initialised(self) -> str | None:
         """On an empty mirror, start the initial full sync in the background (once).

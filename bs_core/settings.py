@@ -41,6 +41,14 @@ class Settings:
     sync_interval_minutes: int = 0  # 0 = no scheduled sync
     stale_after_minutes: int = 24 * 60
     lease_seconds: float = 30.0
+    #: the deletion guard (sync/guard.py): hold a list's deletions when they are at least
+    #: this many documents and this share of what the mirror holds under that parent ...
+    delete_guard_min: int = 5
+    delete_guard_share: float = 0.5
+    #: ... or when one run would delete more than this share of the whole mirror
+    delete_guard_run_share: float = 0.5
+    #: how long one request may keep waiting out 429s (Retry-After) before it fails
+    rate_limit_patience: float = 180.0
     admin_token: str = dataclasses.field(default="", repr=False)
     demo_seed: int = 1
     demo_size: str = "demo"
@@ -130,6 +138,10 @@ _FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("sync_interval_minutes", "BS_SYNC_INTERVAL_MINUTES", _int("BS_SYNC_INTERVAL_MINUTES")),
     ("stale_after_minutes", "BS_STALE_AFTER_MINUTES", _int("BS_STALE_AFTER_MINUTES", 1)),
     ("lease_seconds", "BS_LEASE_SECONDS", _float("BS_LEASE_SECONDS", 1.0)),
+    ("delete_guard_min", "BS_DELETE_GUARD_MIN", _int("BS_DELETE_GUARD_MIN", 1)),
+    ("delete_guard_share", "BS_DELETE_GUARD_SHARE", _float("BS_DELETE_GUARD_SHARE", 0.01)),
+    ("delete_guard_run_share", "BS_DELETE_GUARD_RUN_SHARE", _float("BS_DELETE_GUARD_RUN_SHARE", 0.01)),
+    ("rate_limit_patience", "BS_RATE_LIMIT_PATIENCE_SECONDS", _float("BS_RATE_LIMIT_PATIENCE_SECONDS")),
     ("admin_token", "BS_ADMIN_TOKEN", lambda v: str(v).strip()),
     ("demo_seed", "BS_DEMO_SEED", _int("BS_DEMO_SEED")),
     ("demo_size", "BS_DEMO_SIZE", _size),

@@ -4,21 +4,25 @@ version the pages show.  (Runs are written by ``sync/runs.py``, the lease by
 
 from __future__ import annotations
 
-from pymongo.database import Database
+import datetime as dt
 
-from ..dates import utcnow
+from pymongo.database import Database
 
 LOCK_ID = "sync"
 #: runs whose scope covers the whole account; the freshness the sidebar reports
 ACCOUNT_SCOPES = ("full", "quick")
 
 
+def server_now(db: Database) -> dt.datetime:
+    """The database server's clock (naive UTC): leases are judged by it, never by this
+    machine's, so a client whose clock is off can neither take a live lease nor keep an
+    expired one."""
+    return db.client.admin.command("hello")["localTime"].replace(tzinfo=None)
+
+
 def current_lease(db: Database) -> dict | None:
     """The live lease, or None when no sync holds it."""
-    doc = db.sync_lock.find_one({"_id": LOCK_ID})
-    if doc and doc.get("expires_at") and doc["expires_at"] >= utcnow():
-        return doc
-    return None
+    return db.sync_lock.find_one({"_id": LOCK_ID, "expires_at": {"$gte": server_now(db)}})
 
 
 def running_run(db: Database) -> dict | None:

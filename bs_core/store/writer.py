@@ -6,17 +6,19 @@ import dataclasses
 import datetime as dt
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from ..dates import utcnow
+from ..entities import ENTITIES, ENTITY_NAMES
 from ..normalize import content_hash
 
 BATCH = 1000
 DELETE_BATCH = 500
+DELETED_IDS_KEPT = 200  # per collection, in the run record
 
 
 @dataclasses.dataclass
@@ -50,12 +52,22 @@ class MirrorWriter:
     through a short queue to one writer thread, so the database works while the caller
     keeps comparing and fetching; ``flush()`` waits for everything and re-raises the
     first write error.
+
+    Order: a batch of one entity is sent only after everything buffered for the
+    entities it refers to (``EntityType.refers_to``), through the one FIFO queue, so a
+    kill at any moment leaves no document without its parent.  Fencing: ``guard`` is
+    called before every batch (the lease's ``confirm``); once it raises, that batch and
+    every later one are dropped, not written.
     """
 
-    def __init__(self, db: Database, run_id: str, now: dt.datetime | None = None):
+    def __init__(self, db: Database, run_id: str, now: dt.datetime | None = None,
+                 guard: Callable[[], None] | None = None):
         self.db = db
         self.run_id = run_id
         self.now = now or utcnow()
+        self.guard = guard
+        #: per collection, the ids this run deleted (at most DELETED_IDS_KEPT kept)
+        self.deleted_ids: dict[str, list] = {}
         self.counts: dict[str, Counts] = {}
         self._inserts: dict[str, list[dict]] = {}
         self._replaces: dict[str, list[ReplaceOne]] = {}
@@ -124,8 +136,13 @@ class MirrorWriter:
             self._deletes.setdefault(collection, []).extend(ids)
             with self._count_lock:
                 self.count(collection).deleted += len(ids)
+                self._note_deleted(collection, ids)
 
-    def seen_scope(self, collection: str, scope_key: object) -> None:
+    def _note_deleted(self, collection: str, ids: list) -> None:
+        kept = self.deleted_ids.setdefault(collection, [])
+        kept.extend(ids[:max(DELETED_IDS_KEPT - len(kept), 0)])
+
+    def seen_scope(self, collection: str, scope_key: object, **extra: object) -> None:
         """Record that a scope's complete fetch succeeded: the "last seen" of its documents.
 
         Unchanged documents are not rewritten, so when a document was last confirmed
@@ -134,7 +151,7 @@ class MirrorWriter:
         self._scopes.append(UpdateOne(
             {"_id": f"{collection}|{scope_key}"},
             {"$set": {"collection": collection, "scope": str(scope_key),
-                      "last_seen_at": self.now, "last_seen_run": self.run_id}},
+                      "last_seen_at": self.now, "last_seen_run": self.run_id, **extra}},
             upsert=True))
         if len(self._scopes) >= BATCH:
             self._send_scopes()
@@ -145,10 +162,13 @@ class MirrorWriter:
 
         def run() -> None:
             for i in range(0, len(parent_ids), DELETE_BATCH):
-                chunk = parent_ids[i:i + DELETE_BATCH]
-                removed = self.db[collection].delete_many({field: {"$in": chunk}}).deleted_count
+                query = {field: {"$in": parent_ids[i:i + DELETE_BATCH]}}
+                ids = [d["_id"] for d in self.db[collection].find(query, {"_id": 1})]  # for the record
+                removed = self.db[collection].delete_many(query).deleted_count
                 with self._count_lock:  # the sync thread counts deletions too
                     self.count(collection).deleted += removed
+                    self.documents_written += removed
+                    self._note_deleted(collection, ids)
 
         if parent_ids:
             self._submit(run)
@@ -156,7 +176,8 @@ class MirrorWriter:
     def flush(self) -> None:
         """Send everything buffered and wait until it is written."""
         self._send_scopes()
-        for name in sorted(set(self._inserts) | set(self._replaces) | set(self._deletes)):
+        pending = set(self._inserts) | set(self._replaces) | set(self._deletes)
+        for name in sorted(pending, key=lambda n: ENTITY_NAMES.index(n) if n in ENTITIES else len(ENTITY_NAMES)):
             self._send(name)
         self._submit(None)  # a marker: the writer thread finishes and exits
         if self._thread is not None:
@@ -167,7 +188,13 @@ class MirrorWriter:
             raise error
 
     # -- the writer thread -------------------------------------------------------------------
+    def _pending(self, name: str) -> bool:
+        return bool(self._inserts.get(name) or self._replaces.get(name) or self._deletes.get(name))
+
     def _send(self, name: str) -> None:
+        for parent in ENTITIES[name].refers_to if name in ENTITIES else ():
+            if self._pending(parent):  # parents first: no child is ever written before them
+                self._send(parent)
         inserts = self._inserts.pop(name, [])
         replaces = self._replaces.pop(name, [])
         deletes = self._deletes.pop(name, [])
@@ -221,8 +248,10 @@ class MirrorWriter:
             job = self._queue.get()
             if job is None:
                 return
-            if self._error is None:
+            if self._error is None:  # after a failure, later jobs are dropped
                 try:
+                    if self.guard is not None:
+                        self.guard()
                     job()
                 except BaseException as exc:  # noqa: BLE001 - handed to the caller by flush()
                     self._error = exc

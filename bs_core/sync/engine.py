@@ -2,12 +2,14 @@
 write the changes, store the summaries, record the outcome, release the lease.
 
 The parts: ``plan.py`` decides which fetches a scope needs, ``pipeline.py`` runs them,
-``mirroring.py`` writes what they return, ``stats.py`` handles reporting; ``lock.py``
-and ``runs.py`` are the lease and the run record.
+``mirroring.py`` writes what they return (``guard.py`` holds back large deletions),
+``stats.py`` handles reporting; ``lock.py`` and ``runs.py`` are the lease and the run
+record; ``pending.py`` keeps the outcome of a run that lost its database.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -15,13 +17,16 @@ from collections.abc import Callable
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from ..client import BroadStreetClient
 from ..dates import today_utc
-from ..errors import MirrorError, SyncAbortedError
+from ..errors import LeaseLostError, MirrorError, SyncAbortedError
 from ..settings import Settings
 from ..store import MirrorWriter, ensure_indexes
 from ..store.summaries import refresh_summaries
+from . import pending
+from .guard import DeletionGuard
 from .lock import Lease
 from .mirroring import Mirroring
 from .pipeline import run_tasks
@@ -35,11 +40,12 @@ log = logging.getLogger(__name__)
 class SyncEngine:
     """One run.  ``prepare`` takes the lease and records the run (raises
     :class:`~bs_core.errors.SyncLockedError` when another sync holds it); ``execute``
-    does the work and always releases the lease."""
+    does the work and always releases the lease.  ``cancel`` stops it (a signal, the UI,
+    ``python -m bs_core cancel`` through the lease): the run is recorded ``cancelled``."""
 
     def __init__(self, settings: Settings, db: Database, *, client: BroadStreetClient | None = None,
                  today: dt.date | None = None, listener: Callable[[str, int, int], None] | None = None,
-                 cancel: threading.Event | None = None):
+                 cancel: threading.Event | None = None, allow_deletes: bool = False):
         self.settings = settings
         self.db = db
         self.client = client or BroadStreetClient(settings)
@@ -47,11 +53,14 @@ class SyncEngine:
         self.today = today or today_utc()
         self.listener = listener
         self.cancel = cancel or threading.Event()
+        self.allow_deletes = allow_deletes
         self.run_id: str | None = None
         self.scope: Scope | None = None
         self.lease: Lease | None = None
         self.recorder: RunRecorder | None = None
         self.writer: MirrorWriter | None = None
+        self.guard: DeletionGuard | None = None
+        self._database_lost = False
 
     # -- lifecycle ---------------------------------------------------------------------
     def prepare(self, scope: str | Scope = "quick", trigger: str = "cli",
@@ -71,6 +80,7 @@ class SyncEngine:
                 lease.release()
                 self.client.close()
                 return None
+            pending.apply(self.db, self.settings.data_dir)
             reap_dead_runs(self.db, run_id, self.settings.lease_seconds)
             recorder = RunRecorder(self.db, run_id, trigger, str(self.scope), lease.owner, listener=self.listener)
             recorder.start()
@@ -79,7 +89,8 @@ class SyncEngine:
             raise
         lease.start_heartbeat()
         self.run_id, self.lease, self.recorder = run_id, lease, recorder
-        self.writer = MirrorWriter(self.db, run_id)
+        self.writer = MirrorWriter(self.db, run_id, guard=lease.confirm)
+        self.guard = DeletionGuard(self.settings, self.db, str(self.scope), allow=self.allow_deletes)
         return run_id
 
     def execute(self) -> dict:
@@ -88,22 +99,31 @@ class SyncEngine:
             raise MirrorError("SyncEngine.execute() needs a successful prepare() first")
         status = self._work()
         counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
-        if status in ("success", "partial"):
+        if status in ("success", "partial") and not self._database_lost:
             try:
                 refresh_summaries(self.db, self.run_id, counts)
             except Exception:  # noqa: BLE001 - a summary is derived data; the run stands
                 log.warning("could not refresh summaries after run %s", self.run_id)
+        outcome = self.recorder.outcome(
+            status, counts=counts, requests=self._requests(), documents_written=self.writer.documents_written,
+            deleted={k: {"count": counts.get(k, {}).get("deleted", 0), "ids": v}
+                     for k, v in self.writer.deleted_ids.items()},
+            held_deletions=[dataclasses.asdict(h) for h in self.guard.held])
         try:
-            return self.recorder.finish(status, counts=counts, requests=self._requests(),
-                                        documents_written=self.writer.documents_written)
+            return self._record(outcome)
         finally:
-            self.lease.release()
+            self._release()
             self.client.close()
+
+    @property
+    def database_lost(self) -> bool:
+        """True when the run ended because the mirror database stopped answering."""
+        return self._database_lost
 
     def _work(self) -> str:
         """Plan, fetch and write; the run's status."""
         try:
-            mirroring = Mirroring(self.db, self.writer, self.recorder)
+            mirroring = Mirroring(self.db, self.writer, self.recorder, self.guard)
             planner = Planner(self.settings, self.db, self.client, mirroring, self.writer, self.today)
             run_tasks(planner.plan(self.scope), concurrency=self.settings.sync_concurrency,
                       recorder=self.recorder, should_stop=self._check)
@@ -113,6 +133,13 @@ class SyncEngine:
             self.recorder.error(exc, "run")
             self._flush_quietly()
             return exc.status
+        except LeaseLostError as exc:
+            self.recorder.error(exc, "run")  # and nothing more is written: the writer dropped the rest
+            return "failed"
+        except PyMongoError as exc:
+            self._database_lost = True
+            self.recorder.error(exc, "run")
+            return "failed"
         except Exception as exc:  # noqa: BLE001 - any failure is recorded, never swallowed
             log.exception("sync %s failed", self.run_id)
             self.recorder.error(exc, "run")
@@ -121,9 +148,30 @@ class SyncEngine:
         finally:
             self.lease.stop_heartbeat()
 
+    def _record(self, outcome: dict[str, Any]) -> dict:
+        """Store the outcome; with the database gone, keep it on disk and return it."""
+        if not self._database_lost:
+            try:
+                return self.recorder.finish(outcome)
+            except PyMongoError:
+                self._database_lost = True
+        run = self.recorder.document(outcome)
+        pending.save(self.settings.data_dir, run)
+        return run
+
+    def _release(self) -> None:
+        if self._database_lost:
+            return  # the lease expires by itself; the next run finds it free
+        try:
+            self.lease.release()
+        except PyMongoError:
+            log.warning("could not release the lease of run %s; it expires by itself", self.run_id)
+
     def _flush_quietly(self) -> None:
         try:
             self.writer.flush()
+        except PyMongoError:
+            self._database_lost = True
         except Exception:  # noqa: BLE001 - the original failure is what gets reported
             log.warning("could not flush staged writes of failed run %s", self.run_id)
 
@@ -135,10 +183,10 @@ class SyncEngine:
         return out
 
     def _check(self) -> None:
-        if self.cancel.is_set():
+        if self.cancel.is_set() or self.lease.cancel_requested.is_set():
             raise SyncAbortedError("cancelled", "the sync was cancelled")
         if self.lease.lost.is_set():
-            raise SyncAbortedError("failed", "the sync lost its lease to another run")
+            raise LeaseLostError("the sync lost its lease to another run; its remaining writes were dropped")
 
 
 def run_sync(settings: Settings, db: Database, scope: str | Scope = "quick", trigger: str = "cli",

@@ -1,10 +1,17 @@
-"""One sync at a time across threads, processes and machines: a lease document.
+"""One sync at a time across threads, processes and machines: a fenced lease document.
 
-``sync_lock`` holds one document ``{_id: "sync", owner, run_id, started_at, heartbeat_at,
-expires_at}``.  Acquiring is one atomic upsert that matches only a free or expired lease;
-a live lease makes the upsert collide on ``_id`` (DuplicateKeyError).  A heartbeat thread
-renews the lease while the run lives; a holder that dies stops renewing and its lease
-expires.
+``sync_lock`` holds one document ``{_id: "sync", owner, run_id, fence, started_at,
+heartbeat_at, expires_at, cancel}``.  Acquiring is one atomic update that matches only
+an expired (or released) lease; a live lease makes the upsert collide on ``_id``
+(DuplicateKeyError).  Every acquisition increments ``fence``, the fencing token: a
+holder's writes first confirm that the lease still carries its token (``confirm``), so a
+holder that was paused past its lease and taken over writes nothing more.
+
+Times are the database server's (``hello``'s ``localTime``), never this machine's: a
+client whose clock runs ahead cannot take a live lease, and one that runs behind cannot
+keep an expired one.
+A heartbeat thread renews the lease while the run lives and notices a takeover or a
+cancel request (``python -m bs_core cancel``, the UI's Cancel) within a second.
 """
 
 from __future__ import annotations
@@ -13,17 +20,18 @@ import datetime as dt
 import os
 import socket
 import threading
+import time
 import uuid
 
 from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from ..dates import utcnow
-from ..errors import SyncLockedError
-from ..store.history import LOCK_ID, current_lease
+from ..errors import LeaseLostError, SyncLockedError
+from ..store.history import LOCK_ID, current_lease, server_now
 
-__all__ = ["Lease", "current_lease", "new_owner"]
+__all__ = ["Lease", "current_lease", "new_owner", "request_cancel"]
+POLL_SECONDS = 0.5  # how often a holder looks for a takeover or a cancel request
 
 
 def new_owner() -> str:
@@ -35,45 +43,72 @@ class Lease:
         self.db = db
         self.lease_seconds = lease_seconds
         self.owner = owner or new_owner()
+        self.fence: int | None = None  #: this holder's fencing token, once acquired
         self.lost = threading.Event()
+        self.cancel_requested = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._clock_base: tuple[dt.datetime, float] | None = None  # (server time, monotonic) when read
 
-    def acquire(self, run_id: str) -> dict | None:
-        """Take the lease for ``run_id``; return the expired lease it replaced, if any.
+    def _now(self) -> dt.datetime:
+        """The server's time, read from the server, remembered with this machine's
+        monotonic clock (immune to wall-clock changes) to save a round trip per check."""
+        now = server_now(self.db)
+        self._clock_base = (now, time.monotonic())
+        return now
+
+    def _server_clock(self) -> dt.datetime:
+        if self._clock_base is None:
+            return self._now()
+        server, mono = self._clock_base
+        return server + dt.timedelta(seconds=time.monotonic() - mono)
+
+    def acquire(self, run_id: str) -> None:
+        """Take the lease for ``run_id``.
 
         Raises :class:`SyncLockedError` (naming the running run) when it is held.
         """
-        now = utcnow()
-        previous = self.db.sync_lock.find_one({"_id": LOCK_ID})
+        now = self._now()
+        free = {"_id": LOCK_ID, "$or": [{"expires_at": {"$lt": now}}, {"expires_at": None}]}
+        update = {"$set": {"owner": self.owner, "run_id": run_id, "started_at": now, "heartbeat_at": now,
+                           "expires_at": self._expiry(now), "cancel": False},
+                  "$inc": {"fence": 1}}
         try:
-            self.db.sync_lock.find_one_and_update(
-                {"_id": LOCK_ID, "expires_at": {"$lt": now}},
-                {"$set": {"owner": self.owner, "run_id": run_id, "started_at": now, "heartbeat_at": now,
-                          "expires_at": now + dt.timedelta(seconds=self.lease_seconds)}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
+            doc = self.db.sync_lock.find_one_and_update(free, update, upsert=True,
+                                                        return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:
             holder = self.db.sync_lock.find_one({"_id": LOCK_ID}) or {}
             run = self.db.sync_runs.find_one({"_id": holder.get("run_id")}, {"errors": 0, "requests": 0}) or {}
             raise SyncLockedError(_locked_message(holder, run), run=run) from None
+        self.fence = doc["fence"]
         self.lost.clear()
-        if previous and previous.get("run_id") != run_id:
-            return previous
-        return None
+
+    def _expiry(self, now: dt.datetime) -> dt.datetime:
+        return now + dt.timedelta(seconds=self.lease_seconds)
+
+    def _mine(self) -> dict:
+        return {"_id": LOCK_ID, "owner": self.owner, "fence": self.fence}
 
     def renew(self) -> bool:
-        now = utcnow()
-        result = self.db.sync_lock.update_one(
-            {"_id": LOCK_ID, "owner": self.owner},
-            {"$set": {"heartbeat_at": now, "expires_at": now + dt.timedelta(seconds=self.lease_seconds)}},
-        )
+        now = self._now()
+        result = self.db.sync_lock.update_one(self._mine(), {"$set": {"heartbeat_at": now,
+                                                                      "expires_at": self._expiry(now)}})
         return result.matched_count == 1
 
+    def confirm(self) -> None:
+        """Raise :class:`LeaseLostError` unless this holder's lease is current and live
+        (every write batch calls it first)."""
+        live = {**self._mine(), "expires_at": {"$gte": self._server_clock()}}
+        if self.lost.is_set() or self.db.sync_lock.find_one(live, {"_id": 1}) is None:
+            self.lost.set()
+            raise LeaseLostError("the sync lost its lease to another run; its remaining writes were dropped")
+
     def release(self) -> None:
+        """Free the lease (kept as a document, so the fencing token keeps growing)."""
         self.stop_heartbeat()
-        self.db.sync_lock.delete_one({"_id": LOCK_ID, "owner": self.owner})
+        if self.fence is not None:
+            self.db.sync_lock.update_one(self._mine(), {"$set": {"expires_at": None,
+                                                                 "released_at": self._now()}})
 
     def start_heartbeat(self) -> None:
         self._stop.clear()
@@ -86,14 +121,29 @@ class Lease:
             self._thread.join(timeout=5)
 
     def _beat(self) -> None:
-        interval = max(self.lease_seconds / 3, 0.2)
-        while not self._stop.wait(interval):
+        polls_per_renewal = max(int(self.lease_seconds / 3 / POLL_SECONDS), 1)
+        tick = 0
+        while not self._stop.wait(POLL_SECONDS):
+            tick += 1
             try:
-                if not self.renew():
+                if tick % polls_per_renewal == 0 and not self.renew():
                     self.lost.set()  # someone took over an expired lease: stop working
                     return
+                doc = self.db.sync_lock.find_one({"_id": LOCK_ID}, {"fence": 1, "owner": 1, "cancel": 1}) or {}
             except PyMongoError:
                 continue  # transient; the lease still has time left
+            if doc.get("fence") != self.fence or doc.get("owner") != self.owner:
+                self.lost.set()
+                return
+            if doc.get("cancel"):
+                self.cancel_requested.set()
+
+
+def request_cancel(db: Database) -> str | None:
+    """Ask the running sync (in any process) to stop; its run id, or None when none runs."""
+    doc = db.sync_lock.find_one_and_update({"_id": LOCK_ID, "expires_at": {"$gte": server_now(db)}},
+                                           {"$set": {"cancel": True}}, return_document=ReturnDocument.AFTER)
+    return doc.get("run_id") if doc else None
 
 
 def _locked_message(holder: dict, run: dict) -> str:

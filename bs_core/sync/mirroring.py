@@ -16,6 +16,7 @@ from pymongo.database import Database
 from .. import normalize as norm
 from ..entities import ENTITIES, EntityType
 from ..store import MirrorWriter
+from .guard import DeletionGuard
 from .runs import RunRecorder
 
 
@@ -43,10 +44,11 @@ class ExistingCache:
 
 
 class Mirroring:
-    def __init__(self, db: Database, writer: MirrorWriter, recorder: RunRecorder):
+    def __init__(self, db: Database, writer: MirrorWriter, recorder: RunRecorder, guard: DeletionGuard):
         self.db = db
         self.writer = writer
         self.recorder = recorder
+        self.guard = guard
         self.existing = ExistingCache(writer)
 
     def normalize(self, entity: EntityType, raw: Any, ctx: norm.Context) -> list[dict]:
@@ -56,15 +58,16 @@ class Mirroring:
             self.recorder.skip(skipped)
         return docs
 
-    def mirror_list(self, entity: EntityType, parent: Any, raw: Any, ctx: norm.Context) -> tuple[list[dict], set]:
-        """Mirror one parent's complete list: stage changes, delete what vanished.
+    def mirror_list(self, entity: EntityType, parent: Any, raw: Any, ctx: norm.Context,
+                    label: str) -> tuple[list[dict], set]:
+        """Mirror one parent's complete list (``label`` names it): stage changes, delete
+        what vanished unless the guard holds that back.
 
         Returns (documents, ids of the new or changed ones).
         """
         docs = self.normalize(entity, raw, ctx)
         before = self.existing.get(entity.name, parent)
-        ids, changed = self.writer.stage(entity.name, docs, before)
-        self.delete(entity.name, set(before) - ids)
+        ids, changed = self.replace_rows(entity.name, docs, before, label)
         self.writer.seen_scope(entity.name, parent)
         return docs, changed
 
@@ -73,19 +76,34 @@ class Mirroring:
         entity = ENTITIES["networks"]
         docs = self.normalize(entity, raw, ctx)
         existing = self.writer.existing("networks", {} if only is None else {"_id": only})
-        ids, _ = self.writer.stage("networks", docs, existing)
         if only is None:
-            self.delete("networks", set(existing) - ids)
+            ids, _ = self.replace_rows("networks", docs, existing, "the account")
             self.writer.seen_scope("networks", "all")
+        else:
+            ids, _ = self.writer.stage("networks", docs, existing)
         self.writer.flush()  # parents are written before anything under them is fetched
         return sorted(ids)
+
+    def replace_rows(self, collection: str, docs: list[dict], existing: dict, label: str) -> tuple[set, set]:
+        """Make the mirror's documents of one complete list (``existing``) equal ``docs``:
+        stage the new and changed ones, delete the rest when the guard permits.
+
+        Returns (ids of every document, ids of the new or changed ones).
+        """
+        ids, changed = self.writer.stage(collection, docs, existing)
+        held = self.guard.permits(collection, label, set(existing) - ids, len(existing))
+        if held is not None:
+            self.recorder.error(held, label)
+        else:
+            self.delete(collection, set(existing) - ids)
+        return ids, changed
 
     def delete(self, kind: str, ids: set) -> None:
         """Delete documents a complete fetch proved gone, and everything under them."""
         if not ids:
             return
         self.writer.stage_deletes(kind, ids)
-        for cascade in ENTITIES[kind].cascade:
+        for cascade in ENTITIES[kind].cascade if kind in ENTITIES else ():
             parents = list(ids)
             if cascade.via is not None:  # e.g. placements of the deleted advertisers' campaigns
                 via = ENTITIES[cascade.via]

@@ -17,6 +17,7 @@ from ..errors import AuthError, BroadStreetError, SyncAbortedError
 from .runs import RunRecorder
 
 REPORT_PHASE = "stats"
+STOP_CHECK_SECONDS = 0.25  # how soon a cancel or a lost lease is noticed while fetches are in flight
 
 
 @dataclasses.dataclass
@@ -56,20 +57,24 @@ def run_tasks(tasks: list[Task], *, concurrency: int, recorder: RunRecorder,
         pool = reports if task.phase == REPORT_PHASE else api
         pending[pool.submit(guarded, task.fetch)] = task
 
+    finished = False
     try:
         for task in tasks:
             submit(task)
         while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            done, _ = wait(list(pending), timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
+            should_stop()
             for future in done:
-                should_stop()
                 task = pending.pop(future)
                 for follow in _outcome(task, future, recorder):
                     submit(follow)
                 recorder.advance(task.phase)
+        finished = True
     finally:
-        api.shutdown(wait=True, cancel_futures=True)
-        reports.shutdown(wait=True, cancel_futures=True)
+        # Stopping early: queued fetches are cancelled and in-flight ones abandoned (their
+        # answers are no longer wanted), so a cancel takes effect at once.
+        api.shutdown(wait=finished, cancel_futures=True)
+        reports.shutdown(wait=finished, cancel_futures=True)
 
 
 def _outcome(task: Task, future: Future, recorder: RunRecorder) -> list[Task]:

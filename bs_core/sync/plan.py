@@ -3,7 +3,9 @@
 The walk is derived from the entity registry: a fetched list of one entity type is
 followed by the lists of its children (``entities.children``) for each document, and a
 sibling declared ``after`` it.  The network list comes first and alone: nothing under a
-network is fetched before that network is in the mirror.
+network is fetched before that network is in the mirror.  A list whose documents refer
+to other lists of the network (placements name zones and advertisements) waits until
+those lists are handled, so that its documents are never written before theirs.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class Planner:
         self.follow = True  # False for entity:NAME, which fetches one entity type only
         self._fetched_before: dict[str, set[str]] = {}  # parent scopes ever fetched, per entity
         self._advertiser_names: dict[int, dict[str, list[int]]] = {}  # this run's, per network
+        # network-level lists this run fetches, those handled, and tasks waiting on them
+        self._planned: set[tuple[str, int]] = set()
+        self._handled: set[tuple[str, int]] = set()
+        self._parked: dict[int, list[tuple[EntityType, Task]]] = {}
 
     def plan(self, scope: Scope) -> list[Task]:
         kind, target = scope.kind, scope.target
@@ -129,32 +135,58 @@ class Planner:
             raise SyncAbortedError("failed", str(exc), exc) from None
 
     def _stats_tasks(self, network_id: int) -> list[Task]:
-        return stats.stats_tasks(self.client, self.db, self.writer, network_id, self.today, self.settings)
+        return stats.stats_tasks(self.client, self.mirroring, network_id, self.today, self.settings)
 
     # -- fetches and what follows them -----------------------------------------------------
     def _children_of(self, entity: EntityType, ident: int, network_id: int) -> list[Task]:
         """The lists under one document, except siblings that wait for another (``after``)."""
+        if entity.parent is None:  # a network: every list under it is part of this run
+            self._planned.update((child.name, network_id) for child in children(entity.name))
         return [self._fetch_task(child, ident, network_id) for child in children(entity.name) if child.after is None]
 
     def _fetch_task(self, entity: EntityType, parent: int, network_id: int) -> Task:
+        label = f"{entity.name} of {ENTITIES[entity.parent].singular} {parent}"
+
         def handle(raw: list) -> list[Task]:
-            docs, changed = self.mirroring.mirror_list(entity, parent, raw, self._context(entity, parent, network_id))
+            docs, changed = self.mirroring.mirror_list(entity, parent, raw,
+                                                       self._context(entity, parent, network_id), label)
             if entity.name == "advertisers":
                 self._advertiser_names[network_id] = norm.advertiser_name_index(docs)
             if not self.follow:
                 return []
             below = [self._fetch_task(child, d["_id"], network_id)
                      for child in children(entity.name) for d in docs if self._wants(child, d, d["_id"] in changed)]
-            return below + self._waiting_on(entity, parent, network_id)
+            return self._gate(below, network_id) + self._after_handling(entity, parent, network_id)
 
         def failed() -> list[Task]:  # its subtree keeps what the mirror holds; siblings go on
-            return self._waiting_on(entity, parent, network_id) if self.follow else []
+            return self._after_handling(entity, parent, network_id) if self.follow else []
 
-        label = f"{entity.name} of {ENTITIES[entity.parent].singular} {parent}"
         return Task(entity.name, lambda: entity.fetch(self.client, parent), handle, label, on_error=failed)
 
-    def _waiting_on(self, entity: EntityType, parent: int, network_id: int) -> list[Task]:
-        return [self._fetch_task(sib, parent, network_id) for sib in ENTITIES.values() if sib.after == entity.name]
+    def _after_handling(self, entity: EntityType, parent: int, network_id: int) -> list[Task]:
+        """What a handled list releases: siblings declared ``after`` it, and tasks that
+        waited for the network's lists it completes."""
+        siblings = [self._fetch_task(sib, parent, network_id) for sib in ENTITIES.values() if sib.after == entity.name]
+        if entity.parent != "networks":
+            return siblings
+        self._handled.add((entity.name, network_id))
+        parked, self._parked[network_id] = self._parked.get(network_id, []), []
+        return self._gate(siblings, network_id) + self._gate_pairs(parked, network_id)
+
+    def _gate(self, tasks: list[Task], network_id: int) -> list[Task]:
+        return self._gate_pairs([(ENTITIES[t.phase], t) for t in tasks], network_id)
+
+    def _gate_pairs(self, pairs: list[tuple[EntityType, Task]], network_id: int) -> list[Task]:
+        """The tasks that may start now; the others wait for the lists their documents refer to."""
+        ready = []
+        for entity, task in pairs:
+            waits = [r for r in entity.refers_to if r != entity.parent and (r, network_id) in self._planned
+                     and (r, network_id) not in self._handled]
+            if waits:
+                self._parked.setdefault(network_id, []).append((entity, task))
+            else:
+                ready.append(task)
+        return ready
 
     def _context(self, entity: EntityType, parent: int, network_id: int) -> norm.Context:
         ctx = norm.Context(self.today, network_id=network_id,

@@ -96,7 +96,10 @@ class RunRecorder:
             self.listener(phase, entry["done"], entry["total"])
 
     def error(self, exc: BaseException, scope: str) -> None:
-        entry = {"type": type(exc).__name__, "scope": scope, "message": redact(str(exc))[:500],
+        message = str(exc)
+        if isinstance(exc, PyMongoError):  # pymongo's own text is a topology dump: name the database
+            message = f"the mirror database '{self.db.name}' failed: {type(exc).__name__}: {message[:200]}"
+        entry = {"type": type(exc).__name__, "scope": scope, "message": redact(message)[:800],
                  "plain": getattr(exc, "plain", None) or _plain(exc)}
         with self._lock:
             if len(self.errors) < MAX_ERRORS:
@@ -117,11 +120,13 @@ class RunRecorder:
                       "errors": list(self.errors), "heartbeat_at": utcnow()}
         self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": update})
 
-    def finish(self, status: str, *, counts: dict, requests: dict, documents_written: int) -> dict:
+    def outcome(self, status: str, *, counts: dict, requests: dict, documents_written: int,
+                **extra: Any) -> dict[str, Any]:
+        """The fields a finished run's document gets."""
         if status not in STATUSES:
             raise ValueError(status)
         finished = utcnow()
-        update: dict[str, Any] = {
+        return {
             "status": status,
             "finished_at": finished,
             "duration_s": round((finished - self.started_at).total_seconds(), 3),
@@ -133,9 +138,18 @@ class RunRecorder:
             "documents_written": documents_written,
             "errors": self.errors,
             "skipped": self.skipped,
+            **extra,
         }
-        self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": update})
+
+    def finish(self, outcome: dict[str, Any]) -> dict:
+        """Record the outcome; the finished run document."""
+        self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": outcome})
         return self.db.sync_runs.find_one({"_id": self.run_id})
+
+    def document(self, outcome: dict[str, Any]) -> dict:
+        """The finished run document as it would be stored (when the database is gone)."""
+        return {"_id": self.run_id, "trigger": self.trigger, "scope": self.scope, "owner": self.owner,
+                "started_at": self.started_at, **outcome}
 
 
 def redact_record(record: dict) -> dict:

@@ -3,7 +3,11 @@ and per-zone totals from the custom report.
 
 The first run fetches the whole window (default 30 days) in chunks; later runs refetch
 only the last 2 days plus days never fetched.  Which days a network has been fetched
-for is remembered in ``sync_scopes`` (key ``stats_daily|NETWORK:DATE``).
+for is remembered in ``sync_scopes`` (key ``stats_daily|NETWORK:DATE``, with the number
+of rows that day had); a day recorded with rows that are no longer in the mirror counts
+as never fetched, so lost history is fetched again.  Daily rows are facts about past
+days: they are never deleted, neither with an entity nor when a refetched day's answer
+lacks them (late data only adds), so a deleted campaign keeps its history.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pymongo.database import Database
 from ..client import BroadStreetClient
 from ..dates import days_between, last_days, midnight
 from ..settings import Settings
-from ..store import MirrorWriter
+from .mirroring import Mirroring
 from .pipeline import REPORT_PHASE, Task
 
 REFRESH_DAYS = 2
@@ -28,11 +32,20 @@ def window(today: dt.date, days: int) -> list[dt.date]:
 
 
 def fetched_days(db: Database, network_id: int) -> set[dt.date]:
+    """Days whose rows for this network are all in the mirror as they were fetched."""
     prefix = f"stats_daily|{network_id}:"
-    days = set()
-    for doc in db.sync_scopes.find({"collection": "stats_daily", "_id": {"$regex": f"^{prefix}"}}, {"scope": 1}):
-        days.add(dt.date.fromisoformat(doc["scope"].split(":", 1)[1]))
-    return days
+    recorded = {}
+    for doc in db.sync_scopes.find({"collection": "stats_daily", "_id": {"$regex": f"^{prefix}"}},
+                                   {"scope": 1, "rows": 1}):
+        recorded[dt.date.fromisoformat(doc["scope"].split(":", 1)[1])] = doc.get("rows")
+    if not recorded:
+        return set()
+    pipeline = [{"$match": {"network_id": network_id, "date": {"$gte": midnight(min(recorded))}}},
+                {"$group": {"_id": "$date", "n": {"$sum": 1}}}]
+    present = {d["_id"].date(): d["n"] for d in db.stats_daily.aggregate(pipeline)}
+    # rows is None in records written before row counts were kept: then any row will do
+    return {day for day, rows in recorded.items()
+            if present.get(day, 0) >= (rows if rows is not None else 1) or rows == 0}
 
 
 def days_to_fetch(all_days: list[dt.date], already: set[dt.date], refresh: int = REFRESH_DAYS) -> list[dt.date]:
@@ -96,36 +109,40 @@ def fetch_zone_totals(client: BroadStreetClient, network_id: int, start: dt.date
     return docs
 
 
-def stats_tasks(client: BroadStreetClient, db: Database, writer: MirrorWriter, network_id: int,
-                today: dt.date, settings: Settings) -> list[Task]:
+def stats_tasks(client: BroadStreetClient, mirroring: Mirroring, network_id: int, today: dt.date,
+                settings: Settings) -> list[Task]:
     """Daily rows for missing days and the last two, in chunks; zone totals for the window."""
     days = window(today, settings.stats_days)
-    todo = days_to_fetch(days, fetched_days(db, network_id))
-    tasks = [_daily_task(client, writer, network_id, start, end)
+    todo = days_to_fetch(days, fetched_days(mirroring.db, network_id))
+    tasks = [_daily_task(client, mirroring, network_id, start, end)
              for start, end in chunks(todo, settings.stats_chunk_days)]
-    return tasks + [_zones_task(client, writer, network_id, days[0], days[-1])]
+    return tasks + [_zones_task(client, mirroring, network_id, days[0], days[-1])]
 
 
-def _daily_task(client: BroadStreetClient, writer: MirrorWriter, nid: int, start: dt.date, end: dt.date) -> Task:
+def _daily_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, start: dt.date, end: dt.date) -> Task:
+    label = f"stats of network {nid} {start}..{end}"
+
     def handle(docs: list[dict]) -> list[Task]:
+        writer = mirroring.writer
         existing = writer.existing("stats_daily", {"network_id": nid,
                                                    "date": {"$gte": midnight(start), "$lte": midnight(end)}})
-        ids, _ = writer.stage("stats_daily", docs, existing)
-        writer.stage_deletes("stats_daily", set(existing) - ids)
+        writer.stage("stats_daily", docs, existing)  # insert and update only: history is kept
+        rows: dict[dt.date, int] = {}
+        for doc in docs:
+            rows[doc["date"].date()] = rows.get(doc["date"].date(), 0) + 1
         for day in days_between(start, end):
-            writer.seen_scope("stats_daily", f"{nid}:{day.isoformat()}")
+            writer.seen_scope("stats_daily", f"{nid}:{day.isoformat()}", rows=rows.get(day, 0))
         return []
 
-    return Task(REPORT_PHASE, lambda: fetch_daily(client, nid, start, end), handle,
-                f"stats of network {nid} {start}..{end}")
+    return Task(REPORT_PHASE, lambda: fetch_daily(client, nid, start, end), handle, label)
 
 
-def _zones_task(client: BroadStreetClient, writer: MirrorWriter, nid: int, first: dt.date, last: dt.date) -> Task:
+def _zones_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, first: dt.date, last: dt.date) -> Task:
+    label = f"zone stats of network {nid}"
+
     def handle(docs: list[dict]) -> list[Task]:
-        existing = writer.existing("stats_zones", {"network_id": nid})
-        ids, _ = writer.stage("stats_zones", docs, existing)
-        writer.stage_deletes("stats_zones", set(existing) - ids)
+        existing = mirroring.writer.existing("stats_zones", {"network_id": nid})
+        mirroring.replace_rows("stats_zones", docs, existing, label)
         return []
 
-    return Task(REPORT_PHASE, lambda: fetch_zone_totals(client, nid, first, last), handle,
-                f"zone stats of network {nid}")
+    return Task(REPORT_PHASE, lambda: fetch_zone_totals(client, nid, first, last), handle, label)

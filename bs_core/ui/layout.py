@@ -129,9 +129,9 @@ def _targets(mirror: MirrorView | None, keys: dict[str, str]) -> dict[str, tuple
     return out
 
 
-def _start(runtime: Runtime, scope: str) -> None:
+def _start(runtime: Runtime, scope: str, allow_deletes: bool = False) -> None:
     try:
-        run_id = runtime.start_sync(scope, "button")
+        run_id = runtime.start_sync(scope, "button", allow_deletes=allow_deletes)
         st.session_state["sync_notice"] = ("info", f"Sync started ({scope}, run {run_id}).")
     except SyncLockedError as exc:
         st.session_state["sync_notice"] = ("warning", str(exc))
@@ -165,8 +165,11 @@ def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:
                 choices[f"This {kind}: {name}"] = f"{kind}:{ident}"
             choices["Reporting stats only"] = "stats"
             label = st.radio("Scope", list(choices), key="sync_scope_choice", label_visibility="collapsed")
+            allow = st.checkbox("Allow large deletions", key="sync_allow_deletes",
+                                help="Let through deletions the deletion guard held back in an earlier run, "
+                                     "once you have checked in BroadStreet that the items are really gone.")
             if st.button("Run sync", key="resync_scope", use_container_width=True):
-                _start(ctx.runtime, choices[label])
+                _start(ctx.runtime, choices[label], allow_deletes=allow)
         notice = st.session_state.pop("sync_notice", None)
         if notice:
             getattr(st, notice[0])(notice[1])
@@ -192,6 +195,9 @@ def sync_status(runtime: Runtime, seen_version: str) -> None:
             st.caption(f"Run {running['_id']}, started {fmt.relative_time(running.get('started_at'))} "
                        f"by {running.get('trigger')}")
         st.progress(fmt.progress_fraction(running.get("progress") or {}), text=text)
+        if st.button("Cancel sync", key="cancel_sync", icon=":material/cancel:"):
+            runtime.cancel_sync()
+            st.toast("Cancelling the sync…")
     else:
         reap_if_idle(db, runtime.settings.lease_seconds)
     last = reads.last_success(view)

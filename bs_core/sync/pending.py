@@ -1,0 +1,67 @@
+"""Outcomes of runs that ended while the database was unreachable.
+
+Such a run cannot record how it ended, and a reader would later find it ``running`` and
+reap it as "lease expired".  Instead its outcome is written to
+``BS_DATA_DIR/pending-runs/<run id>.json`` and applied to ``sync_runs`` by the next
+process that reaches the database (a sync, ``status``, the app), so history shows the
+real cause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+from pymongo.database import Database
+from pymongo.errors import PyMongoError
+
+from .. import jsonout
+from ..dates import utcnow
+
+log = logging.getLogger(__name__)
+DATE_FIELDS = ("started_at", "finished_at")
+
+
+def _folder(data_dir: Path) -> Path:
+    return Path(data_dir) / "pending-runs"
+
+
+def save(data_dir: Path, run: dict) -> Path | None:
+    """Keep a run's outcome on disk; the file, or None when even that failed."""
+    folder = _folder(data_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{run['_id']}.json"
+        path.write_text(jsonout.dumps(run))
+        return path
+    except OSError:
+        log.warning("could not keep the outcome of run %s on disk", run.get("_id"))
+        return None
+
+
+def apply(db: Database, data_dir: Path) -> int:
+    """Record every kept outcome whose run is still unfinished or was reaped; how many."""
+    folder = _folder(data_dir)
+    if not folder.is_dir():
+        return 0
+    applied = 0
+    for path in sorted(folder.glob("*.json")):
+        try:
+            run = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        for field in DATE_FIELDS:
+            if isinstance(run.get(field), str):
+                run[field] = dt.datetime.fromisoformat(run[field])
+        run_id = run.pop("_id")
+        try:
+            db.sync_runs.update_one({"_id": run_id, "$or": [{"status": "running"},
+                                                             {"errors.type": "LeaseExpired"}]},
+                                    {"$set": {**run, "recorded_late_at": utcnow()}})
+        except PyMongoError:
+            return applied  # still unreachable: try again next time
+        path.unlink(missing_ok=True)
+        applied += 1
+    return applied
