@@ -91,6 +91,7 @@ class Chaos:
         time.sleep(moment)
         proc.kill()
         proc.wait()
+        time.sleep(0.5)  # a request the dead process had already sent may still be executing
 
     def first_sync_kills(self, moments: list[float]) -> int:
         """Orphans found after a SIGKILL at each moment of a first full sync."""

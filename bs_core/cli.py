@@ -14,11 +14,13 @@ import signal
 import sys
 import threading
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from pymongo.errors import PyMongoError
 
 from . import jsonout
+from .backup import BackupError
 from .errors import MirrorError, ScopeError, SettingsError, StoreUnavailableError, SyncLockedError
 from .redact import redact
 from .runview import RunView
@@ -86,6 +88,9 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     engine = SyncEngine(api, db, listener=bar, allow_deletes=getattr(args, "allow_deletes", False))
     try:
         engine.prepare(scope, args.trigger)
+    except ScopeError as exc:
+        engine.client.close()
+        return _fail_usage(str(exc))
     except SyncLockedError as exc:
         if args.json:
             running = RunView.of(exc.run).cli() if exc.run else None
@@ -217,6 +222,77 @@ def cmd_schedule(settings: Settings, args: argparse.Namespace) -> int:
     return cmd_sync(settings, args)
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the mirror in mongodump's layout (a consistent snapshot, under the sync lease)."""
+    from .backup import backup, default_location, rotate
+    from .store import open_database
+
+    out = Path(args.out) if args.out else default_location(settings.data_dir)
+    bar = _ProgressBar(enabled=not args.json and sys.stderr.isatty())
+    try:
+        report = backup(open_database(settings), out, compress=args.gzip, lease_seconds=settings.lease_seconds,
+                        progress=bar)
+    except SyncLockedError as exc:
+        print(f"{exc}; try again when it has finished", file=sys.stderr)
+        return EXIT["locked"]
+    bar.close()
+    removed = rotate(out.parent, settings.backup_keep) if not args.out else []
+    summary = {"directory": report.directory, "documents": report.total, "collections": report.documents,
+               "bytes": report.bytes, "seconds": round(report.seconds, 2), "rotated_out": [str(p) for p in removed]}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(f"backup of {report.total:,} documents in {len(report.documents)} collections "
+              f"({report.bytes / 1e6:.1f} MB) written to {report.directory} in {report.seconds:.1f}s")
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Load a backup into the configured database (refuses a non-empty mirror without --drop)."""
+    from .backup import restore
+    from .store import open_database
+
+    bar = _ProgressBar(enabled=not args.json and sys.stderr.isatty())
+    try:
+        report = restore(open_database(settings), Path(args.directory), drop=args.drop,
+                         lease_seconds=settings.lease_seconds, progress=bar)
+    except SyncLockedError as exc:
+        print(f"{exc}; try again when it has finished", file=sys.stderr)
+        return EXIT["locked"]
+    bar.close()
+    if args.json:
+        _print_json({"directory": report.directory, "documents": report.total, "collections": report.documents,
+                     "seconds": round(report.seconds, 2)})
+    else:
+        print(f"restored {report.total:,} documents in {len(report.documents)} collections from "
+              f"{report.directory} in {report.seconds:.1f}s")
+    return 0
+
+
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """Check the mirror; exit 0 when sound, 1 when not (BroadStreet's own oddities are notes)."""
+    from .client import BroadStreetClient
+    from .demo import api_settings
+    from .store import open_database
+    from .verify import verify
+
+    client = BroadStreetClient(api_settings(settings)) if args.upstream else None
+    try:
+        report = verify(open_database(settings), client=client)
+    finally:
+        if client is not None:
+            client.close()
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print("the mirror is sound" if report.sound else f"the mirror has {len(report.problems)} problem(s):")
+        for finding in report.problems:
+            print(f"  problem ({finding.check}): {finding.text}; e.g. {finding.sample}")
+        for finding in report.notes:
+            print(f"  note ({finding.check}): {finding.text}; e.g. {finding.sample}")
+    return 0 if report.sound else EXIT["failed"]
+
+
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     from .demo import demo_simulator
     from .embedded import embedded_server, uri_for
@@ -234,9 +310,28 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's usage contract: one line and exit 64 (not argparse's 2,
+    which means "partial" here)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} (see python -m bs_core --help)", file=sys.stderr)
+        raise SystemExit(EXIT["usage"])
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m bs_core", description="BroadStreet mirror: sync and inspect.")
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = _Parser(prog="python -m bs_core", description="BroadStreet mirror: sync and inspect.")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sync = sub.add_parser("sync", help="run a sync now")
     sync.add_argument("--scope", default="quick", help=SCOPE_HELP)
     sync.add_argument("--json", action="store_true", help="print one JSON object")
@@ -246,16 +341,28 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--trigger", default="cli", choices=("cli", "schedule", "api", "button", "init"),
                       help=argparse.SUPPRESS)
     cancel = sub.add_parser("cancel", help="stop the running sync (in any process); it is recorded cancelled")
-    cancel.add_argument("--wait", type=float, default=15.0, help="seconds to wait for it to stop")
+    cancel.add_argument("--wait", type=_positive, default=15, help="seconds to wait for it to stop")
     status = sub.add_parser("status", help="the running sync, the last success, counts")
     status.add_argument("--json", action="store_true")
     history = sub.add_parser("history", help="recent runs")
-    history.add_argument("--limit", type=int, default=20)
+    history.add_argument("--limit", type=_positive, default=20)
     history.add_argument("--json", action="store_true")
     sched = sub.add_parser("schedule", help="for cron: quick sync when the mirror is older than the interval")
-    sched.add_argument("--interval", type=int, default=0, help="minutes (default BS_SYNC_INTERVAL_MINUTES)")
+    sched.add_argument("--interval", type=_positive, default=None, help="minutes (default BS_SYNC_INTERVAL_MINUTES)")
     sched.add_argument("--json", action="store_true")
     sched.add_argument("--demo", action="store_true")
+    backup = sub.add_parser("backup", help="write the mirror in mongodump's layout (default BS_DATA_DIR/backups/TIME)")
+    backup.add_argument("--out", help="a new or empty directory")
+    backup.add_argument("--gzip", action="store_true", help="compress each file (.bson.gz, as mongodump --gzip)")
+    backup.add_argument("--json", action="store_true")
+    restore = sub.add_parser("restore", help="load a backup (or a mongodump) into the configured database")
+    restore.add_argument("directory")
+    restore.add_argument("--drop", action="store_true", help="replace a mirror that is not empty")
+    restore.add_argument("--json", action="store_true")
+    verify = sub.add_parser("verify", help="check the mirror: orphans, summaries, hashes, reporting coverage")
+    verify.add_argument("--upstream", action="store_true", help="also compare counts with BroadStreet (a request "
+                                                               "per network)")
+    verify.add_argument("--json", action="store_true")
     db = sub.add_parser("db", help="the embedded database server: start, stop (also the demo simulator), status")
     db.add_argument("action", choices=("start", "stop", "status"))
     return ap
@@ -269,12 +376,15 @@ def main(argv: list[str] | None = None) -> int:
         return _fail_usage(str(exc))
     register_secrets(settings)
     handlers = {"sync": cmd_sync, "cancel": cmd_cancel, "status": cmd_status, "history": cmd_history,
-                "schedule": cmd_schedule, "db": cmd_db}
+                "schedule": cmd_schedule, "backup": cmd_backup, "restore": cmd_restore, "verify": cmd_verify,
+                "db": cmd_db}
     try:
         return handlers[args.command](settings, args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return SIGNAL_EXIT[signal.SIGINT]
+    except BackupError as exc:
+        return _fail_usage(str(exc))
     except StoreUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT["failed"]

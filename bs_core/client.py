@@ -13,8 +13,9 @@ import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -39,14 +40,18 @@ class PatientRetry(Retry):
     that a 429 counts like any failed attempt.  (A storm of rate limits is BroadStreet
     asking us to slow down, not a failure.)"""
 
-    def __init__(self, *args: Any, patience: float = 0.0, waited: float = 0.0, **kwargs: Any):
+    def __init__(self, *args: Any, patience: float = 0.0, waited: float = 0.0,
+                 observer: Callable[[str, str, int, float], None] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.patience = patience
         self.waited = waited
+        #: told of every retry: (path and query without the token, cause, next attempt, wait s)
+        self.observer = observer
 
     def new(self, **kw: Any) -> PatientRetry:
         kw.setdefault("patience", self.patience)
         kw.setdefault("waited", self.waited)
+        kw.setdefault("observer", self.observer)
         return super().new(**kw)
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
@@ -54,8 +59,18 @@ class PatientRetry(Retry):
             wait = self.get_retry_after(response) or 0.0
             if wait > 0 and self.waited + wait <= self.patience:
                 history = self.history + (RequestHistory(method, url, error, 429, None),)
-                return self.new(history=history, waited=self.waited + wait)
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+                return self._observed(self.new(history=history, waited=self.waited + wait), url, response, error,
+                                      wait)
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        wait = (retry.get_retry_after(response) if response is not None else None) or retry.get_backoff_time()
+        return self._observed(retry, url, response, error, wait)
+
+    def _observed(self, retry: PatientRetry, url: str | None, response, error, wait: float) -> PatientRetry:
+        if self.observer is not None:
+            cause = f"HTTP {response.status}" if response is not None else type(error).__name__
+            where = redact(str(url or ""))
+            self.observer(where, cause, len(retry.history) + 1, wait)
+        return retry
 
 
 class BroadStreetClient:
@@ -82,7 +97,10 @@ class BroadStreetClient:
             respect_retry_after_header=True,
             raise_on_status=False,
             patience=settings.rate_limit_patience,
+            observer=self._retrying,
         )
+        #: called with (what, cause, next attempt, max attempts, wait s) while a request retries
+        self.on_retry: Callable[[str, str, int, int, float], None] | None = None
         size = pool_size or max(settings.sync_concurrency * 2, 10)
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=size, max_retries=self._retry)
@@ -97,6 +115,10 @@ class BroadStreetClient:
         self._stats: dict[str, dict[str, int]] = defaultdict(
             lambda: {"requests": 0, "retries": 0, "errors": 0}
         )
+
+    def _retrying(self, where: str, cause: str, attempt: int, wait: float) -> None:
+        if self.on_retry is not None:
+            self.on_retry(describe_request(where), cause, attempt, self.max_attempts, wait)
 
     def __repr__(self) -> str:
         return f"BroadStreetClient(base_url={self.base_url!r})"
@@ -326,3 +348,19 @@ def _error_detail(resp: requests.Response) -> str:
         detail = body.get("message") or body.get("errors") or ""
         return redact(json.dumps(detail) if not isinstance(detail, str) else detail)[:200]
     return ""
+
+
+_LIST_OF = {"network_id": "network", "advertiser_id": "advertiser", "campaign_id": "campaign", "zone_id": "zone"}
+
+
+def describe_request(url: str) -> str:
+    """A request in words: ``/campaigns?advertiser_id=7`` -> "campaigns of advertiser 7"."""
+    parts = urlsplit(url)
+    path = parts.path.rsplit("/api/1", 1)[-1].strip("/") or "the API"
+    query = parse_qs(parts.query)
+    if path == "records":
+        return f"reporting for {query.get('type', ['?'])[0]} {query.get('id', query.get('network_id', ['?']))[0]}"
+    for field, noun in _LIST_OF.items():
+        if field in query:
+            return f"{path} of {noun} {query[field][0]}"
+    return path

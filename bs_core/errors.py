@@ -75,6 +75,12 @@ class ScopeError(MirrorError, ValueError):
     plain = "The sync scope is not valid"
 
 
+class ScopeTargetError(ScopeError):
+    """A ``KIND:ID`` scope names something the mirror does not hold."""
+
+    plain = "The sync scope names something the mirror does not hold"
+
+
 class SyncLockedError(MirrorError):
     """Another sync holds the lease."""
 
@@ -89,7 +95,8 @@ class SyncAbortedError(MirrorError):
     """Stop the run now (cancelled, lease lost, or a fatal upstream error)."""
 
     def __init__(self, status: str, message: str, cause: BaseException | None = None):
-        self.status = status
+        self.status = status  #: the run's status: "failed" or "cancelled"
+        self.cause = cause
         #: the words a user sees: those of the upstream error that stopped the run
         self.plain = getattr(cause, "plain", None) or (
             "The sync was cancelled" if status == "cancelled" else "The sync stopped")

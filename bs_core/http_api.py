@@ -12,13 +12,14 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 
+from pymongo.errors import PyMongoError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import readmodels
-from .errors import ScopeError, StoreUnavailableError, SyncLockedError
+from .errors import ScopeError, ScopeTargetError, StoreUnavailableError, SyncLockedError
 from .jsonout import jsonable
 from .runtime import Runtime
 from .runview import RunView
@@ -27,11 +28,24 @@ from .sync.scopes import SCOPE_HELP
 
 
 def status_payload(runtime: Runtime) -> dict:
-    """What ``GET /api/sync/status`` answers.  No secrets: run views carry no settings."""
+    """What ``GET /api/sync/status`` answers.  No secrets and no names: run views carry
+    counts and run summaries only."""
+    try:
+        return _status(runtime)
+    except PyMongoError:
+        runtime.database_failed()
+        return _unreachable(runtime)
+
+
+def _unreachable(runtime: Runtime) -> dict:
+    return {"database": "unreachable", "error": runtime.db_error(), "running": None, "last_success": None,
+            "counts": None, "recent": []}
+
+
+def _status(runtime: Runtime) -> dict:
     db = runtime.db()
     if db is None:
-        return {"database": "unreachable", "error": runtime.db_error(), "running": None,
-                "last_success": None, "counts": None, "recent": []}
+        return _unreachable(runtime)
     running = history.running_run(db)
     last = history.last_success(db)
     return jsonable({
@@ -73,9 +87,15 @@ def make_routes(get_runtime: Callable[[], Runtime]) -> list[Route]:
                                  "status": status})
         return await _trigger(runtime, request)
 
+    async def not_found(request: Request) -> JSONResponse:
+        return JSONResponse({"error": f"no such endpoint: {request.method} {request.url.path}",
+                             "endpoints": ["GET /api/sync/status", "GET /api/sync/trigger",
+                                           "POST /api/sync/trigger"]}, status_code=404)
+
     return [
         Route("/api/sync/status", sync_status, methods=["GET"]),
         Route("/api/sync/trigger", sync_trigger, methods=["GET", "POST"]),
+        Route("/api/{rest:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
 
 
@@ -95,12 +115,16 @@ async def _trigger(runtime: Runtime, request: Request) -> JSONResponse:
     try:
         run_id = await run_in_threadpool(
             lambda: runtime.start_sync(scope, "api", allow_deletes=body.get("allow_deletes", False)))
+    except ScopeTargetError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=404)
     except ScopeError as exc:
         return JSONResponse({"error": str(exc), "scopes": SCOPE_HELP.split(" | ")}, status_code=400)
     except SyncLockedError as exc:
         running = exc.run.get("_id") if exc.run else None
         return JSONResponse({"error": str(exc), "running_run_id": running}, status_code=409)
-    except StoreUnavailableError as exc:
-        return JSONResponse({"error": str(exc)}, status_code=503)
+    except (StoreUnavailableError, PyMongoError) as exc:
+        runtime.database_failed()
+        return JSONResponse({"error": f"the mirror database is unreachable ({type(exc).__name__})"},
+                            status_code=503)
     return JSONResponse({"run_id": run_id, "scope": scope, "status": "running",
                          "status_url": "/api/sync/status"}, status_code=202)

@@ -1,5 +1,5 @@
-"""The one JSON encoding of the CLI and the HTTP API: datetimes as ISO 8601, anything
-else unknown as its string."""
+"""The one JSON encoding of the CLI and the HTTP API: datetimes as ISO 8601 with their
+UTC offset (the mirror stores naive UTC), anything else unknown as its string."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import Any
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
 

@@ -46,6 +46,14 @@ def clean_name(raw: Any) -> str:
     return _SPACE.sub(" ", str(raw or "")).strip()
 
 
+def labelled(name: str | None, ident: object, limit: int = 60) -> str:
+    """"Lakeside Bakery (104137)" for messages and labels: a name, shortened, with its id."""
+    text = clean_name(name)
+    if not text:
+        return str(ident)
+    return f"{text if len(text) <= limit else text[:limit - 1] + '…'} ({ident})"
+
+
 def name_key(raw: Any) -> str:
     return clean_name(raw).casefold()
 

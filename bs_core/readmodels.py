@@ -17,6 +17,7 @@ from pymongo.database import Database
 from .dates import midnight
 from .entities import ENTITIES, ENTITY_NAMES
 from .normalize import CAMPAIGN_STATUSES
+from .store.history import last_finished, last_success
 from .store.lookups import count_by, names
 from .store.summaries import (
     SUMMARY_ROWS,
@@ -357,9 +358,6 @@ def freshness(db: Database) -> dict[str, Any]:
                                      sort=[("finished_at", -1)])
         out["collections"][name] = {"last_change": (changed or {}).get("finished_at"),
                                     "last_seen": (seen or {}).get("finished_at")}
-    out["last_success"] = db.sync_runs.find_one({"status": "success"}, {"_id": 1, "finished_at": 1, "scope": 1},
-                                                sort=[("finished_at", -1)])
-    out["last_run"] = db.sync_runs.find_one({"status": {"$ne": "running"}},
-                                            {"_id": 1, "finished_at": 1, "status": 1, "scope": 1},
-                                            sort=[("started_at", -1)])
+    out["last_success"] = last_success(db)
+    out["last_run"] = last_finished(db, projection={"_id": 1, "finished_at": 1, "status": 1, "scope": 1})
     return out

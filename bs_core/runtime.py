@@ -27,7 +27,7 @@ from .sync.lock import request_cancel
 from .sync.scopes import parse_scope
 
 log = logging.getLogger(__name__)
-DB_RETRY_SECONDS = 15.0
+DB_RETRY_SECONDS = 10.0  # while the database is down, how often a page tries it again
 SCHEDULER_CHECK_SECONDS = 60.0
 SHUTDOWN_SECONDS = 5.0  # how long the app's exit waits for its syncs to record "cancelled"
 
@@ -70,6 +70,13 @@ class Runtime:
 
     def db_error(self) -> str | None:
         return self._db_error
+
+    def database_failed(self, reason: str = "MongoDB stopped answering") -> None:
+        """A query failed: forget the connection, so the next :meth:`db` after the retry
+        interval reconnects (in embedded mode that finds or restarts the server, which may
+        come back on another port)."""
+        with self._lock:  # (the old client is left to running syncs, which fail on their own)
+            self._db, self._db_error, self._db_checked = None, reason, time.monotonic()
 
     # -- BroadStreet -------------------------------------------------------------------------
     def api(self) -> Settings:

@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+API_ERRORS = 3  # errors per run in the HTTP API's answers
+
 
 @dataclasses.dataclass(frozen=True)
 class RunView:
@@ -48,11 +50,12 @@ class RunView:
         }
 
     def api(self) -> dict[str, Any]:
-        """The HTTP API's run (README "HTTP sync API"): with times, phase and progress."""
+        """The HTTP API's run (README "HTTP sync API"): with times, phase and progress, and
+        the error count with the first few errors (the run detail has them all)."""
         keys = ("trigger", "scope", "status", "started_at", "finished_at", "duration_s", "phase", "progress",
                 "counts", "requests_total", "documents_written")
-        return {"run_id": self.run_id, **{k: getattr(self, k) for k in keys},
-                "errors": self._errors("type", "scope", "message", "plain")}
+        return {"run_id": self.run_id, **{k: getattr(self, k) for k in keys}, "error_count": len(self.errors),
+                "errors": self._errors("type", "scope", "message", "plain")[:API_ERRORS]}
 
     def running(self) -> dict[str, Any]:
         """A running run as ``status`` reports it."""

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+from pymongo import uri_parser
+from pymongo.errors import PyMongoError
 
 from .errors import SettingsError
 from .redact import register_secret
@@ -49,6 +54,13 @@ class Settings:
     delete_guard_run_share: float = 0.5
     #: how long one request may keep waiting out 429s (Retry-After) before it fails
     rate_limit_patience: float = 180.0
+    webhook_url: str = dataclasses.field(default="", repr=False)  #: POSTed a summary of finished runs
+    webhook_on: str = "problems"  #: "all" runs, or only "problems" (failed, partial, held deletions)
+    backup_keep: int = 0  #: keep only this many backups in BS_DATA_DIR/backups (0 = keep all)
+    #: with sign-in ([auth]): who may see the dashboard, and who may start or cancel syncs
+    #: (addresses and "@domain" entries; empty = every signed-in user)
+    allowed_emails: tuple[str, ...] = ()
+    operators: tuple[str, ...] = ()
     admin_token: str = dataclasses.field(default="", repr=False)
     demo_seed: int = 1
     demo_size: str = "demo"
@@ -68,28 +80,28 @@ class Settings:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-# (field, environment name, parser)
-def _int(name: str, minimum: int = 0):
+# (field, environment name, parser); every number has bounds a sane deployment stays within
+def _int(name: str, minimum: int = 0, maximum: int = 10**9):
     def parse(raw: Any) -> int:
         try:
             value = int(str(raw).strip())
         except ValueError:
-            raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-        if value < minimum:
-            raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+            raise SettingsError(f"{name} must be a whole number, got {str(raw)[:40]!r}") from None
+        if not minimum <= value <= maximum:
+            raise SettingsError(f"{name} must be between {minimum:,} and {maximum:,}, got {value:,}")
         return value
 
     return parse
 
 
-def _float(name: str, minimum: float = 0.0):
+def _float(name: str, minimum: float = 0.0, maximum: float = 86_400.0):
     def parse(raw: Any) -> float:
         try:
             value = float(str(raw).strip())
         except ValueError:
-            raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-        if value < minimum:
-            raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+            raise SettingsError(f"{name} must be a number, got {str(raw)[:40]!r}") from None
+        if not math.isfinite(value) or not minimum <= value <= maximum:
+            raise SettingsError(f"{name} must be a number between {minimum:g} and {maximum:g}, got {value:g}")
         return value
 
     return parse
@@ -106,10 +118,70 @@ def _base_url(raw: Any) -> str:
 
 
 def _mongodb_uri(raw: Any) -> str:
+    """A structurally valid URI (checked without connecting or resolving; the message never
+    repeats the URI, which may carry a password)."""
     uri = str(raw).strip()
-    if uri and not uri.startswith(("mongodb://", "mongodb+srv://")):
+    if not uri:
+        return uri
+    if not uri.startswith(("mongodb://", "mongodb+srv://")):
         raise SettingsError("MONGODB_URI must start with mongodb:// or mongodb+srv://")
+    try:
+        if uri.startswith("mongodb+srv://"):
+            if not urlparse(uri).hostname:
+                raise ValueError("no host")
+        else:
+            uri_parser.parse_uri(uri)
+    except (ValueError, PyMongoError) as exc:
+        reason = type(exc).__name__ if "@" in uri else str(exc)[:120]
+        raise SettingsError(f"MONGODB_URI is not a valid MongoDB URI ({reason})") from None
     return uri
+
+
+_BAD_DATABASE_CHARS = set('/\\. "$\0')
+
+
+def _database(raw: Any) -> str:
+    name = str(raw).strip() or "broadstreet_mirror"
+    if len(name) > 63 or set(name) & _BAD_DATABASE_CHARS:
+        raise SettingsError(f"MONGODB_DATABASE {name[:70]!r} is not a valid database name "
+                            "(at most 63 characters, none of / \\ . space \" $)")
+    return name
+
+
+def _webhook_url(raw: Any) -> str:
+    url = str(raw).strip()
+    parsed = urlparse(url)
+    if url and (parsed.scheme not in ("http", "https") or not parsed.netloc):
+        raise SettingsError("BS_WEBHOOK_URL must be an http:// or https:// URL")
+    return url
+
+
+def _webhook_on(raw: Any) -> str:
+    value = str(raw).strip().lower()
+    if value not in ("all", "problems"):
+        raise SettingsError(f"BS_WEBHOOK_ON must be all or problems, got {value[:20]!r}")
+    return value
+
+
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
+_DOMAIN = re.compile(r"^@[^@\s,]+\.[^@\s,]+$")
+
+
+def _emails(name: str):
+    def parse(raw: Any) -> tuple[str, ...]:
+        entries = [e.strip().lower() for e in str(raw).split(",") if e.strip()]
+        for entry in entries:
+            if not (_EMAIL.match(entry) or _DOMAIN.match(entry)):
+                raise SettingsError(f"{name}: {entry[:60]!r} is neither an e-mail address nor an @domain")
+        return tuple(entries)
+
+    return parse
+
+
+def email_matches(email: str, entries: tuple[str, ...]) -> bool:
+    """True when ``email`` is one of ``entries`` or in one of their ``@domain``s."""
+    email = email.strip().lower()
+    return bool(email) and any(email == e or (e.startswith("@") and email.endswith(e)) for e in entries)
 
 
 def _size(raw: Any) -> str:
@@ -123,27 +195,32 @@ _FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("broadstreet_api_token", "BROADSTREET_API_TOKEN", lambda v: str(v).strip()),
     ("broadstreet_api_base_url", "BROADSTREET_API_BASE_URL", _base_url),
     ("mongodb_uri", "MONGODB_URI", _mongodb_uri),
-    ("mongodb_database", "MONGODB_DATABASE", lambda v: str(v).strip() or "broadstreet_mirror"),
+    ("mongodb_database", "MONGODB_DATABASE", _database),
     ("data_dir", "BS_DATA_DIR", lambda v: Path(str(v))),
-    ("sync_concurrency", "BS_SYNC_CONCURRENCY", _int("BS_SYNC_CONCURRENCY", 1)),
-    ("sync_rate_limit", "BS_SYNC_RATE_LIMIT", _float("BS_SYNC_RATE_LIMIT")),
-    ("connect_timeout", "BS_CONNECT_TIMEOUT", _float("BS_CONNECT_TIMEOUT", 0.01)),
-    ("read_timeout", "BS_READ_TIMEOUT", _float("BS_READ_TIMEOUT", 0.01)),
-    ("max_attempts", "BS_MAX_ATTEMPTS", _int("BS_MAX_ATTEMPTS", 1)),
-    ("backoff_factor", "BS_BACKOFF_FACTOR", _float("BS_BACKOFF_FACTOR")),
-    ("records_limit", "BS_RECORDS_LIMIT", _int("BS_RECORDS_LIMIT", 1)),
-    ("records_window", "BS_RECORDS_WINDOW_SECONDS", _float("BS_RECORDS_WINDOW_SECONDS", 0.01)),
-    ("stats_days", "BS_STATS_DAYS", _int("BS_STATS_DAYS", 1)),
-    ("stats_chunk_days", "BS_STATS_CHUNK_DAYS", _int("BS_STATS_CHUNK_DAYS", 1)),
-    ("sync_interval_minutes", "BS_SYNC_INTERVAL_MINUTES", _int("BS_SYNC_INTERVAL_MINUTES")),
-    ("stale_after_minutes", "BS_STALE_AFTER_MINUTES", _int("BS_STALE_AFTER_MINUTES", 1)),
-    ("lease_seconds", "BS_LEASE_SECONDS", _float("BS_LEASE_SECONDS", 1.0)),
+    ("sync_concurrency", "BS_SYNC_CONCURRENCY", _int("BS_SYNC_CONCURRENCY", 1, 64)),
+    ("sync_rate_limit", "BS_SYNC_RATE_LIMIT", _float("BS_SYNC_RATE_LIMIT", 0, 1000)),
+    ("connect_timeout", "BS_CONNECT_TIMEOUT", _float("BS_CONNECT_TIMEOUT", 0.01, 300)),
+    ("read_timeout", "BS_READ_TIMEOUT", _float("BS_READ_TIMEOUT", 0.01, 600)),
+    ("max_attempts", "BS_MAX_ATTEMPTS", _int("BS_MAX_ATTEMPTS", 1, 20)),
+    ("backoff_factor", "BS_BACKOFF_FACTOR", _float("BS_BACKOFF_FACTOR", 0, 60)),
+    ("records_limit", "BS_RECORDS_LIMIT", _int("BS_RECORDS_LIMIT", 1, 10_000)),
+    ("records_window", "BS_RECORDS_WINDOW_SECONDS", _float("BS_RECORDS_WINDOW_SECONDS", 0.01, 3600)),
+    ("stats_days", "BS_STATS_DAYS", _int("BS_STATS_DAYS", 1, 3660)),
+    ("stats_chunk_days", "BS_STATS_CHUNK_DAYS", _int("BS_STATS_CHUNK_DAYS", 1, 366)),
+    ("sync_interval_minutes", "BS_SYNC_INTERVAL_MINUTES", _int("BS_SYNC_INTERVAL_MINUTES", 0, 525_600)),
+    ("stale_after_minutes", "BS_STALE_AFTER_MINUTES", _int("BS_STALE_AFTER_MINUTES", 1, 525_600)),
+    ("lease_seconds", "BS_LEASE_SECONDS", _float("BS_LEASE_SECONDS", 1.0, 3600)),
     ("delete_guard_min", "BS_DELETE_GUARD_MIN", _int("BS_DELETE_GUARD_MIN", 1)),
-    ("delete_guard_share", "BS_DELETE_GUARD_SHARE", _float("BS_DELETE_GUARD_SHARE", 0.01)),
-    ("delete_guard_run_share", "BS_DELETE_GUARD_RUN_SHARE", _float("BS_DELETE_GUARD_RUN_SHARE", 0.01)),
-    ("rate_limit_patience", "BS_RATE_LIMIT_PATIENCE_SECONDS", _float("BS_RATE_LIMIT_PATIENCE_SECONDS")),
+    ("delete_guard_share", "BS_DELETE_GUARD_SHARE", _float("BS_DELETE_GUARD_SHARE", 0.01, 1)),
+    ("delete_guard_run_share", "BS_DELETE_GUARD_RUN_SHARE", _float("BS_DELETE_GUARD_RUN_SHARE", 0.01, 1)),
+    ("rate_limit_patience", "BS_RATE_LIMIT_PATIENCE_SECONDS", _float("BS_RATE_LIMIT_PATIENCE_SECONDS", 0, 3600)),
+    ("webhook_url", "BS_WEBHOOK_URL", _webhook_url),
+    ("webhook_on", "BS_WEBHOOK_ON", _webhook_on),
+    ("backup_keep", "BS_BACKUP_KEEP", _int("BS_BACKUP_KEEP", 0, 10_000)),
+    ("allowed_emails", "BS_ALLOWED_EMAILS", _emails("BS_ALLOWED_EMAILS")),
+    ("operators", "BS_OPERATORS", _emails("BS_OPERATORS")),
     ("admin_token", "BS_ADMIN_TOKEN", lambda v: str(v).strip()),
-    ("demo_seed", "BS_DEMO_SEED", _int("BS_DEMO_SEED")),
+    ("demo_seed", "BS_DEMO_SEED", _int("BS_DEMO_SEED", 0, 2**31)),
     ("demo_size", "BS_DEMO_SIZE", _size),
 )
 
@@ -190,10 +267,14 @@ def register_secrets(settings: Settings) -> None:
     CLI and the benchmarks), so no log line, error or run record can carry them."""
     register_secret(settings.broadstreet_api_token)
     register_secret(settings.admin_token)
+    register_secret(settings.webhook_url)  # incoming-webhook URLs carry their secret in the path
 
 
 def as_environment(settings: Settings) -> dict[str, str]:
     """The environment variables that reproduce ``settings`` (tests and child processes)."""
     defaults = Settings()
-    return {name: str(getattr(settings, field)) for field, name, _ in _FIELDS
+    def text(value: Any) -> str:
+        return ",".join(value) if isinstance(value, tuple) else str(value)
+
+    return {name: text(getattr(settings, field)) for field, name, _ in _FIELDS
             if getattr(settings, field) != getattr(defaults, field)}

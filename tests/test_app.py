@@ -12,8 +12,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bs_core import readmodels as rm
+from bs_core.normalize import labelled
 from bs_core.settings import Settings, as_environment
 from bs_core.sync import run_sync
+from bs_core.ui import format as fmt
 from bs_core.ui.frames import campaigns_frame
 from tests.conftest import mirror_settings
 
@@ -138,14 +140,14 @@ def test_resync_button_runs_a_sync_and_says_when_one_is_running(synced, db, demo
     at.sidebar.button(key="resync").click().run()
     no_exceptions(at)
     assert "Sync started" in sidebar_text(at)
-    at.sidebar.button(key="resync").click().run()
-    assert "already running" in sidebar_text(at)
+    assert at.sidebar.button(key="resync").disabled and at.sidebar.button(key="resync_scope").disabled
     wait_idle(db)
     demo_server.sim.faults.set_latency(0)
     at.run()
     latest = db.sync_runs.find_one(sort=[("started_at", -1)])
     assert latest["trigger"] == "button" and latest["status"] == "success" and latest["scope"] == "quick"
-    assert "Last successful sync: **just now**" in sidebar_text(at)
+    assert "Last full or quick sync: **just now**" in sidebar_text(at)
+    assert not at.sidebar.button(key="resync").disabled
 
 
 def test_an_upstream_failure_shows_the_error_and_keeps_the_data(synced, db, demo_server):
@@ -157,7 +159,7 @@ def test_an_upstream_failure_shows_the_error_and_keeps_the_data(synced, db, demo
     at.run()
     no_exceptions(at)
     text = sidebar_text(at)
-    assert "The last sync failed: BroadStreet had a server error" in text
+    assert fmt.plain("The last sync failed: BroadStreet had a server error (HTTP 503)") in text
     assert at.sidebar.button(key="retry_sync")
     assert {m.label: m.value for m in at.metric} == before
 
@@ -167,7 +169,8 @@ def test_an_upstream_failure_shows_the_error_and_keeps_the_data(synced, db, demo
     at.sidebar.button(key="retry_sync").click().run()
     wait_idle(db)
     at.run()
-    assert f"campaigns of advertiser {bad_adv}" in sidebar_text(at)
+    name = db.advertisers.find_one({"_id": bad_adv})["name_clean"]
+    assert fmt.plain(f"campaigns of advertiser {labelled(name, bad_adv)}") in sidebar_text(at)
 
 
 def test_an_empty_mirror_initialises_in_the_background_and_pages_read_live(db, demo_server):

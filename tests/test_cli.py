@@ -38,9 +38,15 @@ def test_sync_status_and_history_as_json(db, fast_tiny_server, tmp_path):
 
 def test_partial_and_failed_runs_have_their_exit_codes(db, fast_tiny_server, tmp_path):
     env = cli_env(fast_tiny_server, db, BS_DATA_DIR=str(tmp_path), BS_MAX_ATTEMPTS="1")
-    fast_tiny_server.sim.faults.add(path="/zones", status=500)
+    one_campaign = min(fast_tiny_server.sim.dataset.campaigns)
+    fast_tiny_server.sim.faults.add(path="/placements", query={"campaign_id": one_campaign}, status=500)
     out = run_cli(env, "sync", "--scope", "full", "--json")
-    assert out.returncode == 2 and json.loads(out.stdout)["status"] == "partial"
+    assert out.returncode == 2 and json.loads(out.stdout)["status"] == "partial"  # some placements came
+    fast_tiny_server.sim.faults.clear()
+    fast_tiny_server.sim.faults.add(path="/zones", status=500)  # the only network's zones: a whole phase
+    out = run_cli(env, "sync", "--scope", "full", "--json")
+    assert out.returncode == 1 and json.loads(out.stdout)["status"] == "failed"
+    fast_tiny_server.sim.faults.clear()
     bad = run_cli(env | {"BROADSTREET_API_TOKEN": "not-the-token"}, "sync", "--json")
     assert bad.returncode == 1 and json.loads(bad.stdout)["status"] == "failed"
     assert "not-the-token" not in bad.stdout + bad.stderr
@@ -51,11 +57,25 @@ def test_usage_errors_are_one_line_with_exit_64(db, fast_tiny_server, tmp_path):
     cases = [
         (env, ["sync", "--scope", "everything"], "unknown scope"),
         (env, ["sync", "--scope", "campaign:abc"], "positive integer"),
+        (env, ["sync", "--scope", "campaign:99999999"], "not in the mirror"),
         (env | {"BROADSTREET_API_TOKEN": ""}, ["sync"], "BROADSTREET_API_TOKEN is not set"),
         (env | {"BS_SYNC_CONCURRENCY": "lots"}, ["sync"], "BS_SYNC_CONCURRENCY"),
+        (env | {"BS_SYNC_CONCURRENCY": "100000"}, ["sync"], "between 1 and 64"),
+        (env | {"MONGODB_URI": "mongodb://"}, ["status"], "MONGODB_URI is not a valid"),
+        (env | {"MONGODB_URI": "mongodb://[bad"}, ["status"], "MONGODB_URI is not a valid"),
+        (env | {"MONGODB_URI": "mongodb://user:hunter2@[bad"}, ["status"], "MONGODB_URI is not a valid"),
+        (env | {"MONGODB_DATABASE": "bad/name"}, ["status"], "MONGODB_DATABASE"),
+        (env | {"BS_LEASE_SECONDS": "nan"}, ["sync"], "BS_LEASE_SECONDS"),
+        (env | {"BS_LEASE_SECONDS": "1e12"}, ["sync"], "BS_LEASE_SECONDS"),
+        (env | {"BS_READ_TIMEOUT": "inf"}, ["sync"], "BS_READ_TIMEOUT"),
+        (env, ["sync", "--no-such-flag"], "unrecognized arguments"),
+        (env, ["history", "--limit", "abc"], "positive whole number"),
+        (env, ["history", "--limit", "0"], "positive whole number"),
+        (env, ["frobnicate"], "invalid choice"),
     ]
     for case_env, args, words in cases:
         out = run_cli(case_env, *args)
         assert out.returncode == 64, (args, out.stderr)
-        assert words in out.stderr and len(out.stderr.strip().splitlines()) == 1
-        assert "Traceback" not in out.stderr
+        assert words in out.stderr and len(out.stderr.strip().splitlines()) == 1, (args, out.stderr)
+        assert "Traceback" not in out.stderr and "hunter2" not in out.stderr
+    assert db.sync_runs.count_documents({"scope": "campaign:99999999"}) == 0

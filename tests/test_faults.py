@@ -18,6 +18,7 @@ from pymongo import MongoClient
 
 from bs_core.embedded import embedded_server, uri_for
 from bs_core.errors import SyncLockedError
+from bs_core.normalize import labelled
 from bs_core.store.history import current_lease
 from bs_core.sync import run_sync
 from bs_core.sync.lock import Lease
@@ -89,7 +90,8 @@ def test_an_empty_zone_list_is_held_until_confirmed(db, demo_server):
     run = run_sync(settings, db, "full")
     assert run["status"] == "partial" and db.zones.count_documents({"network_id": nid}) == zones
     assert db.placements.count_documents({}) == placements
-    assert f"zones of network {nid}" in [e["scope"] for e in run["errors"]]
+    name = db.networks.find_one({"_id": nid})["name_clean"]
+    assert f"zones of network {labelled(name, nid)}" in [e["scope"] for e in run["errors"]]
 
     sim.faults.add(path="/zones", query={"network_id": nid}, status=200, body={"zones": []}, times=1)
     confirmed = run_sync(settings, db, "full", allow_deletes=True)
@@ -193,6 +195,7 @@ def test_a_sigkill_at_ten_moments_leaves_no_orphans(db, demo_server, tmp_path):
         time.sleep(moment)
         proc.kill()
         proc.wait()
+        time.sleep(0.5)  # a request the dead process had already sent may still be executing
         assert orphans(db) == {"placements": 0, "campaigns": 0, "under networks": 0}, moment
     db.sync_lock.delete_many({})  # the last holder is dead: free its lease rather than wait it out
     sim.faults.set_latency(0)

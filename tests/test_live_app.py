@@ -82,15 +82,18 @@ def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
             # initialisation runs in the background; the page switches to the mirror when done
             expect(page.get_by_text("Running campaigns")).to_be_visible(timeout=120_000)
             page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
-            expect(page.get_by_text("Last successful sync: just now").first).to_be_visible()
+            expect(page.get_by_text("Last full or quick sync: just now").first).to_be_visible()
             assert page.locator("[data-testid=stException]").count() == 0
             first = requests.get(live_app + "/api/sync/status", timeout=10).json()["last_success"]["run_id"]
 
             page.get_by_role("button", name="ReSync").click()
             expect(page.get_by_text(re.compile(r"Syncing \(quick\): .+ [\d,]+ / [\d,]+"))).to_be_visible(timeout=15_000)
+            expect(page.get_by_role("button", name="ReSync")).to_be_disabled()  # while any sync runs
             page.screenshot(path=str(ARTIFACTS / "resync-running.png"))
             expect(page.get_by_text("Syncing (quick)")).to_have_count(0, timeout=90_000)
-            expect(page.get_by_text("Last successful sync: just now").first).to_be_visible()
+            expect(page.get_by_text(re.compile(r"Done in \d+ s")).first).to_be_visible(timeout=15_000)
+            expect(page.get_by_role("button", name="ReSync")).to_be_enabled()
+            expect(page.get_by_text("Last full or quick sync: just now").first).to_be_visible()
             status = requests.get(live_app + "/api/sync/status", timeout=10).json()
             assert status["last_success"]["run_id"] != first and status["last_success"]["trigger"] == "button"
             assert page.locator("[data-testid=stException]").count() == 0

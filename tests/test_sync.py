@@ -14,8 +14,8 @@ import time
 import pytest
 
 from bs_core import readmodels as rm
-from bs_core.errors import SyncLockedError
-from bs_core.normalize import content_hash
+from bs_core.errors import ScopeError, SyncLockedError
+from bs_core.normalize import content_hash, labelled
 from bs_core.simulator.dataset import public
 from bs_core.store import COLLECTIONS, summaries
 from bs_core.sync import run_sync
@@ -133,7 +133,9 @@ def test_a_failing_scope_ends_partial_and_keeps_that_scopes_documents(db, demo_s
 
     run = run_sync(settings, db, "full")
     assert run["status"] == "partial"
-    assert [e["scope"] for e in run["errors"]] == [f"campaigns of advertiser {broken}"]
+    name = db.advertisers.find_one({"_id": broken})["name_clean"]
+    assert [e["scope"] for e in run["errors"]] == [f"campaigns of advertiser {labelled(name, broken)}"]
+    assert run["errors"][0]["cause"] == "HTTP 503"
     assert "HTTP 503" in run["errors"][0]["message"]
     assert {d["_id"]: d for d in db.campaigns.find({"advertiser_id": broken})} == kept  # untouched
     assert db.placements.count_documents({"campaign_id": {"$in": list(kept)}}) == kept_placements
@@ -218,8 +220,10 @@ def test_targeted_scopes_touch_only_their_scope(db, demo_server):
     assert run["status"] == "success" and db.campaigns.find_one({"_id": c2})["name"] == "out of scope"
     assert run["requests"]["/advertisers"]["requests"] == 1
 
-    missing = run_sync(settings, db, "advertiser:99999999")
-    assert missing["status"] == "failed" and "not in the mirror" in missing["errors"][0]["message"]
+    runs_before = db.sync_runs.count_documents({})
+    with pytest.raises(ScopeError, match="not in the mirror"):  # a typo is not a failed sync
+        run_sync(settings, db, "advertiser:99999999")
+    assert db.sync_runs.count_documents({}) == runs_before and current_lease(db) is None
 
 
 def test_stats_totals_equal_the_simulators_and_later_runs_refetch_two_days(db, demo_server):

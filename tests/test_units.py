@@ -155,12 +155,36 @@ def test_progress_text_and_fraction():
     assert fmt.progress_fraction({}) == 0.0
 
 
-def test_failure_text_partial_and_failed():
-    partial = {"status": "partial", "errors": [{"scope": f"campaigns of advertiser {i}"} for i in range(7)]}
-    assert fmt.failure_text(partial).endswith("and 2 more could not be fetched; the previous data is kept.")
-    failed = {"status": "failed", "errors": [{"plain": "BroadStreet rejected the token"}]}
-    assert fmt.failure_text(failed) == ("The last sync failed: BroadStreet rejected the token. "
-                                        "The previous data is still shown.")
+def test_failure_text_names_what_failed_the_cause_and_what_was_kept():
+    partial = {"status": "partial", "errors": [
+        {"scope": f"campaigns of advertiser Shop {i} ({i})", "plain": "BroadStreet had a server error",
+         "cause": "HTTP 503"} for i in range(7)]}
+    assert fmt.failure_text(partial) == (
+        "The last sync finished partially: BroadStreet had a server error (HTTP 503) for campaigns of "
+        "advertiser Shop 0 (0) and 6 more. Everything else was updated; what failed keeps its previous data.")
+    failed = {"status": "failed", "errors": [{"scope": "run", "plain": "BroadStreet rejected the token",
+                                              "cause": "bad token"}]}
+    assert fmt.failure_text(failed) == ("The last sync failed: BroadStreet rejected the token (bad token). "
+                                        "The previous data is kept.")
+    assert "cancelled" in fmt.failure_text({"status": "cancelled", "errors": [{"scope": "run"}]})
+
+
+def test_names_are_text_and_long_names_are_shortened():
+    hostile = "Coastal **bold** [link](https://evil.example) :red[x] <b>tag</b>"
+    escaped = fmt.plain(hostile)
+    for token in ("**", "[link]", "](", ":red[", "<b>"):
+        assert token not in escaped
+    assert fmt.short("x" * 5000, 40) == "x" * 39 + "…"
+    assert fmt.chart_text("<b>A</b>") == "&lt;b&gt;A&lt;/b&gt;"
+    assert fmt.change_summary({"status": "success", "duration_s": 6.2, "counts": {
+        "campaigns": {"inserted": 1, "updated": 3, "deleted": 0}, "placements": {"deleted": 12}}}) == (
+        "Done in 6 s: 1 campaigns added, 3 campaigns updated, 12 placements removed")
+    now = dt.datetime(2026, 1, 1, 12, 0, 0)
+    waiting = {"what": "campaigns of advertiser 7", "cause": "HTTP 503", "attempt": 2, "attempts": 5,
+               "until": now + dt.timedelta(seconds=4)}
+    assert fmt.waiting_text(waiting, now) == ("Waiting on campaigns of advertiser 7: HTTP 503, attempt 2 of 5, "
+                                              "next try in 4 s")
+    assert fmt.waiting_text(waiting, now + dt.timedelta(seconds=10)) is None
     assert fmt.dashboard_link("/networks/1") == "https://my.broadstreetads.com/networks/1"
     assert fmt.dashboard_link(None) is None
 
@@ -217,7 +241,7 @@ def test_one_run_view_two_formats():
     api = view.api()
     assert api["requests_total"] == 9 and api["errors"][0]["plain"] == "BroadStreet had a server error"
     assert view.total("inserted") == 2 and view.total("deleted") == 3
-    assert json.loads(jsonout.dumps(api))["started_at"] == "2026-01-01T00:00:00"
+    assert json.loads(jsonout.dumps(api))["started_at"] == "2026-01-01T00:00:00+00:00"
 
 
 def test_settings_round_trip_through_the_environment():

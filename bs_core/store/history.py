@@ -49,7 +49,19 @@ def mirror_version(db: Database) -> str:
 
 
 def last_success(db: Database) -> dict | None:
-    return db.sync_runs.find_one({"status": "success"}, sort=[("finished_at", -1)])
+    """The last successful run of the whole account (a full or quick sync): what "last
+    successful sync" means; targeted runs refresh only their scope."""
+    return db.sync_runs.find_one({"status": "success", "scope": {"$in": list(ACCOUNT_SCOPES)}},
+                                 sort=[("finished_at", -1)])
+
+
+def last_targeted(db: Database) -> dict | None:
+    """The last successful run of a narrower scope, if it came after :func:`last_success`."""
+    account = last_success(db)
+    query: dict = {"status": "success", "scope": {"$nin": list(ACCOUNT_SCOPES)}}
+    if account is not None:
+        query["finished_at"] = {"$gt": account["finished_at"]}
+    return db.sync_runs.find_one(query, sort=[("finished_at", -1)])
 
 
 def recent_runs(db: Database, limit: int = 20) -> list[dict]:

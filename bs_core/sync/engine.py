@@ -19,6 +19,7 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
+from .. import notify
 from ..client import BroadStreetClient
 from ..dates import today_utc
 from ..errors import LeaseLostError, MirrorError, SyncAbortedError
@@ -32,7 +33,7 @@ from .mirroring import Mirroring
 from .pipeline import run_tasks
 from .plan import Planner
 from .runs import RunRecorder, new_run_id, reap_dead_runs
-from .scopes import Scope, parse_scope
+from .scopes import Scope, parse_scope, require_target
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class SyncEngine:
         """
         self.scope = scope if isinstance(scope, Scope) else parse_scope(scope)
         ensure_indexes(self.db)
+        require_target(self.db, self.scope)
         run_id = new_run_id()
         lease = Lease(self.db, self.settings.lease_seconds)
         lease.acquire(run_id)
@@ -88,6 +90,7 @@ class SyncEngine:
             lease.release()
             raise
         lease.start_heartbeat()
+        self.client.on_retry = recorder.waiting_on
         self.run_id, self.lease, self.recorder = run_id, lease, recorder
         self.writer = MirrorWriter(self.db, run_id, guard=lease.confirm)
         self.guard = DeletionGuard(self.settings, self.db, str(self.scope), allow=self.allow_deletes)
@@ -110,10 +113,24 @@ class SyncEngine:
                      for k, v in self.writer.deleted_ids.items()},
             held_deletions=[dataclasses.asdict(h) for h in self.guard.held])
         try:
-            return self._record(outcome)
+            run = self._record(outcome)
         finally:
             self._release()
             self.client.close()
+        return self._notify(run)
+
+    def _notify(self, run: dict) -> dict:
+        """The webhook, after the run is recorded and the lease free: it never fails or
+        holds up the sync; its outcome is recorded on the run."""
+        if not notify.wanted(self.settings, run):
+            return run
+        run["webhook"] = notify.send(self.settings, run)
+        if not self._database_lost:
+            try:
+                self.db.sync_runs.update_one({"_id": run["_id"]}, {"$set": {"webhook": run["webhook"]}})
+            except PyMongoError:
+                log.warning("could not record the webhook outcome of run %s", run["_id"])
+        return run
 
     @property
     def database_lost(self) -> bool:
@@ -128,7 +145,9 @@ class SyncEngine:
             run_tasks(planner.plan(self.scope), concurrency=self.settings.sync_concurrency,
                       recorder=self.recorder, should_stop=self._check)
             self.writer.flush()
-            return "partial" if self.recorder.errors else "success"
+            if not self.recorder.errors:
+                return "success"
+            return "failed" if self.recorder.whole_phase_failed() else "partial"
         except SyncAbortedError as exc:
             self.recorder.error(exc, "run")
             self._flush_quietly()

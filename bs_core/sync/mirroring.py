@@ -71,8 +71,8 @@ class Mirroring:
         self.writer.seen_scope(entity.name, parent)
         return docs, changed
 
-    def mirror_networks(self, raw: list, ctx: norm.Context, only: int | None) -> list[int]:
-        """Mirror the network list (or one network); return the ids fetched."""
+    def mirror_networks(self, raw: list, ctx: norm.Context, only: int | None) -> dict[int, str]:
+        """Mirror the network list (or one network); return the fetched ones' names by id."""
         entity = ENTITIES["networks"]
         docs = self.normalize(entity, raw, ctx)
         existing = self.writer.existing("networks", {} if only is None else {"_id": only})
@@ -82,7 +82,7 @@ class Mirroring:
         else:
             ids, _ = self.writer.stage("networks", docs, existing)
         self.writer.flush()  # parents are written before anything under them is fetched
-        return sorted(ids)
+        return {d["_id"]: d.get("name_clean", "") for d in sorted(docs, key=lambda d: d["_id"])}
 
     def replace_rows(self, collection: str, docs: list[dict], existing: dict, label: str) -> tuple[set, set]:
         """Make the mirror's documents of one complete list (``existing``) equal ``docs``:

@@ -86,6 +86,6 @@ def _outcome(task: Task, future: Future, recorder: RunRecorder) -> list[Task]:
     except BroadStreetError as exc:
         if task.fatal:
             raise SyncAbortedError("failed", f"could not list {task.label}: {exc}", exc) from None
-        recorder.error(exc, task.label)
+        recorder.error(exc, task.label, task.phase)
         return task.on_error() if task.on_error else []
     return task.handle(data)

@@ -98,19 +98,19 @@ class Planner:
             networks = self.mirroring.mirror_networks(raw, norm.Context(self.today), only)
             if not follow:
                 return []
-            self._expect_networks(networks, everywhere=only is None)
-            return [t for nid in networks for t in self._children_of(ENTITIES["networks"], nid, nid)
-                    + self._stats_tasks(nid)]
+            self._expect_networks(list(networks), everywhere=only is None)
+            return [t for nid, name in networks.items()
+                    for t in self._children_of(ENTITIES["networks"], nid, nid, name) + self._stats_tasks(nid)]
 
         return Task("networks", fetch, handle, "networks", fatal=True)
 
     def _instance_tasks(self, entity: EntityType, ident: int) -> list[Task]:
         """``advertiser:ID`` / ``campaign:ID``: the lists under one mirrored document."""
-        doc = self.db[entity.name].find_one({"_id": ident}, {"network_id": 1})
+        doc = self.db[entity.name].find_one({"_id": ident}, {"network_id": 1, "name_clean": 1})
         if doc is None:
             raise ScopeError(f"{entity.singular} {ident} is not in the mirror; run a full sync first")
         self._expect_subtree(entity, [ident])
-        return self._children_of(entity, ident, doc["network_id"])
+        return self._children_of(entity, ident, doc["network_id"], doc.get("name_clean"))
 
     def _entity_tasks(self, entity: EntityType) -> list[Task]:
         """``entity:NAME``: one entity type's lists under every mirrored parent, nothing below."""
@@ -121,8 +121,8 @@ class Planner:
         self._expect_networks(networks, everywhere=True)
         parent = ENTITIES[entity.parent]
         query = {"network_id": {"$in": networks}} if parent.parent else {"_id": {"$in": networks}}
-        found = self.db[parent.name].find(query, {"network_id": 1})
-        return [self._fetch_task(entity, d["_id"], d.get("network_id", d["_id"]))
+        found = self.db[parent.name].find(query, {"network_id": 1, "name_clean": 1})
+        return [self._fetch_task(entity, d["_id"], d.get("network_id", d["_id"]), d.get("name_clean"))
                 for d in sorted(found, key=lambda d: d["_id"])]
 
     def _networks_in_mirror_or_upstream(self) -> list[int]:
@@ -138,14 +138,16 @@ class Planner:
         return stats.stats_tasks(self.client, self.mirroring, network_id, self.today, self.settings)
 
     # -- fetches and what follows them -----------------------------------------------------
-    def _children_of(self, entity: EntityType, ident: int, network_id: int) -> list[Task]:
+    def _children_of(self, entity: EntityType, ident: int, network_id: int, name: str | None) -> list[Task]:
         """The lists under one document, except siblings that wait for another (``after``)."""
         if entity.parent is None:  # a network: every list under it is part of this run
             self._planned.update((child.name, network_id) for child in children(entity.name))
-        return [self._fetch_task(child, ident, network_id) for child in children(entity.name) if child.after is None]
+        return [self._fetch_task(child, ident, network_id, name)
+                for child in children(entity.name) if child.after is None]
 
-    def _fetch_task(self, entity: EntityType, parent: int, network_id: int) -> Task:
-        label = f"{entity.name} of {ENTITIES[entity.parent].singular} {parent}"
+    def _fetch_task(self, entity: EntityType, parent: int, network_id: int, parent_name: str | None) -> Task:
+        """Fetch ``entity``'s list under ``parent`` (named in errors by ``parent_name``)."""
+        label = f"{entity.name} of {ENTITIES[entity.parent].singular} {norm.labelled(parent_name, parent)}"
 
         def handle(raw: list) -> list[Task]:
             docs, changed = self.mirroring.mirror_list(entity, parent, raw,
@@ -154,19 +156,21 @@ class Planner:
                 self._advertiser_names[network_id] = norm.advertiser_name_index(docs)
             if not self.follow:
                 return []
-            below = [self._fetch_task(child, d["_id"], network_id)
+            below = [self._fetch_task(child, d["_id"], network_id, d.get("name_clean"))
                      for child in children(entity.name) for d in docs if self._wants(child, d, d["_id"] in changed)]
-            return self._gate(below, network_id) + self._after_handling(entity, parent, network_id)
+            return self._gate(below, network_id) + self._after_handling(entity, parent, network_id, parent_name)
 
         def failed() -> list[Task]:  # its subtree keeps what the mirror holds; siblings go on
-            return self._after_handling(entity, parent, network_id) if self.follow else []
+            return self._after_handling(entity, parent, network_id, parent_name) if self.follow else []
 
         return Task(entity.name, lambda: entity.fetch(self.client, parent), handle, label, on_error=failed)
 
-    def _after_handling(self, entity: EntityType, parent: int, network_id: int) -> list[Task]:
+    def _after_handling(self, entity: EntityType, parent: int, network_id: int,
+                        parent_name: str | None) -> list[Task]:
         """What a handled list releases: siblings declared ``after`` it, and tasks that
         waited for the network's lists it completes."""
-        siblings = [self._fetch_task(sib, parent, network_id) for sib in ENTITIES.values() if sib.after == entity.name]
+        siblings = [self._fetch_task(sib, parent, network_id, parent_name)
+                    for sib in ENTITIES.values() if sib.after == entity.name]
         if entity.parent != "networks":
             return siblings
         self._handled.add((entity.name, network_id))

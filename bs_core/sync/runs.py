@@ -13,6 +13,7 @@ from pymongo.errors import PyMongoError
 
 from ..dates import utcnow
 from ..entities import ENTITY_NAMES
+from ..errors import AuthError, RequestTimeoutError, SyncAbortedError, TransportError
 from ..redact import redact
 from ..store.history import current_lease
 
@@ -46,6 +47,8 @@ class RunRecorder:
         self.progress: dict[str, dict[str, int]] = {}
         self.phase: str | None = None
         self.errors: list[dict] = []
+        self.phase_errors: dict[str, int] = {}  # failed fetches per phase
+        self.waiting: dict | None = None  # the latest retry: what it waits on, and until when
         self.skipped: list[dict] = []
         self._last_write = 0.0
         self._started: dict[str, float] = {}
@@ -95,15 +98,31 @@ class RunRecorder:
             entry = self.progress[phase]
             self.listener(phase, entry["done"], entry["total"])
 
-    def error(self, exc: BaseException, scope: str) -> None:
+    def error(self, exc: BaseException, scope: str, phase: str | None = None) -> None:
+        """Record a failure of ``scope`` (words naming what failed), in ``phase`` if a fetch."""
         message = str(exc)
         if isinstance(exc, PyMongoError):  # pymongo's own text is a topology dump: name the database
             message = f"the mirror database '{self.db.name}' failed: {type(exc).__name__}: {message[:200]}"
         entry = {"type": type(exc).__name__, "scope": scope, "message": redact(message)[:800],
-                 "plain": getattr(exc, "plain", None) or _plain(exc)}
+                 "plain": getattr(exc, "plain", None) or _plain(exc), "cause": _cause(exc)}
         with self._lock:
+            if phase is not None:
+                self.phase_errors[phase] = self.phase_errors.get(phase, 0) + 1
             if len(self.errors) < MAX_ERRORS:
                 self.errors.append(entry)
+
+    def whole_phase_failed(self) -> bool:
+        """True when every fetch of some phase failed (the run is then ``failed``, not ``partial``)."""
+        with self._lock:
+            return any(n >= self.progress.get(phase, {}).get("total", 0) > 0
+                       for phase, n in self.phase_errors.items())
+
+    def waiting_on(self, what: str, cause: str, attempt: int, attempts: int, wait: float) -> None:
+        """A request is being retried: say what the run waits on (shown while it runs)."""
+        with self._lock:
+            self.waiting = {"what": what, "cause": cause, "attempt": attempt, "attempts": attempts,
+                            "until": utcnow() + dt.timedelta(seconds=wait)}
+        self._flush(force=True)
 
     def skip(self, records: list[dict]) -> None:
         with self._lock:
@@ -117,7 +136,7 @@ class RunRecorder:
         self._last_write = now
         with self._lock:
             update = {"phase": self.phase, "progress": {k: dict(v) for k, v in self.progress.items()},
-                      "errors": list(self.errors), "heartbeat_at": utcnow()}
+                      "errors": list(self.errors), "waiting": self.waiting, "heartbeat_at": utcnow()}
         self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": update})
 
     def outcome(self, status: str, *, counts: dict, requests: dict, documents_written: int,
@@ -154,6 +173,23 @@ class RunRecorder:
 
 def redact_record(record: dict) -> dict:
     return {k: redact(v) if isinstance(v, str) else v for k, v in record.items()}
+
+
+def _cause(exc: BaseException) -> str:
+    """The cause in a few words: "HTTP 503", "timeout", "bad token", "database"."""
+    if isinstance(exc, SyncAbortedError):
+        return _cause(exc.cause) if exc.cause is not None else ""
+    if isinstance(exc, AuthError):
+        return "bad token"
+    if isinstance(exc, RequestTimeoutError):
+        return "timeout"
+    if isinstance(exc, TransportError):
+        return "connection failed"
+    if isinstance(getattr(exc, "status", None), int):
+        return f"HTTP {exc.status}"
+    if isinstance(exc, PyMongoError):
+        return "database"
+    return ""
 
 
 def _plain(exc: BaseException) -> str:

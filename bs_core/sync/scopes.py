@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..entities import ENTITIES, ENTITY_NAMES, children
-from ..errors import ScopeError
+from pymongo.database import Database
+
+from ..entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, children
+from ..errors import ScopeError, ScopeTargetError
 
 #: ``KIND:ID`` scopes: the lists under one network, advertiser or campaign
 INSTANCE_KINDS = tuple(e.singular for e in ENTITIES.values() if children(e.name))
@@ -41,3 +43,14 @@ def parse_scope(text: str | None) -> Scope:
             return Scope("entity", target)
         raise ScopeError(f"scope {text!r}: entity must be one of {', '.join(ENTITY_NAMES)}")
     raise ScopeError(f"unknown scope {text!r}; expected {SCOPE_HELP}")
+
+
+def require_target(db: Database, scope: Scope) -> None:
+    """Raise :class:`ScopeTargetError` when a ``KIND:ID`` scope names something the mirror
+    does not hold (checked before a run is recorded: a typo is not a failed sync)."""
+    if scope.kind not in INSTANCE_KINDS:
+        return
+    entity = ENTITIES[BY_SINGULAR[scope.kind]]
+    if db[entity.name].find_one({"_id": scope.target}, {"_id": 1}) is None:
+        raise ScopeTargetError(f"{scope.kind} {scope.target} is not in the mirror; run a full sync first "
+                               f"(or check the id)")

@@ -1,8 +1,15 @@
-"""Plain formatting for the screen (no Streamlit here, so it is testable)."""
+"""Plain formatting for the screen (no Streamlit here, so it is testable).
+
+Names from BroadStreet are data: wherever Streamlit would read text as Markdown (labels,
+radio options, captions, toasts) it goes through :func:`plain`; plotly labels go through
+:func:`chart_text`; long names are shortened with :func:`short`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 from ..entities import ENTITIES
 
@@ -45,15 +52,71 @@ def progress_fraction(progress: dict) -> float:
     return min(done / total, 1.0) if total else 0.0
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """``text`` with every Markdown (and Streamlit directive) character escaped: shown as typed."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def short(text: object, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (the full text goes in a tooltip)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def chart_text(text: object, limit: int = 40) -> str:
+    """A label for a plotly chart: shortened, and HTML-escaped (plotly renders tags)."""
+    return html.escape(short(text, limit))
+
+
 def failure_text(run: dict) -> str:
-    """A failed or partial run in plain words, e.g. 'BroadStreet rejected the token'."""
+    """A failed, partial or cancelled run in plain words: what failed (named), the cause,
+    and that the previous data is kept, e.g. "The last sync failed: BroadStreet had a
+    server error (HTTP 503) for campaigns of advertiser Lakeside Bakery (104137) and 44
+    more. Nothing else changed; the previous data is kept."."""
     errors = run.get("errors") or []
-    if run.get("status") == "partial":
-        scopes = ", ".join(e.get("scope", "?") for e in errors[:5])
-        more = f" and {len(errors) - 5} more" if len(errors) > 5 else ""
-        return f"The last sync finished partially: {scopes}{more} could not be fetched; the previous data is kept."
-    plain = errors[-1].get("plain") if errors else None
-    return f"The last sync failed: {plain or 'unknown error'}. The previous data is still shown."
+    status = run.get("status")
+    lead = {"partial": "finished partially", "cancelled": "was cancelled"}.get(status, "failed")
+    if status == "cancelled" and all(e.get("scope") == "run" for e in errors):
+        return "The last sync was cancelled. What it had written stays; the rest of the mirror is as before."
+    groups: dict[tuple[str, str], list[str]] = {}
+    for e in errors:
+        groups.setdefault((e.get("plain") or "unknown error", e.get("cause") or ""), []).append(e.get("scope", "?"))
+    parts = []
+    for (words, cause), scopes in list(groups.items())[:3]:
+        named = [s for s in scopes if s != "run"]
+        where = f" for {named[0]}" + (f" and {len(named) - 1} more" if len(named) > 1 else "") if named else ""
+        parts.append(f"{words}{f' ({cause})' if cause else ''}{where}")
+    kept = "the previous data is kept" if status != "partial" else "everything else was updated; what failed keeps its previous data"
+    return f"The last sync {lead}: {'; '.join(parts) or 'unknown error'}. {kept[0].upper()}{kept[1:]}."
+
+
+def change_summary(run: dict) -> str:
+    """ "Done in 6 s: 3 campaigns updated, 1 added, 12 placements removed" (or "no changes")."""
+    parts = []
+    for name, c in (run.get("counts") or {}).items():
+        noun = PHASE_LABELS.get(name, name).lower()
+        for key, verb in (("inserted", "added"), ("updated", "updated"), ("deleted", "removed")):
+            if c.get(key):
+                parts.append(f"{c[key]:,} {noun} {verb}")
+    took = run.get("duration_s") or 0
+    verb = {"success": "Done", "partial": "Finished partially", "failed": "Failed",
+            "cancelled": "Cancelled"}.get(run.get("status"), "Finished")
+    return f"{verb} in {took:.0f} s: {', '.join(parts[:6]) if parts else 'no changes'}"
+
+
+def waiting_text(waiting: dict | None, now: dt.datetime | None = None) -> str | None:
+    """What a running sync waits on during retries, while that wait lasts."""
+    if not waiting or not waiting.get("until"):
+        return None
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    left = (waiting["until"] - now).total_seconds()
+    if left < -2:
+        return None
+    return (f"Waiting on {waiting.get('what')}: {waiting.get('cause')}, attempt {waiting.get('attempt')} of "
+            f"{waiting.get('attempts')}, next try in {max(left, 0):.0f} s")
 
 
 def dashboard_link(path: str | None) -> str | None:

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
+from pymongo.errors import PyMongoError
 
-from ..dates import today_utc, utcnow
+from ..dates import today_utc
 from ..entities import ENTITIES
-from ..errors import ScopeError, StoreUnavailableError, SyncLockedError
+from ..errors import BroadStreetError, StoreUnavailableError
 from ..runtime import Runtime
 from ..store.history import mirror_version, needs_initialisation
-from ..sync.runs import reap_if_idle
 from . import format as fmt
 from . import reads
 from .app_runtime import app_runtime
+from .format import PHASE_LABELS
 from .reads import MirrorView
+from .sync_panel import sync_panel
 
 FILTER_PREFIX = "f_"  # session-state keys of filters that survive page switches
-STATUS_POLL_SECONDS = 2
 
 
 @dataclasses.dataclass
@@ -65,19 +67,59 @@ def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContex
         st.info("**Demo mode**: this is simulated data from the bundled BroadStreet simulator. "
                 "To mirror your real account, set `BROADSTREET_API_TOKEN` in the environment or in "
                 "`.streamlit/secrets.toml` and restart.", icon=":material/science:")
-    mirror = None
-    if db is None:
-        source = "down"
-        st.error(f"The mirror database is unreachable ({runtime.db_error()}); "
-                 "tables read BroadStreet directly until it is back.", icon=":material/cloud_off:")
-    else:
-        runtime.ensure_initialised()
-        mirror = MirrorView(runtime, mirror_version(db))
-        source = "live" if needs_initialisation(db) else "mirror"
+    mirror, source = None, "down"
+    if db is not None:
+        try:
+            runtime.ensure_initialised()
+            mirror = MirrorView(runtime, mirror_version(db))
+            source = "live" if needs_initialisation(db) else "mirror"
+        except PyMongoError:
+            runtime.database_failed()
+            mirror = None
+    if mirror is None:
+        database_down_banner(runtime)
     ctx = PageContext(runtime, mirror, source)
     sidebar(ctx, _targets(mirror, target_keys or {}))
     st.title(title)
     return ctx
+
+
+def freshness_line(ctx: PageContext, collection: str) -> str:
+    """ "Campaigns on this page were last confirmed with BroadStreet 5 minutes ago (changed 2 days ago)." """
+    entry = reads.freshness(ctx.mirror)["collections"].get(collection, {})
+    what = {"stats_daily": "Reporting figures"}.get(collection, PHASE_LABELS.get(collection, collection))
+    seen, changed = entry.get("last_seen"), entry.get("last_change")
+    return (f"{what} on this page were last confirmed with BroadStreet {fmt.relative_time(seen)}"
+            f" (last changed {fmt.relative_time(changed)}).")
+
+
+def database_down_banner(runtime: Runtime) -> None:
+    st.error(f"The mirror database is unreachable ({runtime.db_error() or 'no answer'}); entity tables read "
+             "BroadStreet directly until it is back. This page checks again every few seconds.",
+             icon=":material/cloud_off:")
+
+
+def render(title: str, body: Callable[[PageContext], None], *, live: str | None = None,
+           live_columns: list[str] | None = None, target_keys: dict[str, str] | None = None,
+           fresh: str | None = None) -> None:
+    """Draw a page: the frame, then ``body``, or the live table of entity type ``live``
+    while the mirror is not usable.  ``fresh`` names the collection whose freshness the
+    page states under its title.  If the database stops answering while the body draws,
+    the page keeps its sidebar and says so in one line instead of a traceback."""
+    ctx = page(title, target_keys=target_keys)
+    if live is not None:
+        live_fallback(ctx, live, live_columns)
+    elif ctx.mirror is None:
+        st.stop()
+    try:
+        if fresh is not None and ctx.source == "mirror":
+            st.caption(freshness_line(ctx, fresh or live))
+        body(ctx)
+    except (PyMongoError, StoreUnavailableError):
+        ctx.runtime.database_failed()
+        database_down_banner(ctx.runtime)
+        if live is not None:
+            live_fallback(dataclasses.replace(ctx, mirror=None, source="down"), live, live_columns)
 
 
 def live_fallback(ctx: PageContext, kind: str, columns: list[str] | None = None) -> None:
@@ -89,7 +131,11 @@ def live_fallback(ctx: PageContext, kind: str, columns: list[str] | None = None)
 
     st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.",
                icon=":material/cloud_sync:")
-    df = live.entities(ctx.runtime, kind)
+    try:
+        df = live.entities(ctx.runtime, kind)
+    except BroadStreetError as exc:
+        st.warning(f"BroadStreet could not be read either: {exc.plain}.", icon=":material/cloud_off:")
+        st.stop()
     search = st.text_input("Name contains", key=f"live_search_{kind}")
     if not df.empty:
         if search.strip():
@@ -129,16 +175,6 @@ def _targets(mirror: MirrorView | None, keys: dict[str, str]) -> dict[str, tuple
     return out
 
 
-def _start(runtime: Runtime, scope: str, allow_deletes: bool = False) -> None:
-    try:
-        run_id = runtime.start_sync(scope, "button", allow_deletes=allow_deletes)
-        st.session_state["sync_notice"] = ("info", f"Sync started ({scope}, run {run_id}).")
-    except SyncLockedError as exc:
-        st.session_state["sync_notice"] = ("warning", str(exc))
-    except (ScopeError, StoreUnavailableError) as exc:
-        st.session_state["sync_notice"] = ("error", str(exc))
-
-
 NAVIGATION = (
     ("streamlit_app.py", "Overview", ":material/dashboard:"),
     ("pages/1_Campaigns.py", ENTITIES["campaigns"].label, ":material/campaign:"),
@@ -155,64 +191,4 @@ def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:
         for path, label, icon in NAVIGATION:
             st.page_link(path, label=label, icon=icon)
         st.divider()
-        st.subheader("Sync")
-        if st.button("ReSync", key="resync", type="primary", icon=":material/sync:", use_container_width=True,
-                     help="Quick sync: everything except placements of campaigns that are over."):
-            _start(ctx.runtime, "quick")
-        with st.expander("More sync options"):
-            choices = {"Full sync (everything)": "full"}
-            for kind, (ident, name) in targets.items():
-                choices[f"This {kind}: {name}"] = f"{kind}:{ident}"
-            choices["Reporting stats only"] = "stats"
-            label = st.radio("Scope", list(choices), key="sync_scope_choice", label_visibility="collapsed")
-            allow = st.checkbox("Allow large deletions", key="sync_allow_deletes",
-                                help="Let through deletions the deletion guard held back in an earlier run, "
-                                     "once you have checked in BroadStreet that the items are really gone.")
-            if st.button("Run sync", key="resync_scope", use_container_width=True):
-                _start(ctx.runtime, choices[label], allow_deletes=allow)
-        notice = st.session_state.pop("sync_notice", None)
-        if notice:
-            getattr(st, notice[0])(notice[1])
-        sync_status(ctx.runtime, ctx.mirror.version if ctx.mirror else "down")
-
-
-@st.fragment(run_every=STATUS_POLL_SECONDS)
-def sync_status(runtime: Runtime, seen_version: str) -> None:
-    """Live sync state for every session on every page, polled from the database.
-
-    When a run finishes, the mirror version changes and the whole page reruns, so the
-    cached queries pick up the new data.
-    """
-    db = runtime.db()
-    if db is None:
-        st.caption("Sync status unavailable: database unreachable.")
-        return
-    view = MirrorView(runtime, seen_version)
-    running = reads.running_run(view)
-    if running is not None:
-        text = fmt.progress_text(running.get("phase"), running.get("progress") or {})
-        with st.status(f"Syncing ({running.get('scope')}): {text}", state="running"):
-            st.caption(f"Run {running['_id']}, started {fmt.relative_time(running.get('started_at'))} "
-                       f"by {running.get('trigger')}")
-        st.progress(fmt.progress_fraction(running.get("progress") or {}), text=text)
-        if st.button("Cancel sync", key="cancel_sync", icon=":material/cancel:"):
-            runtime.cancel_sync()
-            st.toast("Cancelling the sync…")
-    else:
-        reap_if_idle(db, runtime.settings.lease_seconds)
-    last = reads.last_success(view)
-    finished = last.get("finished_at") if last else None
-    st.markdown(f"Last successful sync: **{fmt.relative_time(finished)}**", help=fmt.timestamp(finished))
-    stale = runtime.settings.stale_after_minutes
-    if finished is not None and utcnow() - finished > dt.timedelta(minutes=stale):
-        st.warning(f"The mirror is older than {stale // 60 if stale >= 60 else stale} "
-                   f"{'hours' if stale >= 60 else 'minutes'}; press ReSync for fresh data.", icon=":material/schedule:")
-    latest = reads.last_finished(view)
-    if running is None and latest and latest["status"] in ("failed", "partial", "cancelled"):
-        show = st.error if latest["status"] == "failed" else st.warning
-        show(fmt.failure_text(latest))
-        if st.button("Retry", key="retry_sync", icon=":material/refresh:"):
-            _start(runtime, latest.get("scope") or "quick")
-            st.rerun(scope="app")
-    if mirror_version(db) != seen_version:
-        st.rerun(scope="app")
+        sync_panel(ctx.runtime, ctx.mirror.version if ctx.mirror else "down", targets)

@@ -21,6 +21,7 @@ from .. import readmodels as rm
 from ..errors import StoreUnavailableError
 from ..runtime import Runtime
 from ..store import history
+from ..verify import verify
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -95,6 +96,7 @@ campaigns_ending_within = cached(rm.campaigns_ending_within)
 campaign_timeline = cached(rm.campaign_timeline)
 top_advertisers_by_running = cached(rm.top_advertisers_by_running)
 placements_per_zone = cached(rm.placements_per_zone)
+freshness = cached(rm.freshness)
 
 # -- read anew: they change while a run works ---------------------------------------------------
 recent_runs = fresh(history.recent_runs)
@@ -102,3 +104,4 @@ get_run = fresh(history.get_run)
 running_run = fresh(history.running_run)
 last_success = fresh(history.last_success)
 last_finished = fresh(history.last_finished)
+verify_mirror = fresh(verify)

@@ -1,0 +1,235 @@
+"""Backup and restore of the mirror in mongodump's directory layout.
+
+``DIR/<database>/<collection>.bson`` (``.bson.gz`` with gzip) holds the documents as
+concatenated BSON, ``<collection>.metadata.json`` (``.gz``) the indexes, so MongoDB's own
+``mongorestore`` reads a backup and ``restore`` reads a ``mongodump``.  Both stream: a
+document at a time, as raw BSON, never a collection in memory.  Both hold the sync lease
+while they work, so a backup is a consistent snapshot (no sync writes meanwhile) and a
+restore never races a sync.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gzip
+import io
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+import bson
+from bson.codec_options import CodecOptions
+from bson.json_util import JSONMode, JSONOptions, dumps, loads
+from bson.raw_bson import RawBSONDocument
+from pymongo import IndexModel
+from pymongo.database import Database
+
+from .entities import ENTITY_NAMES
+from .errors import MirrorError
+from .store import COLLECTIONS, ensure_indexes
+from .sync.lock import Lease
+
+BACKED_UP = tuple(c for c in COLLECTIONS if c != "sync_lock")  # the lease is this process's, not data
+RAW = CodecOptions(document_class=RawBSONDocument)
+INSERT_BATCH = 1000
+_JSON = JSONOptions(json_mode=JSONMode.CANONICAL)
+Progress = Callable[[str, int, int], None]  # (collection, done, total)
+
+
+class BackupError(MirrorError):
+    """Bad input for backup or restore (the CLI's usage error): nothing was written."""
+
+    plain = "The backup or restore could not start"
+
+
+@dataclasses.dataclass
+class Report:
+    directory: str
+    documents: dict[str, int]
+    seconds: float
+    bytes: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.documents.values())
+
+
+# -- backup ----------------------------------------------------------------------------------
+def default_location(data_dir: Path, now: dt.datetime | None = None) -> Path:
+    return Path(data_dir) / "backups" / f"{(now or dt.datetime.now(dt.UTC)):%Y%m%dT%H%M%SZ}"
+
+
+def backup(db: Database, out: Path, *, compress: bool = False, lease_seconds: float = 30.0,
+           progress: Progress | None = None) -> Report:
+    """Write every collection of the mirror to ``out/<database>/``, under the sync lease."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise BackupError(f"{out} exists and is not an empty directory; choose a new one")
+    lease = Lease(db, lease_seconds)
+    lease.acquire(f"backup-{time.time():.0f}")  # SyncLockedError when a sync runs
+    lease.start_heartbeat()
+    started = time.monotonic()
+    target = out / db.name
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        counts = {name: _dump(db, name, target, compress, progress) for name in BACKED_UP}
+    finally:
+        lease.release()
+    size = sum(f.stat().st_size for f in target.iterdir())
+    return Report(str(out), counts, time.monotonic() - started, size)
+
+
+def _dump(db: Database, name: str, target: Path, compress: bool, progress: Progress | None) -> int:
+    coll = db.get_collection(name, codec_options=RAW)
+    total = coll.estimated_document_count()
+    suffix = ".gz" if compress else ""
+    written = 0
+    with _open(target / f"{name}.bson{suffix}", "wb", compress) as fh:
+        for doc in coll.find({}, batch_size=INSERT_BATCH):
+            fh.write(doc.raw)
+            written += 1
+            if progress and written % INSERT_BATCH == 0:
+                progress(name, written, total)
+    metadata = {"options": {}, "indexes": _indexes(db, name), "uuid": "", "collectionName": name,
+                "type": "collection"}
+    with _open(target / f"{name}.metadata.json{suffix}", "wb", compress) as fh:
+        fh.write(dumps(metadata, json_options=_JSON).encode())
+    if progress:
+        progress(name, written, max(total, written))
+    return written
+
+
+def _indexes(db: Database, name: str) -> list[dict]:
+    out = []
+    for index_name, spec in db[name].index_information().items():
+        entry = {"v": spec.get("v", 2), "key": bson.SON(spec["key"]), "name": index_name}
+        entry.update({k: v for k, v in spec.items() if k in ("unique", "sparse", "expireAfterSeconds")})
+        out.append(entry)
+    return out
+
+
+def rotate(backups: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` backups in ``backups``; the ones deleted."""
+    if keep <= 0 or not backups.is_dir():
+        return []
+    old = sorted((p for p in backups.iterdir() if p.is_dir()), key=lambda p: p.name)[:-keep]
+    for path in old:
+        shutil.rmtree(path)
+    return old
+
+
+# -- restore ---------------------------------------------------------------------------------
+def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: float = 30.0,
+            progress: Progress | None = None) -> Report:
+    """Load a backup (or a mongodump of one database) into ``db``.
+
+    Every file is read through once first, so a directory that is not a backup or a
+    truncated file is refused before anything is written.  A non-empty mirror is
+    refused without ``drop``.  Holds the sync lease while it writes.
+    """
+    files = _backup_files(Path(source))
+    for name, path in files.items():
+        _check(path, name)
+    if not drop and any(db[name].estimated_document_count() for name in ENTITY_NAMES):
+        raise BackupError("the mirror is not empty; pass --drop to replace it with the backup")
+    lease = Lease(db, lease_seconds)
+    lease.acquire(f"restore-{time.time():.0f}")
+    lease.start_heartbeat()
+    started = time.monotonic()
+    try:
+        counts = {}
+        for name, path in files.items():
+            if drop:
+                db.drop_collection(name)
+            counts[name] = _load(db, name, path, progress)
+            _create_indexes(db, name, path)
+        ensure_indexes(db)
+    finally:
+        lease.release()
+    return Report(str(source), counts, time.monotonic() - started)
+
+
+def _backup_files(source: Path) -> dict[str, Path]:
+    """``{collection: .bson path}`` of a backup directory (or its database folder)."""
+    if not source.is_dir():
+        raise BackupError(f"{source} is not a directory")
+    folders = [source] + sorted(p for p in source.iterdir() if p.is_dir())
+    for folder in folders:
+        found = {p.name.split(".bson")[0]: p for p in sorted(folder.iterdir())
+                 if p.name.endswith((".bson", ".bson.gz")) and p.name.split(".bson")[0] in BACKED_UP}
+        if found:
+            return found
+    raise BackupError(f"{source} is not a backup: no <collection>.bson files of the mirror in it")
+
+
+def _check(path: Path, name: str) -> int:
+    """Read a .bson file through; raise :class:`BackupError` when it is cut short or corrupt."""
+    count = 0
+    try:
+        with _open(path, "rb", path.suffix == ".gz") as fh:
+            for _ in _documents(fh):
+                count += 1
+    except (bson.errors.InvalidBSON, OSError, EOFError, ValueError) as exc:
+        raise BackupError(f"{path.name} is truncated or corrupt after {count:,} documents ({exc}); "
+                          "nothing was restored") from None
+    return count
+
+
+def _documents(fh: IO[bytes]) -> Iterator[bytes]:
+    """The raw BSON documents of a stream, one at a time."""
+    while True:
+        head = fh.read(4)
+        if not head:
+            return
+        if len(head) < 4:
+            raise bson.errors.InvalidBSON("the file ends inside a document's length")
+        size = int.from_bytes(head, "little")
+        if size < 5:
+            raise bson.errors.InvalidBSON(f"a document claims {size} bytes")
+        body = fh.read(size - 4)
+        if len(body) != size - 4 or body[-1:] != b"\x00":
+            raise bson.errors.InvalidBSON("the file ends inside a document")
+        raw = head + body
+        bson.decode(raw)  # validates
+        yield raw
+
+
+def _load(db: Database, name: str, path: Path, progress: Progress | None) -> int:
+    coll = db.get_collection(name, codec_options=RAW)
+    batch: list[RawBSONDocument] = []
+    loaded = 0
+    with _open(path, "rb", path.suffix == ".gz") as fh:
+        for raw in _documents(fh):
+            batch.append(RawBSONDocument(raw))
+            if len(batch) >= INSERT_BATCH:
+                coll.insert_many(batch, ordered=False)
+                loaded += len(batch)
+                batch = []
+                if progress:
+                    progress(name, loaded, 0)
+    if batch:
+        coll.insert_many(batch, ordered=False)
+        loaded += len(batch)
+    return loaded
+
+
+def _create_indexes(db: Database, name: str, bson_path: Path) -> None:
+    meta = bson_path.with_name(bson_path.name.replace(".bson", ".metadata.json"))
+    if not meta.exists():
+        return
+    with _open(meta, "rb", meta.suffix == ".gz") as fh:
+        metadata = loads(fh.read().decode())
+    models = [IndexModel(list(ix["key"].items()), name=ix["name"],
+                         **{k: ix[k] for k in ("unique", "sparse", "expireAfterSeconds") if k in ix})
+              for ix in metadata.get("indexes", []) if ix.get("name") != "_id_"]
+    if models:
+        db[name].create_indexes(models)
+
+
+def _open(path: Path, mode: str, compress: bool) -> IO[bytes]:
+    if compress:
+        return gzip.open(path, mode)  # type: ignore[return-value]
+    return io.open(path, mode)  # noqa: UP020 - binary streams either way

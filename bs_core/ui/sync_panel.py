@@ -1,0 +1,158 @@
+"""The sidebar's sync section: ReSync and the other sync options, the running sync's
+progress (what it waits on during retries) with Cancel, a summary when it ends, how
+fresh the mirror is, and the last failure in words with Retry.
+
+It is one fragment, polled every few seconds, so every session on every page sees a sync
+that any process runs: the buttons are disabled while one runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from pymongo.errors import PyMongoError
+
+from ..dates import utcnow
+from ..entities import BY_SINGULAR
+from ..errors import ScopeError, StoreUnavailableError, SyncLockedError
+from ..normalize import labelled
+from ..readmodels import name_of
+from ..runtime import Runtime
+from ..store import history
+from ..sync.runs import reap_if_idle
+from ..sync.scopes import INSTANCE_KINDS
+from . import format as fmt
+
+STATUS_POLL_SECONDS = 2
+WATCHED = "sync_watched_run"  # session key: the run this session saw running, to announce its end
+
+
+def sync_panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]]) -> None:
+    st.subheader("Sync")
+    _panel(runtime, seen_version, targets)
+
+
+@st.fragment(run_every=STATUS_POLL_SECONDS)
+def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]]) -> None:
+    """Live sync state, polled from the database.  When a run finishes, the mirror
+    version changes and the whole page reruns, so cached queries show its data."""
+    db = runtime.db()
+    if db is None:
+        _controls(runtime, targets, busy=True)
+        st.caption("Sync status unavailable: the mirror database is unreachable.")
+        return
+    try:
+        running = history.running_run(db)
+        if running is None:
+            reap_if_idle(db, runtime.settings.lease_seconds)
+        _announce_end(db, running)
+        _controls(runtime, targets, busy=running is not None)
+        if running is not None:
+            _running(runtime, running)
+        _freshness(runtime, db)
+        _last_failure(runtime, db, running)
+        if history.mirror_version(db) != seen_version:
+            st.rerun(scope="app")
+    except PyMongoError:
+        runtime.database_failed()
+        st.caption("Sync status unavailable: the mirror database stopped answering.")
+
+
+def _controls(runtime: Runtime, targets: dict[str, tuple[int, str]], busy: bool) -> None:
+    why = "A sync is running; wait for it or cancel it." if busy else None
+    if st.button("ReSync", key="resync", type="primary", icon=":material/sync:", use_container_width=True,
+                 disabled=busy, help=why or "Quick sync: everything except placements of campaigns that are over."):
+        _start(runtime, "quick")
+    with st.expander("More sync options"):
+        choices = {"full": "Full sync (everything)"}
+        for kind, (ident, name) in targets.items():
+            choices[f"{kind}:{ident}"] = f"This {kind}: {fmt.plain(fmt.short(name))}"
+        choices["stats"] = "Reporting stats only"
+        full_names = "; ".join(f"{kind}: {name}" for kind, (_, name) in targets.items())
+        scope = st.radio("Scope", list(choices), format_func=choices.get, key="sync_scope_choice",
+                         label_visibility="collapsed", help=fmt.plain(full_names) if full_names else None)
+        allow = st.checkbox("Allow large deletions", key="sync_allow_deletes",
+                            help="Let through deletions the deletion guard held back in an earlier run, "
+                                 "once you have checked in BroadStreet that the items are really gone.")
+        if st.button("Run sync", key="resync_scope", use_container_width=True, disabled=busy, help=why):
+            _start(runtime, scope, allow_deletes=allow)
+    notice = st.session_state.pop("sync_notice", None)
+    if notice:
+        getattr(st, notice[0])(fmt.plain(notice[1]))
+
+
+def _start(runtime: Runtime, scope: str, allow_deletes: bool = False) -> None:
+    try:
+        run_id = runtime.start_sync(scope, "button", allow_deletes=allow_deletes)
+    except SyncLockedError as exc:
+        st.session_state["sync_notice"] = ("warning", str(exc))
+    except (ScopeError, StoreUnavailableError) as exc:
+        st.session_state["sync_notice"] = ("error", str(exc))
+    else:
+        st.session_state[WATCHED] = run_id
+        st.session_state["sync_notice"] = ("info", f"Sync started ({scope}, run {run_id}).")
+    st.rerun()  # draw the sync as running at once (in every part of the page)
+
+
+def _running(runtime: Runtime, running: dict) -> None:
+    st.session_state.setdefault(WATCHED, running["_id"])
+    progress = running.get("progress") or {}
+    text = fmt.progress_text(running.get("phase"), progress)
+    status = st.status(f"Syncing ({running.get('scope')}): {text}", state="running", expanded=False)
+    status.caption(f"Run {running['_id']}, started {fmt.relative_time(running.get('started_at'))} "
+                   f"by {running.get('trigger')}")
+    st.progress(fmt.progress_fraction(progress), text=text)
+    waiting = fmt.waiting_text(running.get("waiting"))
+    if waiting:
+        st.caption(fmt.plain(waiting))
+    if st.button("Cancel sync", key="cancel_sync", icon=":material/cancel:", use_container_width=True):
+        runtime.cancel_sync()
+        st.toast("Cancelling the sync…")
+
+
+def _announce_end(db, running: dict | None) -> None:
+    """When the run this session watched has ended, say what it changed (once)."""
+    watched = st.session_state.get(WATCHED)
+    if not watched or (running is not None and running["_id"] == watched):
+        return
+    run = history.get_run(db, watched)
+    if run is None or run.get("status") == "running":
+        return
+    st.session_state.pop(WATCHED)
+    icon = ":material/check_circle:" if run["status"] == "success" else ":material/warning:"
+    st.toast(fmt.plain(fmt.change_summary(run)), icon=icon)
+    st.session_state["sync_notice"] = ("success" if run["status"] == "success" else "warning",
+                                       fmt.change_summary(run))
+
+
+def _freshness(runtime: Runtime, db) -> None:
+    last = history.last_success(db)
+    finished = last.get("finished_at") if last else None
+    st.markdown(f"Last full or quick sync: **{fmt.relative_time(finished)}**", help=fmt.timestamp(finished))
+    targeted = history.last_targeted(db)
+    if targeted is not None:
+        st.caption(fmt.plain(f"{_scope_words(db, targeted.get('scope', ''))} synced "
+                             f"{fmt.relative_time(targeted.get('finished_at'))}; the rest is as of the line above."))
+    stale = runtime.settings.stale_after_minutes
+    if finished is not None and utcnow() - finished > dt.timedelta(minutes=stale):
+        st.warning(f"The mirror is older than {stale // 60 if stale >= 60 else stale} "
+                   f"{'hours' if stale >= 60 else 'minutes'}; press ReSync for fresh data.", icon=":material/schedule:")
+
+
+def _scope_words(db, scope: str) -> str:
+    """ "Advertiser Lakeside Bakery (104137)" for ``advertiser:104137``."""
+    kind, _, target = scope.partition(":")
+    if target.isdigit() and kind in INSTANCE_KINDS:
+        return f"{kind.capitalize()} {labelled(name_of(db, BY_SINGULAR[kind], int(target)), target)}"
+    return {"stats": "Reporting stats", "entity": f"All {target}"}.get(kind, scope)
+
+
+def _last_failure(runtime: Runtime, db, running: dict | None) -> None:
+    latest = history.last_finished(db)
+    if running is not None or not latest or latest["status"] not in ("failed", "partial", "cancelled"):
+        return
+    show = st.error if latest["status"] == "failed" else st.warning
+    show(fmt.plain(fmt.failure_text(latest)))
+    if st.button("Retry", key="retry_sync", icon=":material/refresh:"):
+        _start(runtime, latest.get("scope") or "quick")
