@@ -105,4 +105,5 @@ def body(ctx: PageContext) -> None:
             st.info("No placements yet.")
 
 
-render("Overview", body, fresh="stats_daily")
+if __name__ == "__main__":  # a page run; the server also imports this file, for `app` alone
+    render("Overview", body, fresh="stats_daily")

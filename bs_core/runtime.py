@@ -87,7 +87,8 @@ class Runtime:
             return self._api
 
     # -- syncs -------------------------------------------------------------------------------
-    def start_sync(self, scope: str = "quick", trigger: str = "button", *, allow_deletes: bool = False) -> str:
+    def start_sync(self, scope: str = "quick", trigger: str = "button", *, allow_deletes: bool = False,
+                   started_by: str | None = None) -> str:
         """Start a sync in a background thread and return its run id.
 
         Raises :class:`SyncLockedError` when one is running (in any process) and
@@ -99,7 +100,7 @@ class Runtime:
             raise StoreUnavailableError(self._db_error or "MongoDB is unreachable")
         if parsed.kind == "quick" and needs_initialisation(db):
             parsed = parse_scope("full")  # nothing mirrored yet: a quick sync would be a full one
-        engine = SyncEngine(self.api(), db, allow_deletes=allow_deletes)
+        engine = SyncEngine(self.api(), db, allow_deletes=allow_deletes, started_by=started_by)
         return self._launch(engine, engine.prepare(parsed, trigger))
 
     def _launch(self, engine: SyncEngine, run_id: str) -> str:

@@ -25,6 +25,7 @@ class RunView:
     requests_total: int
     documents_written: int
     errors: list[dict]
+    started_by: str | None = None
 
     @classmethod
     def of(cls, run: dict) -> RunView:
@@ -33,7 +34,7 @@ class RunView:
             started_at=run.get("started_at"), finished_at=run.get("finished_at"), duration_s=run.get("duration_s"),
             phase=run.get("phase"), progress=run.get("progress") or {}, counts=run.get("counts") or {},
             requests_total=run.get("requests_total", 0), documents_written=run.get("documents_written", 0),
-            errors=list(run.get("errors") or []),
+            errors=list(run.get("errors") or []), started_by=run.get("started_by"),
         )
 
     def total(self, key: str) -> int:
@@ -51,11 +52,13 @@ class RunView:
 
     def api(self) -> dict[str, Any]:
         """The HTTP API's run (README "HTTP sync API"): with times, phase and progress, and
-        the error count with the first few errors (the run detail has them all)."""
+        the error count with the first few errors' kinds."""
         keys = ("trigger", "scope", "status", "started_at", "finished_at", "duration_s", "phase", "progress",
                 "counts", "requests_total", "documents_written")
+        # no names: error scopes and messages name advertisers and campaigns; the API says
+        # what kind of failure, and the run detail (signed in) says where
         return {"run_id": self.run_id, **{k: getattr(self, k) for k in keys}, "error_count": len(self.errors),
-                "errors": self._errors("type", "scope", "message", "plain")[:API_ERRORS]}
+                "errors": self._errors("type", "plain", "cause")[:API_ERRORS]}
 
     def running(self) -> dict[str, Any]:
         """A running run as ``status`` reports it."""

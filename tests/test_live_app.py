@@ -137,7 +137,9 @@ def mirrored_campaign_names(data: Path) -> list[str]:
 
 
 def test_the_served_http_api_answers_status_and_triggers(live_app):
-    live_app, _ = live_app
+    live_app, data = live_app
+    missing = requests.get(live_app + "/api/no/such/thing", timeout=10)
+    assert missing.status_code == 404 and "no such endpoint" in missing.json()["error"]
     status = requests.get(live_app + "/api/sync/status", timeout=10)
     assert status.status_code == 200
     body = status.json()
@@ -149,6 +151,8 @@ def test_the_served_http_api_answers_status_and_triggers(live_app):
     accepted = requests.post(live_app + "/api/sync/trigger", json={"scope": "quick"},
                              headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
     assert accepted.status_code in (202, 409), accepted.text
+    log = (data / "streamlit.log").read_text()
+    assert "missing ScriptRunContext" not in log and "Traceback" not in log
 
 
 # -- the same routes in-process, for every status code -------------------------------------

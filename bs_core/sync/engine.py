@@ -46,7 +46,8 @@ class SyncEngine:
 
     def __init__(self, settings: Settings, db: Database, *, client: BroadStreetClient | None = None,
                  today: dt.date | None = None, listener: Callable[[str, int, int], None] | None = None,
-                 cancel: threading.Event | None = None, allow_deletes: bool = False):
+                 cancel: threading.Event | None = None, allow_deletes: bool = False,
+                 started_by: str | None = None):
         self.settings = settings
         self.db = db
         self.client = client or BroadStreetClient(settings)
@@ -55,6 +56,7 @@ class SyncEngine:
         self.listener = listener
         self.cancel = cancel or threading.Event()
         self.allow_deletes = allow_deletes
+        self.started_by = started_by  #: the signed-in user who started it (None: CLI, schedule, ...)
         self.run_id: str | None = None
         self.scope: Scope | None = None
         self.lease: Lease | None = None
@@ -84,7 +86,8 @@ class SyncEngine:
                 return None
             pending.apply(self.db, self.settings.data_dir)
             reap_dead_runs(self.db, run_id, self.settings.lease_seconds)
-            recorder = RunRecorder(self.db, run_id, trigger, str(self.scope), lease.owner, listener=self.listener)
+            recorder = RunRecorder(self.db, run_id, trigger, str(self.scope), lease.owner, listener=self.listener,
+                                   started_by=self.started_by)
             recorder.start()
         except BaseException:
             lease.release()

@@ -34,7 +34,7 @@ class RunRecorder:
     """Writes a run's document: created running, progress while it works, outcome at the end."""
 
     def __init__(self, db: Database, run_id: str, trigger: str, scope: str, owner: str,
-                 min_interval: float = 0.5, listener=None):
+                 min_interval: float = 0.5, listener=None, started_by: str | None = None):
         if trigger not in TRIGGERS:
             raise ValueError(f"trigger must be one of {TRIGGERS}")
         self.db = db
@@ -42,6 +42,7 @@ class RunRecorder:
         self.trigger = trigger
         self.scope = scope
         self.owner = owner
+        self.started_by = started_by
         self.min_interval = min_interval
         self.started_at = utcnow()
         self.progress: dict[str, dict[str, int]] = {}
@@ -58,6 +59,7 @@ class RunRecorder:
     def start(self) -> None:
         self.db.sync_runs.insert_one({
             "_id": self.run_id, "trigger": self.trigger, "scope": self.scope, "status": "running",
+            "started_by": self.started_by,
             "owner": self.owner, "started_at": self.started_at, "finished_at": None, "duration_s": None,
             "phase": None, "progress": {}, "counts": {}, "requests": {}, "requests_total": 0,
             "errors": [], "skipped": [],
@@ -168,6 +170,7 @@ class RunRecorder:
     def document(self, outcome: dict[str, Any]) -> dict:
         """The finished run document as it would be stored (when the database is gone)."""
         return {"_id": self.run_id, "trigger": self.trigger, "scope": self.scope, "owner": self.owner,
+                "started_by": self.started_by,
                 "started_at": self.started_at, **outcome}
 
 

@@ -13,13 +13,17 @@ from ..runtime import Runtime
 from ..settings import Settings, flat_secrets, load_settings, register_secrets
 
 
+def app_secrets() -> dict:
+    """``st.secrets`` as a dict ({} without a secrets file)."""
+    return st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+
+
 def app_settings() -> Settings:
     """Settings for this app: environment, then ``st.secrets``, then defaults.
 
     Raises :class:`~bs_core.errors.SettingsError` naming an invalid setting.
     """
-    secrets = st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
-    settings = load_settings(secrets=flat_secrets(secrets))
+    settings = load_settings(secrets=flat_secrets(app_secrets()))
     register_secrets(settings)
     return settings
 

@@ -72,9 +72,9 @@ def placements_frame(rows: list[dict]) -> pd.DataFrame:
 def runs_frame(runs: list[dict]) -> pd.DataFrame:
     views = [RunView.of(r) for r in runs]
     return pd.DataFrame([{
-        "run": v.run_id, "started (UTC)": v.started_at, "trigger": v.trigger,
+        "run": v.run_id, "started (UTC)": v.started_at, "trigger": v.trigger, "started by": v.started_by,
         "scope": v.scope, "status": v.status, "duration (s)": v.duration_s,
         "requests": v.requests_total, "inserted": v.total("inserted"), "updated": v.total("updated"),
         "deleted": v.total("deleted"), "skipped": v.total("skipped"), "errors": len(v.errors),
-    } for v in views], columns=["run", "started (UTC)", "trigger", "scope", "status", "duration (s)", "requests",
+    } for v in views], columns=["run", "started (UTC)", "trigger", "started by", "scope", "status", "duration (s)", "requests",
                                "inserted", "updated", "deleted", "skipped", "errors"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 import streamlit as st
@@ -11,22 +12,25 @@ from pymongo.errors import PyMongoError
 
 from ..dates import today_utc
 from ..entities import ENTITIES
-from ..errors import BroadStreetError, StoreUnavailableError
+from ..errors import BroadStreetError, SettingsError, StoreUnavailableError
 from ..runtime import Runtime
 from ..store.history import mirror_version, needs_initialisation
+from . import auth, reads
 from . import format as fmt
-from . import reads
-from .app_runtime import app_runtime
+from .app_runtime import app_runtime, app_secrets
+from .auth import Access
 from .format import PHASE_LABELS
 from .reads import MirrorView
 from .sync_panel import sync_panel
 
+log = logging.getLogger(__name__)
 FILTER_PREFIX = "f_"  # session-state keys of filters that survive page switches
 
 
 @dataclasses.dataclass
 class PageContext:
     runtime: Runtime
+    access: Access  #: who is signed in and whether they may sync
     #: what the page reads the mirror through (None while the database is unreachable)
     mirror: MirrorView | None
     #: "mirror" (normal), "live" (first initialisation: entity tables read the API),
@@ -60,7 +64,13 @@ def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContex
     (a widget's new value is in session state before the page script draws it)."""
     st.set_page_config(page_title=f"{title} · BroadStreet mirror", page_icon=":material/newspaper:", layout="wide")
     keep_filters()
-    runtime = app_runtime()
+    try:
+        runtime = app_runtime()
+        access = auth.gate(runtime.settings, app_secrets())
+    except SettingsError as exc:  # a misconfiguration stops the app with one line, no traceback
+        log.error("cannot start: %s", exc)
+        st.error(f"The dashboard cannot start: {exc}", icon=":material/error:")
+        st.stop()
     runtime.ensure_scheduler()
     db = runtime.db()
     if runtime.settings.demo_mode:
@@ -78,7 +88,7 @@ def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContex
             mirror = None
     if mirror is None:
         database_down_banner(runtime)
-    ctx = PageContext(runtime, mirror, source)
+    ctx = PageContext(runtime, access, mirror, source)
     sidebar(ctx, _targets(mirror, target_keys or {}))
     st.title(title)
     return ctx
@@ -190,5 +200,6 @@ def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:
     with st.sidebar:
         for path, label, icon in NAVIGATION:
             st.page_link(path, label=label, icon=icon)
+        auth.account_box(ctx.access)
         st.divider()
-        sync_panel(ctx.runtime, ctx.mirror.version if ctx.mirror else "down", targets)
+        sync_panel(ctx.runtime, ctx.mirror.version if ctx.mirror else "down", targets, ctx.access)

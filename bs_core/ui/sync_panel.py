@@ -23,23 +23,27 @@ from ..store import history
 from ..sync.runs import reap_if_idle
 from ..sync.scopes import INSTANCE_KINDS
 from . import format as fmt
+from .auth import Access
 
 STATUS_POLL_SECONDS = 2
 WATCHED = "sync_watched_run"  # session key: the run this session saw running, to announce its end
 
 
-def sync_panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]]) -> None:
+def sync_panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]], access: Access) -> None:
     st.subheader("Sync")
-    _panel(runtime, seen_version, targets)
+    if not access.operator:
+        st.caption(fmt.plain(f"You can follow syncs here; starting or cancelling them is for "
+                             f"{access.who_can_sync()}."))
+    _panel(runtime, seen_version, targets, access)
 
 
 @st.fragment(run_every=STATUS_POLL_SECONDS)
-def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]]) -> None:
+def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]], access: Access) -> None:
     """Live sync state, polled from the database.  When a run finishes, the mirror
     version changes and the whole page reruns, so cached queries show its data."""
     db = runtime.db()
     if db is None:
-        _controls(runtime, targets, busy=True)
+        _controls(runtime, targets, busy=True, access=access)
         st.caption("Sync status unavailable: the mirror database is unreachable.")
         return
     try:
@@ -47,11 +51,11 @@ def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, st
         if running is None:
             reap_if_idle(db, runtime.settings.lease_seconds)
         _announce_end(db, running)
-        _controls(runtime, targets, busy=running is not None)
+        _controls(runtime, targets, busy=running is not None, access=access)
         if running is not None:
-            _running(runtime, running)
+            _running(runtime, running, access)
         _freshness(runtime, db)
-        _last_failure(runtime, db, running)
+        _last_failure(runtime, db, running, access)
         if history.mirror_version(db) != seen_version:
             st.rerun(scope="app")
     except PyMongoError:
@@ -59,11 +63,13 @@ def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, st
         st.caption("Sync status unavailable: the mirror database stopped answering.")
 
 
-def _controls(runtime: Runtime, targets: dict[str, tuple[int, str]], busy: bool) -> None:
+def _controls(runtime: Runtime, targets: dict[str, tuple[int, str]], busy: bool, access: Access) -> None:
     why = "A sync is running; wait for it or cancel it." if busy else None
+    if not access.operator:
+        busy, why = True, f"Only {access.who_can_sync()} can start syncs."
     if st.button("ReSync", key="resync", type="primary", icon=":material/sync:", use_container_width=True,
                  disabled=busy, help=why or "Quick sync: everything except placements of campaigns that are over."):
-        _start(runtime, "quick")
+        _start(runtime, "quick", access=access)
     with st.expander("More sync options"):
         choices = {"full": "Full sync (everything)"}
         for kind, (ident, name) in targets.items():
@@ -76,15 +82,17 @@ def _controls(runtime: Runtime, targets: dict[str, tuple[int, str]], busy: bool)
                             help="Let through deletions the deletion guard held back in an earlier run, "
                                  "once you have checked in BroadStreet that the items are really gone.")
         if st.button("Run sync", key="resync_scope", use_container_width=True, disabled=busy, help=why):
-            _start(runtime, scope, allow_deletes=allow)
+            _start(runtime, scope, allow_deletes=allow, access=access)
     notice = st.session_state.pop("sync_notice", None)
     if notice:
         getattr(st, notice[0])(fmt.plain(notice[1]))
 
 
-def _start(runtime: Runtime, scope: str, allow_deletes: bool = False) -> None:
+def _start(runtime: Runtime, scope: str, *, access: Access, allow_deletes: bool = False) -> None:
+    if not access.operator:  # the buttons are disabled; this is the server's own check
+        return
     try:
-        run_id = runtime.start_sync(scope, "button", allow_deletes=allow_deletes)
+        run_id = runtime.start_sync(scope, "button", allow_deletes=allow_deletes, started_by=access.email)
     except SyncLockedError as exc:
         st.session_state["sync_notice"] = ("warning", str(exc))
     except (ScopeError, StoreUnavailableError) as exc:
@@ -95,18 +103,19 @@ def _start(runtime: Runtime, scope: str, allow_deletes: bool = False) -> None:
     st.rerun()  # draw the sync as running at once (in every part of the page)
 
 
-def _running(runtime: Runtime, running: dict) -> None:
+def _running(runtime: Runtime, running: dict, access: Access) -> None:
     st.session_state.setdefault(WATCHED, running["_id"])
     progress = running.get("progress") or {}
     text = fmt.progress_text(running.get("phase"), progress)
     status = st.status(f"Syncing ({running.get('scope')}): {text}", state="running", expanded=False)
-    status.caption(f"Run {running['_id']}, started {fmt.relative_time(running.get('started_at'))} "
-                   f"by {running.get('trigger')}")
+    status.caption(fmt.plain(f"Run {running['_id']}, started {fmt.relative_time(running.get('started_at'))} "
+                             f"by {running.get('started_by') or running.get('trigger')}"))
     st.progress(fmt.progress_fraction(progress), text=text)
     waiting = fmt.waiting_text(running.get("waiting"))
     if waiting:
         st.caption(fmt.plain(waiting))
-    if st.button("Cancel sync", key="cancel_sync", icon=":material/cancel:", use_container_width=True):
+    if st.button("Cancel sync", key="cancel_sync", icon=":material/cancel:", use_container_width=True,
+                 disabled=not access.operator):
         runtime.cancel_sync()
         st.toast("Cancelling the sync…")
 
@@ -148,11 +157,11 @@ def _scope_words(db, scope: str) -> str:
     return {"stats": "Reporting stats", "entity": f"All {target}"}.get(kind, scope)
 
 
-def _last_failure(runtime: Runtime, db, running: dict | None) -> None:
+def _last_failure(runtime: Runtime, db, running: dict | None, access: Access) -> None:
     latest = history.last_finished(db)
     if running is not None or not latest or latest["status"] not in ("failed", "partial", "cancelled"):
         return
     show = st.error if latest["status"] == "failed" else st.warning
     show(fmt.plain(fmt.failure_text(latest)))
-    if st.button("Retry", key="retry_sync", icon=":material/refresh:"):
-        _start(runtime, latest.get("scope") or "quick")
+    if st.button("Retry", key="retry_sync", icon=":material/refresh:", disabled=not access.operator):
+        _start(runtime, latest.get("scope") or "quick", access=access)
