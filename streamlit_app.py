@@ -25,7 +25,13 @@ def body(ctx: PageContext) -> None:
                     "live BroadStreet data meanwhile.", icon=":material/hourglass_top:")
         st.stop()
 
-    m = ctx.mirror
+    kpis(ctx.mirror)
+    reporting(ctx)
+    campaign_lists(ctx)
+    distribution(ctx.mirror)
+
+
+def kpis(m) -> None:
     counts = reads.entity_counts(m)
     status = reads.campaign_status_counts(m)
     cols = st.columns(4)
@@ -39,8 +45,10 @@ def body(ctx: PageContext) -> None:
     cols[2].metric("Ended campaigns", f"{status['ended']:,}")
     cols[3].metric("Placements", f"{counts['placements']:,}")
 
+
+def reporting(ctx: PageContext) -> None:
+    m, today = ctx.mirror, ctx.today
     st.subheader("Reporting")
-    today = ctx.today
     period = st.date_input("Date range", max_value=today,
                            key=remember("f_overview_period", (today - dt.timedelta(days=29), today)))
     start, end = (period if isinstance(period, tuple) and len(period) == 2 else (today - dt.timedelta(days=29), today))
@@ -69,6 +77,9 @@ def body(ctx: PageContext) -> None:
             st.plotly_chart(charts.bar(by_ctr, "ctr_pct", "label", "Top campaigns by CTR % (≥ 1,000 views)"),
                             key="top_ctr")
 
+
+def campaign_lists(ctx: PageContext) -> None:
+    m, today = ctx.mirror, ctx.today
     st.subheader("Campaigns ending in the next 14 days")
     ending = reads.campaigns_ending_within(m, days=14, today=today)
     if ending:
@@ -86,6 +97,8 @@ def body(ctx: PageContext) -> None:
     else:
         st.info("No running or scheduled campaigns.")
 
+
+def distribution(m) -> None:
     left, right = st.columns(2)
     with left:
         top = reads.top_advertisers_by_running(m, limit=10)

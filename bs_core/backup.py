@@ -83,15 +83,17 @@ def backup(db: Database, out: Path, *, compress: bool = False, lease_seconds: fl
 
 
 def _dump(db: Database, name: str, target: Path, compress: bool, progress: Progress | None) -> int:
-    coll = db.get_collection(name, codec_options=RAW)
+    coll = db[name]
     total = coll.estimated_document_count()
     suffix = ".gz" if compress else ""
     written = 0
     with _open(target / f"{name}.bson{suffix}", "wb", compress) as fh:
-        for doc in coll.find({}, batch_size=INSERT_BATCH):
-            fh.write(doc.raw)
-            written += 1
-            if progress and written % INSERT_BATCH == 0:
+        # Raw batches as the server sends them: concatenated BSON, which is the file's format,
+        # so no document is decoded on the way (faster than iterating documents).
+        for batch in coll.find_raw_batches({}, batch_size=INSERT_BATCH):
+            fh.write(batch)
+            written += _count_documents(batch)
+            if progress:
                 progress(name, written, total)
     metadata = {"options": {}, "indexes": _indexes(db, name), "uuid": "", "collectionName": name,
                 "type": "collection"}
@@ -100,6 +102,15 @@ def _dump(db: Database, name: str, target: Path, compress: bool, progress: Progr
     if progress:
         progress(name, written, max(total, written))
     return written
+
+
+def _count_documents(batch: bytes) -> int:
+    """How many BSON documents a raw batch holds (walking their length prefixes)."""
+    count, offset = 0, 0
+    while offset < len(batch):
+        offset += int.from_bytes(batch[offset:offset + 4], "little")
+        count += 1
+    return count
 
 
 def _indexes(db: Database, name: str) -> list[dict]:

@@ -43,7 +43,7 @@ def history(mirror) -> None:
     recent = reads.recent_runs(mirror, limit)
     if not recent:
         st.info("No sync has run yet.")
-        st.stop()
+        return
 
     st.dataframe(runs_frame(recent), hide_index=True, key="runs_table", column_config={
         "started (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
@@ -56,7 +56,10 @@ def history(mirror) -> None:
     st.subheader("Run detail")
     labels = {r["_id"]: f"{r['_id']} · {r.get('trigger')} · {r.get('scope')} · {r.get('status')}" for r in recent}
     chosen = st.selectbox("Run", list(labels), format_func=labels.get, key="history_run")
-    run = reads.get_run(mirror, chosen) or recent[0]
+    run_detail(reads.get_run(mirror, chosen) or recent[0])
+
+
+def run_detail(run: dict) -> None:
     running = run["status"] == "running"
     took = (utcnow() - run["started_at"]).total_seconds() if running else (run.get("duration_s") or 0)
     cols = st.columns(4)
