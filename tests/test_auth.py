@@ -112,13 +112,7 @@ def oidc_provider():
     proc = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/.well-known/openid-configuration", timeout=1).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
+    _wait_for(base + "/.well-known/openid-configuration")
     yield base
     proc.terminate()
     proc.wait(10)
@@ -145,7 +139,7 @@ def test_signing_in_through_openid_connect_in_a_real_browser(synced, db, oidc_pr
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(base)
+        _wait_for(base + "/_stcore/health")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
@@ -184,13 +178,14 @@ def test_signing_in_through_openid_connect_in_a_real_browser(synced, db, oidc_pr
         wait_idle(db)
 
 
-def _wait_for(base: str) -> None:
+def _wait_for(url: str) -> None:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            if requests.get(base + "/_stcore/health", timeout=2).ok:
+            if requests.get(url, timeout=2).ok:
                 return
         except requests.RequestException:
-            time.sleep(0.3)
-    pytest.fail("the app did not start")
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{url} did not answer")
 
