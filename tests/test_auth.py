@@ -122,6 +122,8 @@ def oidc_provider():
 def test_signing_in_through_openid_connect_in_a_real_browser(synced, db, oidc_provider, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # a page rerun on a loaded 2-core machine can take seconds
+
     port = free_port()
     secrets = tmp_path / "secrets.toml"
     auth = AUTH | {"redirect_uri": f"http://127.0.0.1:{port}/oauth2callback",
@@ -150,14 +152,14 @@ def test_signing_in_through_openid_connect_in_a_real_browser(synced, db, oidc_pr
                 page.set_default_timeout(30_000)
                 page.goto(base)
                 expect(page.get_by_text("Sign in to see your BroadStreet reporting")).to_be_visible()
-                assert page.get_by_text("Running campaigns").count() == 0  # anonymous: no data
+                assert page.get_by_text("Running campaigns", exact=True).count() == 0  # anonymous: no data
                 page.get_by_role("button", name="Sign in").click()
                 page.get_by_placeholder("sub").fill(email)
                 page.get_by_role("button", name="Authorize").click()
                 return page
 
             page = sign_in("olga@example.com")
-            expect(page.get_by_text("Running campaigns")).to_be_visible()
+            expect(page.get_by_text("Running campaigns", exact=True)).to_be_visible()
             expect(page.get_by_text("Signed in as olga@example.com")).to_be_visible()
             page.get_by_role("button", name="ReSync").click()
             expect(page.get_by_text(re.compile(r"Done in \d+ s")).first).to_be_visible(timeout=90_000)
@@ -165,12 +167,12 @@ def test_signing_in_through_openid_connect_in_a_real_browser(synced, db, oidc_pr
             assert latest["started_by"] == "olga@example.com"
 
             page = sign_in("alice@example.com")
-            expect(page.get_by_text("Running campaigns")).to_be_visible()
+            expect(page.get_by_text("Running campaigns", exact=True)).to_be_visible()
             expect(page.get_by_role("button", name="ReSync")).to_be_disabled()
 
             page = sign_in("mallory@evil.example")
             expect(page.get_by_text("You are signed in as mallory@evil.example")).to_be_visible()
-            assert page.get_by_text("Running campaigns").count() == 0
+            assert page.get_by_text("Running campaigns", exact=True).count() == 0
             browser.close()
     finally:
         app_proc.terminate()

@@ -67,6 +67,8 @@ def live_app(tmp_path_factory):
 def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # a page rerun on a loaded 2-core machine can take seconds
+
     live_app, data = live_app
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:

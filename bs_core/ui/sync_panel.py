@@ -9,6 +9,7 @@ that any process runs: the buttons are disabled while one runs.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import streamlit as st
 from pymongo.errors import PyMongoError
@@ -27,6 +28,8 @@ from .auth import Access
 
 STATUS_POLL_SECONDS = 2
 WATCHED = "sync_watched_run"  # session key: the run this session saw running, to announce its end
+DONE = "sync_done"  # session key: (level, what the last watched run changed, shown until)
+DONE_SECONDS = 30
 
 
 def sync_panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]], access: Access) -> None:
@@ -50,14 +53,14 @@ def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, st
         running = history.running_run(db)
         if running is None:
             reap_if_idle(db, runtime.settings.lease_seconds)
+            if history.mirror_version(db) != seen_version:
+                st.rerun(scope="app")  # a run ended: redraw the page with its data, then announce it
         _announce_end(db, running)
         _controls(runtime, targets, busy=running is not None, access=access)
         if running is not None:
             _running(runtime, running, access)
         _freshness(runtime, db)
         _last_failure(runtime, db, running, access)
-        if history.mirror_version(db) != seen_version:
-            st.rerun(scope="app")
     except PyMongoError:
         runtime.database_failed()
         st.caption("Sync status unavailable: the mirror database stopped answering.")
@@ -86,6 +89,9 @@ def _controls(runtime: Runtime, targets: dict[str, tuple[int, str]], busy: bool,
     notice = st.session_state.pop("sync_notice", None)
     if notice:
         getattr(st, notice[0])(fmt.plain(notice[1]))
+    done = st.session_state.get(DONE)
+    if done and time.monotonic() < done[2]:  # the end of a run stays said for a while
+        getattr(st, done[0])(fmt.plain(done[1]))
 
 
 def _start(runtime: Runtime, scope: str, *, access: Access, allow_deletes: bool = False) -> None:
@@ -131,8 +137,8 @@ def _announce_end(db, running: dict | None) -> None:
     st.session_state.pop(WATCHED)
     icon = ":material/check_circle:" if run["status"] == "success" else ":material/warning:"
     st.toast(fmt.plain(fmt.change_summary(run)), icon=icon)
-    st.session_state["sync_notice"] = ("success" if run["status"] == "success" else "warning",
-                                       fmt.change_summary(run))
+    st.session_state[DONE] = ("success" if run["status"] == "success" else "warning", fmt.change_summary(run),
+                              time.monotonic() + DONE_SECONDS)
 
 
 def _freshness(runtime: Runtime, db) -> None:
