@@ -39,11 +39,12 @@ def kpis(m) -> None:
     cols[1].metric("Advertisers", f"{counts['advertisers']:,}")
     cols[2].metric("Advertisements", f"{counts['advertisements']:,}")
     cols[3].metric("Zones", f"{counts['zones']:,}")
-    cols = st.columns(4)
+    cols = st.columns(5)  # every status: the four add up to all campaigns
     cols[0].metric("Running campaigns", f"{status['running']:,}")
     cols[1].metric("Scheduled campaigns", f"{status['scheduled']:,}")
-    cols[2].metric("Ended campaigns", f"{status['ended']:,}")
-    cols[3].metric("Placements", f"{counts['placements']:,}")
+    cols[2].metric("Paused campaigns", f"{status['paused']:,}")
+    cols[3].metric("Ended campaigns", f"{status['ended']:,}")
+    cols[4].metric("Placements", f"{counts['placements']:,}")
 
 
 def reporting(ctx: PageContext) -> None:

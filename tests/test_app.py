@@ -77,6 +77,8 @@ def test_every_page_renders_demo_data_without_calling_broadstreet(synced, db, de
     counts = rm.entity_counts(db)
     assert metrics["Networks"] == "2" and metrics["Placements"] == f"{counts['placements']:,}"
     assert metrics["Running campaigns"] == str(rm.campaign_status_counts(db)["running"])
+    statuses = ("Running", "Scheduled", "Paused", "Ended")  # every campaign is in one of them
+    assert sum(int(metrics[f"{s} campaigns"].replace(",", "")) for s in statuses) == counts["campaigns"]
     assert len(at.get("plotly_chart")) >= 4
     for page in PAGES:
         visit(at, page)

@@ -27,7 +27,7 @@ def daily_trend(series: list[dict]) -> go.Figure:
     fig.add_scatter(x=df["date"], y=df["ctr"] * 100, name="CTR %", mode="lines", line_dash="dot",
                     line_color="#bf3989", secondary_y=True)
     fig.update_yaxes(title_text="Views / clicks", secondary_y=False)
-    fig.update_yaxes(title_text="CTR %", secondary_y=True)
+    fig.update_yaxes(title_text="CTR %", secondary_y=True, tickformat=".2f", rangemode="tozero")
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), legend_orientation="h")
     return fig
 
