@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pymongo.database import Database
+
+from ..entities import ENTITIES, Cascade
 
 
 def names(db: Database, collection: str, ids: list) -> dict:
@@ -20,3 +24,15 @@ def count_by(db: Database, collection: str, field: str, ids: list, extra: dict |
     match = {field: {"$in": list(set(ids))}} | (extra or {})
     pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
     return {d["_id"]: d["n"] for d in db[collection].aggregate(pipeline)}
+
+
+def cascades(db: Database, collection: str, ids: set) -> Iterator[tuple[Cascade, list]]:
+    """For each cascade of ``collection``: (the cascade, the ids its ``field`` must match)
+    when documents ``ids`` go; through ``via`` for grandchildren (placements of the
+    deleted advertisers' campaigns)."""
+    for cascade in ENTITIES[collection].cascade if collection in ENTITIES else ():
+        parents = list(ids)
+        if cascade.via is not None:
+            via = ENTITIES[cascade.via]
+            parents = [d["_id"] for d in db[via.name].find({via.parent_field: {"$in": parents}}, {"_id": 1})]
+        yield cascade, parents

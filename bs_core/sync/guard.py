@@ -16,9 +16,10 @@ import threading
 
 from pymongo.database import Database
 
-from ..entities import ENTITIES, ENTITY_NAMES
+from ..entities import ENTITY_NAMES
 from ..errors import DeletionsHeldError
 from ..settings import Settings
+from ..store.lookups import cascades
 from ..store.summaries import stored_summary
 
 
@@ -81,13 +82,5 @@ class DeletionGuard:
 
     def _cascade_size(self, collection: str, ids: set) -> int:
         """How many documents go with ``ids`` (counted on indexed fields, but for networks)."""
-        if collection not in ENTITIES:
-            return 0
-        total = 0
-        for cascade in ENTITIES[collection].cascade:
-            parents = list(ids)
-            if cascade.via is not None:
-                via = ENTITIES[cascade.via]
-                parents = [d["_id"] for d in self.db[via.name].find({via.parent_field: {"$in": parents}}, {"_id": 1})]
-            total += self.db[cascade.collection].count_documents({cascade.field: {"$in": parents}})
-        return total
+        return sum(self.db[cascade.collection].count_documents({cascade.field: {"$in": parents}})
+                   for cascade, parents in cascades(self.db, collection, ids))

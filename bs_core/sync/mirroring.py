@@ -16,6 +16,7 @@ from pymongo.database import Database
 from .. import normalize as norm
 from ..entities import ENTITIES, EntityType
 from ..store import MirrorWriter
+from ..store.lookups import cascades
 from .guard import DeletionGuard
 from .runs import RunRecorder
 
@@ -103,9 +104,5 @@ class Mirroring:
         if not ids:
             return
         self.writer.stage_deletes(kind, ids)
-        for cascade in ENTITIES[kind].cascade if kind in ENTITIES else ():
-            parents = list(ids)
-            if cascade.via is not None:  # e.g. placements of the deleted advertisers' campaigns
-                via = ENTITIES[cascade.via]
-                parents = [d["_id"] for d in self.db[via.name].find({via.parent_field: {"$in": parents}}, {"_id": 1})]
+        for cascade, parents in cascades(self.db, kind, ids):
             self.writer.delete_children(cascade.collection, cascade.field, parents)

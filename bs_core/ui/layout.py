@@ -123,7 +123,7 @@ def render(title: str, body: Callable[[PageContext], None], *, live: str | None 
         st.stop()
     try:
         if fresh is not None and ctx.source == "mirror":
-            st.caption(freshness_line(ctx, fresh or live))
+            st.caption(freshness_line(ctx, fresh))
         body(ctx)
     except (PyMongoError, StoreUnavailableError):
         ctx.runtime.database_failed()
