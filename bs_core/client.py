@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CUSTOM_GROUPS = ("network", "zone", "campaign", "advertiser", "advertisement")
 REPORT_TYPES = ("network", "advertiser", "campaign", "advertisement")
+RECORDS_MARGIN = 0.25  # seconds added to the /records window (see BroadStreetClient.__init__)
 
 
 class PatientRetry(Retry):
@@ -107,8 +108,11 @@ class BroadStreetClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["Accept"] = "application/json"
+        # The window is counted here from when we send, but BroadStreet counts arrivals: a
+        # request that reaches it a little late must not let the next window open early
+        # (seen on a loaded machine as a 429 in a burst of six report calls).
         self.records_limiter = shared_limiter(
-            f"records:{self.base_url}", settings.records_limit, settings.records_window
+            f"records:{self.base_url}", settings.records_limit, settings.records_window + RECORDS_MARGIN
         )
         self.rate_cap = IntervalLimiter(settings.sync_rate_limit) if settings.sync_rate_limit else None
         self._stats_lock = threading.Lock()
