@@ -133,7 +133,7 @@ _TYPES = (  # networks first: the root of the tree
         also_refers_to=("zones", "advertisements"),
     ),
 )
-# Reporting rows (stats_daily, stats_zones) are facts about past days: they are never
+# Reporting rows (stats_daily, stats_zone_daily) are facts about past days: they are never
 # deleted with an entity, so a deleted campaign's history stays.
 _UNDER_NETWORK = tuple(Cascade(e.name, "network_id") for e in _TYPES[1:])
 ENTITIES: dict[str, EntityType] = {e.name: e for e in (

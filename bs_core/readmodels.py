@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections import Counter
 from typing import Any, Literal
 
 from pymongo.database import Database
 
+from . import reporting
 from .dates import midnight
 from .entities import ENTITIES, ENTITY_NAMES
 from .normalize import CAMPAIGN_STATUSES
@@ -24,8 +26,10 @@ from .store.summaries import (
     entity_counts_live,
     network_summaries_live,
     networks_sorted,
+    placement_tallies_live,
     placements_per_zone_live,
     stored_summary,
+    stored_tallies,
 )
 
 DEFAULT_PAGE_SIZE = 50
@@ -50,18 +54,72 @@ def literal_search(text: str) -> dict:
 
 
 def _page(db: Database, collection: str, query: dict, sort: tuple[str, int], page: int,
-          page_size: int, projection: dict | None = None) -> Page:
+          page_size: int, metric: dict | None = None) -> Page:
+    """One page of ``query`` in ``sort`` order (ties by ``_id``).  ``metric`` ({id: number})
+    sorts by a figure the documents do not store (views over a period, placements)."""
     field, direction = sort
+    page = max(int(page), 1)
+    if metric is not None:
+        return _metric_page(db, collection, query, metric, direction, page, page_size)
     if field not in SORTABLE[collection]:
         raise ValueError(f"cannot sort {collection} by {field!r}")
-    page = max(int(page), 1)
+    if field in NULLS_MEAN_OPEN.get(collection, ()):
+        return _open_ended_page(db, collection, query, sort, page, page_size)
     order = [(field, direction)] + ([("_id", 1)] if field != "_id" else [])
-    cursor = (db[collection].find(query, projection or {"_sync": 0})
+    cursor = (db[collection].find(query, {"_sync": 0})
               .sort(order).skip((page - 1) * page_size).limit(page_size))
+    return Page(list(cursor), _total(db, collection, query), page, page_size)
+
+
+def _total(db: Database, collection: str, query: dict) -> int:
     # Unfiltered, the total is the collection's size, which each run stores (counting is a
     # scan on SecantusDB); the mirror changes only through runs.
-    total = entity_counts(db)[collection] if not query else db[collection].count_documents(query)
-    return Page(list(cursor), total, page, page_size)
+    return entity_counts(db)[collection] if not query else db[collection].count_documents(query)
+
+
+#: date fields where null means "open-ended": they sort as later than any date
+NULLS_MEAN_OPEN = {"campaigns": ("ends_on",)}
+
+
+def _open_ended_page(db: Database, collection: str, query: dict, sort: tuple[str, int], page: int,
+                     page_size: int) -> Page:
+    """Sort by an end date with open-ended (null) rows after every date when ascending and
+    before them when descending (MongoDB would put nulls first ascending)."""
+    field, direction = sort
+    dated = {"$and": [query, {field: {"$ne": None}}]}
+    open_ended = {"$and": [query, {field: None}]}
+    parts = [(dated, [(field, direction), ("_id", 1)]), (open_ended, [("name_key", 1), ("_id", 1)])]
+    if direction < 0:
+        parts.reverse()
+    rows: list[dict] = []
+    skip, total = (page - 1) * page_size, 0
+    for part, order in parts:
+        n = db[collection].count_documents(part)
+        if len(rows) < page_size and skip < total + n:
+            rows += db[collection].find(part, {"_sync": 0}).sort(order).skip(max(skip - total, 0)).limit(
+                page_size - len(rows))
+        total += n
+    return Page(rows, total, page, page_size)
+
+
+def _metric_page(db: Database, collection: str, query: dict, metric: dict, direction: int, page: int,
+                 page_size: int) -> Page:
+    """Sort the matching ids by ``metric`` (missing = 0, ties by name), then read one page.
+
+    Only ids and sort keys of the matching documents are read (10k campaigns on `large`);
+    the documents themselves only for the page."""
+    keys = [(metric.get(d["_id"], 0), d.get("name_key") or "", d["_id"])
+            for d in db[collection].find(query, {"name_key": 1})]
+    keys.sort(key=lambda k: (-k[0] if direction < 0 else k[0], k[1], k[2]))
+    ids = [k[2] for k in keys[(page - 1) * page_size:page * page_size]]
+    found = {d["_id"]: d for d in db[collection].find({"_id": {"$in": ids}}, {"_sync": 0})}
+    return Page([found[i] for i in ids if i in found], len(keys), page, page_size)
+
+
+def placement_tallies(db: Database) -> dict[str, dict[int, int]]:
+    """Placements per campaign, zone and ad, and what running campaigns use (see
+    ``store.summaries.TALLIES``): as the last run stored them, else counted now."""
+    return stored_tallies(db) or placement_tallies_live(db)
 
 
 # -- listings -------------------------------------------------------------------------------
@@ -75,7 +133,7 @@ class CampaignFilter:
     search: str = ""
 
     def query(self) -> dict:
-        q = _match(self.search, network_id=self.network_id, advertiser_id=self.advertiser_id)
+        q = field_match(self.search, network_id=self.network_id, advertiser_id=self.advertiser_id)
         if self.statuses:
             q["status"] = {"$in": list(self.statuses)}
         clauses = []
@@ -88,15 +146,38 @@ class CampaignFilter:
         return q
 
 
+#: figures a listing can also be sorted by (over the chosen period, or from the tallies)
+METRIC_SORTS = {"campaigns": ("views", "clicks", "ctr", "placements"),
+                "zones": ("views", "placements"), "advertisers": ("running", "views")}
+_ID_FIELD = {"campaigns": "campaign_id", "zones": "zone_id", "advertisers": "advertiser_id"}
+
+
+def sort_metric(db: Database, collection: str, field: str, query: dict, start: dt.date | None,
+                end: dt.date | None) -> dict | None:
+    """``{id: value}`` to sort ``collection`` by ``field`` when it is a figure, else None."""
+    if field not in METRIC_SORTS.get(collection, ()):
+        return None
+    if field == "placements":
+        return placement_tallies(db)[_ID_FIELD[collection]]
+    if field == "running":
+        return placement_tallies(db)["advertiser_running"]
+    network = query.get("network_id") if isinstance(query.get("network_id"), int) else None
+    stats = reporting.stats_by(db, _ID_FIELD[collection], None, start, end, reporting.StatsFilter(network))
+    return {ident: figures[field] for ident, figures in stats.items()}
+
+
 def campaigns(db: Database, flt: CampaignFilter | None = None, sort: tuple[str, int] = ("name_key", 1),
-              page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    return _page(db, "campaigns", (flt or CampaignFilter()).query(), sort, page, page_size)
+              page: int = 1, page_size: int = DEFAULT_PAGE_SIZE, stats_from: dt.date | None = None,
+              stats_to: dt.date | None = None) -> Page:
+    query = (flt or CampaignFilter()).query()
+    metric = sort_metric(db, "campaigns", sort[0], query, stats_from, stats_to)
+    return _page(db, "campaigns", query, sort, page, page_size, metric)
 
 
 def campaigns_enriched(db: Database, flt: CampaignFilter, sort: tuple[str, int], page: int, page_size: int,
                        stats_from: dt.date | None, stats_to: dt.date | None) -> Page:
     """A page of campaigns with names, placement counts and stats over [stats_from, stats_to]."""
-    result = campaigns(db, flt, sort, page, page_size)
+    result = campaigns(db, flt, sort, page, page_size, stats_from, stats_to)
     enrich_campaigns(db, result.rows, stats_from, stats_to)
     return result
 
@@ -107,14 +188,14 @@ EXPORT_LIMIT = 100_000
 def campaigns_for_export(db: Database, flt: CampaignFilter, sort: tuple[str, int],
                          stats_from: dt.date | None, stats_to: dt.date | None) -> list[dict]:
     """Every campaign matching the filters (not just one page), enriched, for CSV."""
-    rows = campaigns(db, flt, sort, page=1, page_size=EXPORT_LIMIT).rows
+    rows = campaigns(db, flt, sort, 1, EXPORT_LIMIT, stats_from, stats_to).rows
     enriched: list[dict] = []
     for i in range(0, len(rows), 500):  # enrichment looks up a bounded batch at a time
         enriched += enrich_campaigns(db, rows[i:i + 500], stats_from, stats_to)
     return enriched
 
 
-def _match(search: str = "", **equal: Any) -> dict:
+def field_match(search: str = "", **equal: Any) -> dict:
     """A query from equality filters (None = any) and a literal name search."""
     q: dict[str, Any] = {field: value for field, value in equal.items() if value is not None}
     if search.strip():
@@ -123,37 +204,78 @@ def _match(search: str = "", **equal: Any) -> dict:
 
 
 def listing(db: Database, kind: str, search: str = "", sort: tuple[str, int] = ("name_key", 1), page: int = 1,
-            page_size: int = DEFAULT_PAGE_SIZE, **equal: Any) -> Page:
-    """A page of any entity type, filtered by equality (None = any) and a literal name search."""
-    return _page(db, kind, _match(search, **equal), sort, page, page_size)
+            page_size: int = DEFAULT_PAGE_SIZE, start: dt.date | None = None, end: dt.date | None = None,
+            **equal: Any) -> Page:
+    """A page of any entity type, filtered by equality (None = any) and a literal name search,
+    sorted by a stored field or a figure over [start, end] (:data:`METRIC_SORTS`)."""
+    query = field_match(search, **equal)
+    return _page(db, kind, query, sort, page, page_size, sort_metric(db, kind, sort[0], query, start, end))
 
 
 def advertisers(db: Database, network_id: int | None = None, search: str = "",
                 sort: tuple[str, int] = ("name_key", 1), page: int = 1,
-                page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    return listing(db, "advertisers", search, sort, page, page_size, network_id=network_id)
+                page_size: int = DEFAULT_PAGE_SIZE, start: dt.date | None = None,
+                end: dt.date | None = None) -> Page:
+    return listing(db, "advertisers", search, sort, page, page_size, start, end, network_id=network_id)
+
+
+def advertisers_enriched(db: Database, network_id: int | None, search: str, sort: tuple[str, int], page: int,
+                         page_size: int, start: dt.date | None, end: dt.date | None) -> Page:
+    """A page of advertisers with network names, campaign counts and figures over [start, end]."""
+    result = advertisers(db, network_id, search, sort, page, page_size, start, end)
+    ids = [r["_id"] for r in result.rows]
+    nets = names(db, "networks", [r.get("network_id") for r in result.rows])
+    running = placement_tallies(db)["advertiser_running"]
+    total = count_by(db, "campaigns", "advertiser_id", ids)
+    stats = reporting.stats_by(db, "advertiser_id", ids, start, end)
+    for r in result.rows:
+        r["network_name"] = nets.get(r.get("network_id"), "")
+        r["running_campaigns"], r["campaign_count"] = running.get(r["_id"], 0), total.get(r["_id"], 0)
+        _put_figures(r, stats.get(r["_id"]))
+    return result
+
+
+def _put_figures(row: dict, figures: dict | None) -> None:
+    figures = figures or {}
+    for name in ("views", "clicks", "ctr"):
+        row[name] = figures.get(name, 0)
 
 
 def advertisements(db: Database, network_id: int | None = None, advertiser_id: int | None = None,
                    ad_type: str | None = None, active_placement: bool | None = None, search: str = "",
                    sort: tuple[str, int] = ("name_key", 1), page: int = 1,
                    page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    query = _match(search, network_id=network_id, advertiser_id=advertiser_id, type=ad_type,
+    query = field_match(search, network_id=network_id, advertiser_id=advertiser_id, type=ad_type,
                    active_placement=active_placement)
     return _page(db, "advertisements", query, sort, page, page_size)
 
 
 def zones(db: Database, network_id: int | None = None, search: str = "",
           sort: tuple[str, int] = ("name_key", 1), page: int = 1,
-          page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    return listing(db, "zones", search, sort, page, page_size, network_id=network_id)
+          page_size: int = DEFAULT_PAGE_SIZE, start: dt.date | None = None, end: dt.date | None = None) -> Page:
+    return listing(db, "zones", search, sort, page, page_size, start, end, network_id=network_id)
+
+
+def zones_enriched(db: Database, network_id: int | None, search: str, sort: tuple[str, int], page: int,
+                   page_size: int, start: dt.date | None, end: dt.date | None) -> Page:
+    """A page of zones with network names, placements, running campaigns and figures."""
+    result = zones(db, network_id, search, sort, page, page_size, start, end)
+    nets = names(db, "networks", [r.get("network_id") for r in result.rows])
+    tallies = placement_tallies(db)
+    stats = reporting.stats_by(db, "zone_id", [r["_id"] for r in result.rows], start, end)
+    for r in result.rows:
+        r["network_name"] = nets.get(r.get("network_id"), "")
+        r["placement_count"] = tallies["zone_id"].get(r["_id"], 0)
+        r["running_campaigns"] = tallies["zone_running_campaigns"].get(r["_id"], 0)
+        _put_figures(r, stats.get(r["_id"]))
+    return result
 
 
 def placements(db: Database, campaign_id: int | None = None, zone_id: int | None = None,
                advertisement_id: int | None = None, network_id: int | None = None,
                sort: tuple[str, int] = ("_id", 1), page: int = 1,
                page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    query = _match(campaign_id=campaign_id, zone_id=zone_id, advertisement_id=advertisement_id,
+    query = field_match(campaign_id=campaign_id, zone_id=zone_id, advertisement_id=advertisement_id,
                    network_id=network_id)
     return _page(db, "placements", query, sort, page, page_size)
 
@@ -203,45 +325,19 @@ def campaign_counts(db: Database, advertiser_ids: list, status: str | None = Non
     return count_by(db, "campaigns", "advertiser_id", advertiser_ids, {"status": status} if status else None)
 
 
-def zone_views(db: Database, ids: list) -> list[dict]:
-    """Views over the stats window for a page of zones (from the per-zone custom report)."""
-    if not ids:
-        return []
-    pipeline = [{"$match": {"zone_id": {"$in": list(set(ids))}}},
-                {"$group": {"_id": "$zone_id", "views": {"$sum": "$views"}, "clicks": {"$sum": "$clicks"}}}]
-    return [{"zone_id": d["_id"], "views": d["views"], "clicks": d["clicks"]} for d in db.stats_zones.aggregate(pipeline)]
-
-
-def with_ctr(row: dict) -> dict:
-    views = row.get("views", 0) or 0
-    row["ctr"] = (row.get("clicks", 0) or 0) / views if views else 0.0
-    return row
-
-
-def stats_by(db: Database, field: str, ids: list, start: dt.date | None = None,
-             end: dt.date | None = None) -> dict:
-    """``{id: {views, clicks, hovers, conversions, ctr}}`` over a date window."""
-    if not ids:
-        return {}
-    match: dict[str, Any] = {field: {"$in": list(set(ids))}} | _date_match(start, end)
-    pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", **_SUMS}}]
-    return {d.pop("_id"): with_ctr(d) for d in db.stats_daily.aggregate(pipeline)}
-
-
 def enrich_campaigns(db: Database, rows: list[dict], start: dt.date | None = None,
                      end: dt.date | None = None) -> list[dict]:
     """Add advertiser and network names, placement counts and stats to a page of campaigns."""
     ids = [r["_id"] for r in rows]
     adv = names(db, "advertisers", [r.get("advertiser_id") for r in rows])
     net = names(db, "networks", [r.get("network_id") for r in rows])
-    placed = count_by(db, "placements", "campaign_id", ids)
-    stats = stats_by(db, "campaign_id", ids, start, end)
+    placed = placement_tallies(db)["campaign_id"]
+    stats = reporting.stats_by(db, "campaign_id", ids, start, end)
     for r in rows:
         r["advertiser_name"] = adv.get(r.get("advertiser_id"), "")
         r["network_name"] = net.get(r.get("network_id"), "")
         r["placement_count"] = placed.get(r["_id"], 0)
-        s = stats.get(r["_id"], {})
-        r["views"], r["clicks"], r["ctr"] = s.get("views", 0), s.get("clicks", 0), s.get("ctr", 0.0)
+        _put_figures(r, stats.get(r["_id"]))
     return rows
 
 
@@ -252,36 +348,58 @@ def entity_counts(db: Database) -> dict[str, int]:
     return stored if stored is not None else entity_counts_live(db)
 
 
-def campaign_status_counts(db: Database, network_id: int | None = None) -> dict[str, int]:
-    match = {"network_id": network_id} if network_id is not None else {}
-    pipeline = [{"$match": match}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
+def _owned(network_id: int | None, advertiser_id: int | None) -> dict:
+    """The campaign (or ad) filter of the Overview's network and advertiser choice."""
+    return field_match(network_id=network_id, advertiser_id=advertiser_id)
+
+
+def scoped_counts(db: Database, network_id: int | None = None, advertiser_id: int | None = None) -> dict[str, int]:
+    """Documents per entity type under a network or an advertiser (all: :func:`entity_counts`).
+    An advertiser's zones are the zones its campaigns are placed in."""
+    if network_id is None and advertiser_id is None:
+        return entity_counts(db)
+    owned = _owned(network_id, advertiser_id)
+    campaign_ids = [d["_id"] for d in db.campaigns.find(owned, {"_id": 1})]
+    placed = placement_tallies(db)["campaign_id"]
+    counts = {"campaigns": len(campaign_ids), "advertisements": db.advertisements.count_documents(owned),
+              "placements": sum(placed.get(c, 0) for c in campaign_ids)}
+    if advertiser_id is not None:
+        zones = db.placements.distinct("zone_id", {"campaign_id": {"$in": campaign_ids}}) if campaign_ids else []
+        return counts | {"networks": 1, "advertisers": 1, "zones": len(zones)}
+    return counts | {"networks": 1, "advertisers": db.advertisers.count_documents(owned),
+                     "zones": db.zones.count_documents(owned)}
+
+
+def campaign_status_counts(db: Database, network_id: int | None = None,
+                           advertiser_id: int | None = None) -> dict[str, int]:
+    pipeline = [{"$match": _owned(network_id, advertiser_id)}, {"$group": {"_id": "$status", "n": {"$sum": 1}}}]
     counts = {s: 0 for s in CAMPAIGN_STATUSES}
     counts.update({d["_id"]: d["n"] for d in db.campaigns.aggregate(pipeline)})
     return counts
 
 
-def campaigns_ending_within(db: Database, days: int, today: dt.date, limit: int = 100) -> list[dict]:
+def campaigns_ending_within(db: Database, days: int, today: dt.date, limit: int = 100,
+                            network_id: int | None = None, advertiser_id: int | None = None) -> list[dict]:
     """Running campaigns whose end date falls in [today, today + days]."""
-    q = {"status": "running",
-         "ends_on": {"$gte": midnight(today), "$lte": midnight(today + dt.timedelta(days=days))}}
+    q = _owned(network_id, advertiser_id) | {
+        "status": "running", "ends_on": {"$gte": midnight(today), "$lte": midnight(today + dt.timedelta(days=days))}}
     rows = list(db.campaigns.find(q, {"_sync": 0}).sort([("ends_on", 1), ("_id", 1)]).limit(limit))
     return enrich_campaigns(db, rows)
 
 
-def campaign_timeline(db: Database, limit: int = 200) -> list[dict]:
-    """Running and scheduled campaigns with their dates, soonest-ending first."""
-    rows = list(db.campaigns.find({"status": {"$in": ["running", "scheduled"]}},
-                                  {"name_clean": 1, "status": 1, "starts_on": 1, "ends_on": 1,
-                                   "advertiser_id": 1, "network_id": 1})
-                .sort([("ends_on", 1), ("_id", 1)]).limit(limit))
+def campaign_timeline(db: Database, limit: int = 200, network_id: int | None = None,
+                      advertiser_id: int | None = None) -> list[dict]:
+    """Running and scheduled campaigns with their dates, soonest-ending first (open-ended last)."""
+    q = _owned(network_id, advertiser_id) | {"status": {"$in": ["running", "scheduled"]}}
+    rows = _open_ended_page(db, "campaigns", q, ("ends_on", 1), 1, limit).rows
     adv = names(db, "advertisers", [r.get("advertiser_id") for r in rows])
     for r in rows:
         r["advertiser_name"] = adv.get(r.get("advertiser_id"), "")
     return rows
 
 
-def top_advertisers_by_running(db: Database, limit: int = 10) -> list[dict]:
-    pipeline = [{"$match": {"status": "running"}},
+def top_advertisers_by_running(db: Database, limit: int = 10, network_id: int | None = None) -> list[dict]:
+    pipeline = [{"$match": _owned(network_id, None) | {"status": "running"}},
                 {"$group": {"_id": "$advertiser_id", "running": {"$sum": 1}}},
                 {"$sort": {"running": -1, "_id": 1}}, {"$limit": limit}]
     rows = list(db.campaigns.aggregate(pipeline))
@@ -289,61 +407,28 @@ def top_advertisers_by_running(db: Database, limit: int = 10) -> list[dict]:
     return [{"advertiser_id": r["_id"], "name": adv.get(r["_id"], ""), "running": r["running"]} for r in rows]
 
 
-def placements_per_zone(db: Database, limit: int = 15, network_id: int | None = None) -> list[dict]:
+def placements_per_zone(db: Database, limit: int = 15, network_id: int | None = None,
+                        advertiser_id: int | None = None) -> list[dict]:
     """Zones with the most placements.  Unfiltered, it reads the summary the last sync
-    stored (a $group over every placement takes seconds on `large`)."""
-    if network_id is None and limit <= SUMMARY_ROWS:
-        stored = stored_summary(db, "placements_per_zone")
-        if stored is not None:
-            return stored[:limit]
-    return placements_per_zone_live(db, limit, network_id)
-
-
-# -- reporting ------------------------------------------------------------------------------
-_SUMS = {"views": {"$sum": "$views"}, "clicks": {"$sum": "$clicks"},
-         "hovers": {"$sum": "$hovers"}, "conversions": {"$sum": "$conversions"}}
-
-
-def _date_match(start: dt.date | None, end: dt.date | None) -> dict:
-    rng: dict[str, Any] = {}
-    if start is not None:
-        rng["$gte"] = midnight(start)
-    if end is not None:
-        rng["$lte"] = midnight(end)
-    return {"date": rng} if rng else {}
-
-
-def stats_totals(db: Database, start: dt.date | None = None, end: dt.date | None = None,
-                 network_id: int | None = None, campaign_id: int | None = None) -> dict:
-    match = _match(network_id=network_id, campaign_id=campaign_id) | _date_match(start, end)
-    rows = list(db.stats_daily.aggregate([{"$match": match}, {"$group": {"_id": None, **_SUMS}}]))
-    total = rows[0] if rows else {"views": 0, "clicks": 0, "hovers": 0, "conversions": 0}
-    total.pop("_id", None)
-    return with_ctr(total)
-
-
-def stats_daily_series(db: Database, start: dt.date | None = None, end: dt.date | None = None,
-                       network_id: int | None = None, campaign_id: int | None = None) -> list[dict]:
-    match = _match(network_id=network_id, campaign_id=campaign_id) | _date_match(start, end)
-    pipeline = [{"$match": match}, {"$group": {"_id": "$date", **_SUMS}}, {"$sort": {"_id": 1}}]
-    return [with_ctr({"date": d.pop("_id"), **d}) for d in db.stats_daily.aggregate(pipeline)]
-
-
-def top_campaigns(db: Database, start: dt.date | None, end: dt.date | None, by: str = "views",
-                  limit: int = 10, min_views: int = 100, network_id: int | None = None) -> list[dict]:
-    """Campaigns ranked by views or by CTR (CTR only among campaigns with ``min_views``)."""
-    if by not in ("views", "ctr", "clicks"):
-        raise ValueError("by must be views, clicks or ctr")
-    match = _match(network_id=network_id) | _date_match(start, end)
-    pipeline: list[dict] = [{"$match": match}, {"$group": {"_id": "$campaign_id", **_SUMS}}]
-    if by == "ctr":
-        pipeline += [{"$match": {"views": {"$gte": min_views}}},
-                     {"$addFields": {"ctr": {"$divide": ["$clicks", "$views"]}}}]
-    pipeline += [{"$sort": {by: -1, "_id": 1}}, {"$limit": limit}]
-    rows = list(db.stats_daily.aggregate(pipeline))
-    nm = names(db, "campaigns", [r["_id"] for r in rows])
-    return [with_ctr({"campaign_id": r["_id"], "name": nm.get(r["_id"], ""),
-                      **{k: v for k, v in r.items() if k not in ("_id", "ctr")}}) for r in rows]
+    stored (a $group over every placement takes seconds on `large`); for a network, the
+    stored tallies of its zones; for an advertiser, the placements of its campaigns."""
+    if advertiser_id is not None:
+        campaign_ids = [d["_id"] for d in db.campaigns.find({"advertiser_id": advertiser_id}, {"_id": 1})]
+        per_zone = Counter(p["zone_id"] for p in db.placements.find({"campaign_id": {"$in": campaign_ids}},
+                                                                    {"zone_id": 1, "_id": 0}))
+    elif network_id is not None:
+        tally = placement_tallies(db)["zone_id"]
+        per_zone = Counter({z["_id"]: tally.get(z["_id"], 0) for z in db.zones.find({"network_id": network_id},
+                                                                                     {"_id": 1})})
+    else:
+        if limit <= SUMMARY_ROWS:
+            stored = stored_summary(db, "placements_per_zone")
+            if stored is not None:
+                return stored[:limit]
+        return placements_per_zone_live(db, limit)
+    top = sorted(((n, z) for z, n in per_zone.items() if n), key=lambda nz: (-nz[0], nz[1]))[:limit]
+    zn = names(db, "zones", [z for _, z in top])
+    return [{"zone_id": z, "name": zn.get(z, ""), "placements": n} for n, z in top]
 
 
 def freshness(db: Database) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class Settings:
     backoff_factor: float = 0.5
     records_limit: int = 2  # BroadStreet's /records throttle: requests ...
     records_window: float = 5.0  # ... per this many seconds
-    stats_days: int = 30
+    stats_days: int = 90  # days the first sync backfills; later days accumulate
     stats_chunk_days: int = 31
     sync_interval_minutes: int = 0  # 0 = no scheduled sync
     stale_after_minutes: int = 24 * 60

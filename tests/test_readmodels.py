@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from bs_core import readmodels as rm
+from bs_core import reporting
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.sync import run_sync
 from tests.conftest import fresh_database, mirror_settings
@@ -37,7 +38,8 @@ def _key(value):
     return (value is not None, value)  # Mongo sorts null first
 
 
-@pytest.mark.parametrize("sort", [("name_key", 1), ("ends_on", -1), ("starts_on", 1), ("weight_value", -1)])
+@pytest.mark.parametrize("sort", [("name_key", 1), ("ends_on", -1), ("ends_on", 1), ("starts_on", 1),
+                                  ("weight_value", -1)])
 def test_campaign_filters_sorts_and_pages_match_brute_force(mirror, sort):
     campaigns = every(mirror, "campaigns")
     network = campaigns[0]["network_id"]
@@ -48,8 +50,14 @@ def test_campaign_filters_sorts_and_pages_match_brute_force(mirror, sort):
                 and _overlaps(c, start, end)]
     field, direction = sort
     expected.sort(key=lambda c: c["_id"])
-    # a stable sort keeps ties in ascending _id, like the query's secondary sort
-    expected.sort(key=lambda c: _key(c[field]), reverse=direction < 0)
+    if field == "ends_on":  # open-ended = later than any date: last ascending, first descending
+        dated = sorted((c for c in expected if c["ends_on"] is not None), key=lambda c: c["ends_on"],
+                       reverse=direction < 0)
+        open_ended = sorted((c for c in expected if c["ends_on"] is None), key=lambda c: (c["name_key"], c["_id"]))
+        assert dated and open_ended
+        expected = dated + open_ended if direction > 0 else open_ended + dated
+    else:  # a stable sort keeps ties in ascending _id, like the query's secondary sort
+        expected.sort(key=lambda c: _key(c[field]), reverse=direction < 0)
     size = 7
     pages = []
     first = rm.campaigns(mirror, flt, sort, page=1, page_size=size)
@@ -123,19 +131,19 @@ def test_reporting_totals_series_and_rankings_match_brute_force(mirror):
     start, end = dt.date.today() - dt.timedelta(days=13), dt.date.today()
     lo, hi = (dt.datetime.combine(d, dt.time()) for d in (start, end))
     window = [r for r in rows if lo <= r["date"] <= hi]
-    totals = rm.stats_totals(mirror, start, end)
+    totals = reporting.totals(mirror, start, end)
     assert totals["views"] == sum(r["views"] for r in window)
     assert totals["clicks"] == sum(r["clicks"] for r in window)
     assert totals["ctr"] == pytest.approx(totals["clicks"] / totals["views"])
 
-    series = rm.stats_daily_series(mirror, start, end)
+    series = reporting.daily_series(mirror, start, end)
     by_day: dict[dt.datetime, int] = {}
     for r in window:
         by_day[r["date"]] = by_day.get(r["date"], 0) + r["views"]
     assert [(s["date"], s["views"]) for s in series] == sorted(by_day.items())
 
     camp = window[0]["campaign_id"]
-    assert rm.stats_totals(mirror, start, end, campaign_id=camp)["views"] == sum(
+    assert reporting.totals(mirror, start, end, reporting.StatsFilter(campaign_id=camp))["views"] == sum(
         r["views"] for r in window if r["campaign_id"] == camp)
 
     per_campaign: dict[int, list[int]] = {}
@@ -143,10 +151,10 @@ def test_reporting_totals_series_and_rankings_match_brute_force(mirror):
         acc = per_campaign.setdefault(r["campaign_id"], [0, 0])
         acc[0] += r["views"]
         acc[1] += r["clicks"]
-    by_views = rm.top_campaigns(mirror, start, end, by="views", limit=5)
+    by_views = reporting.top_campaigns(mirror, start, end, by="views", limit=5)
     assert [t["campaign_id"] for t in by_views] == [c for c, _ in sorted(
         per_campaign.items(), key=lambda kv: (-kv[1][0], kv[0]))[:5]]
-    by_ctr = rm.top_campaigns(mirror, start, end, by="ctr", limit=5, min_views=1000)
+    by_ctr = reporting.top_campaigns(mirror, start, end, by="ctr", limit=5, min_views=1000)
     eligible = {c: v[1] / v[0] for c, v in per_campaign.items() if v[0] >= 1000}
     assert [t["campaign_id"] for t in by_ctr] == [c for c, _ in sorted(eligible.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
 

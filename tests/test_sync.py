@@ -14,6 +14,7 @@ import time
 import pytest
 
 from bs_core import readmodels as rm
+from bs_core import reporting
 from bs_core.errors import ScopeError, SyncLockedError
 from bs_core.normalize import content_hash, labelled
 from bs_core.simulator.dataset import public
@@ -235,17 +236,46 @@ def test_stats_totals_equal_the_simulators_and_later_runs_refetch_two_days(db, d
     start = today - dt.timedelta(days=9)
     for nid in sim.dataset.networks:
         upstream = sim.reports.report("network", nid, start, today)["totals"]
-        mirrored = rm.stats_totals(db, start, today, network_id=nid)
+        mirrored = reporting.totals(db, start, today, reporting.StatsFilter(network_id=nid))
         assert {k: mirrored[k] for k in upstream} == upstream
-        zones = sim.reports.custom(nid, ["count(view)"], ["zone"], start, today)
-        assert {z["zone_id"]: z["count(view)"] for z in zones} == {
-            d["zone_id"]: d["views"] for d in db.stats_zones.find({"network_id": nid})}
+        # per-zone daily rows come from the same answer and add up to BroadStreet's zone report
+        zones = sim.reports.custom(nid, ["count(view)", "count(click)"], ["zone"], start, today)
+        mirrored_zones = reporting.stats_by(db, "zone_id", [z["zone_id"] for z in zones], start, today)
+        assert {z["zone_id"]: (z["count(view)"], z["count(click)"]) for z in zones} == {
+            zid: (s["views"], s["clicks"]) for zid, s in mirrored_zones.items()}
     networks = len(sim.dataset.networks)
-    assert run["requests"]["/records"]["requests"] == networks * (3 + 1)  # 10 days in chunks of 4, + zones
+    assert run["requests"]["/records"]["requests"] == networks * 3  # 10 days in chunks of 4
 
     again = run_sync(settings, db, "stats")
-    assert again["requests"]["/records"]["requests"] == networks * 2  # last 2 days + zones
-    assert set(again["counts"]) == {"stats_daily", "stats_zones"}
+    assert again["requests"]["/records"]["requests"] == networks  # the last 2 days, one request
+    assert set(again["counts"]) == {"stats_daily", "stats_zone_daily"}
+    assert again["counts"]["stats_daily"]["deleted"] == 0
+
+
+def test_reporting_history_grows_past_the_window_and_outlives_deleted_campaigns(db, demo_server):
+    sim = demo_server.sim
+    settings = mirror_settings(demo_server, db, stats_days=6, stats_chunk_days=31)
+    assert run_sync(settings, db, "full")["status"] == "success"
+    first = db.stats_daily.find_one(sort=[("date", 1)])["date"].date()
+    assert first == dt.date.today() - dt.timedelta(days=5)
+
+    # a narrower window later (or time passing) does not drop the days already fetched
+    narrower = mirror_settings(demo_server, db, stats_days=3)
+    rows = db.stats_daily.count_documents({})
+    assert run_sync(narrower, db, "stats")["status"] == "success"
+    assert db.stats_daily.count_documents({}) >= rows
+    assert db.stats_daily.find_one(sort=[("date", 1)])["date"].date() == first
+    assert reporting.stats_coverage(db).first == first
+
+    # a deleted campaign keeps its figures, labelled as deleted
+    doomed = next(c for c in sorted(sim.dataset.campaigns) if db.stats_daily.count_documents({"campaign_id": c}))
+    views = reporting.stats_by(db, "campaign_id", [doomed])[doomed]["views"]
+    sim.mutate("delete", "campaigns", doomed)
+    run = run_sync(settings, db, "full", allow_deletes=True)
+    assert run["status"] == "success" and db.campaigns.find_one({"_id": doomed}) is None
+    assert reporting.stats_by(db, "campaign_id", [doomed])[doomed]["views"] == views
+    top = reporting.top_campaigns(db, None, None, by="views", limit=1000, min_views=0)
+    assert next(r for r in top if r["campaign_id"] == doomed)["name"] == f"campaign {doomed} (deleted)"
 
 
 def test_two_syncs_started_at_once_in_threads_yield_one_run(db, demo_server):

@@ -123,15 +123,19 @@ def test_chunks_are_contiguous_and_bounded():
     assert stats.chunks([], 5) == []
 
 
-def test_hourly_rows_sum_into_daily_documents():
+def test_hourly_rows_sum_into_daily_documents_per_ad_and_per_zone():
     rows = [{"dated": "2026-01-01T01:00:00", "campaign_id": 1, "advertisement_id": 2, "advertiser_id": 3,
-             "view_count": 5, "click_count": 1}, {"dated": "2026-01-01T02:00:00", "campaign_id": 1,
-             "advertisement_id": 2, "advertiser_id": 3, "view_count": 7, "hover_count": 2},
-            {"dated": "2026-01-02T00:00:00", "campaign_id": 1, "advertisement_id": 2, "view_count": 1}]
-    docs = {d["_id"]: d for d in stats.daily_documents(9, rows)}
+             "zone_id": 40, "view_count": 5, "click_count": 1},
+            {"dated": "2026-01-01T02:00:00", "campaign_id": 1, "advertisement_id": 2, "advertiser_id": 3,
+             "zone_id": 41, "view_count": 7, "hover_count": 2},
+            {"dated": "2026-01-02T00:00:00", "campaign_id": 1, "advertisement_id": 2, "zone_id": 40, "view_count": 1}]
+    per_ad, per_zone = stats.daily_documents(9, rows)
+    docs = {d["_id"]: d for d in per_ad}
     assert set(docs) == {"9:2026-01-01:1:2", "9:2026-01-02:1:2"}
     first = docs["9:2026-01-01:1:2"]
     assert (first["views"], first["clicks"], first["hovers"], first["date"]) == (12, 1, 2, dt.datetime(2026, 1, 1))
+    zones = {d["_id"]: (d["zone_id"], d["views"], d["clicks"]) for d in per_zone}
+    assert zones == {"9:2026-01-01:40": (40, 5, 1), "9:2026-01-01:41": (41, 7, 0), "9:2026-01-02:40": (40, 1, 0)}
 
 
 # -- formatting -----------------------------------------------------------------------------------

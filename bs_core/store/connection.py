@@ -11,7 +11,7 @@ from ..errors import StoreUnavailableError
 from ..settings import Settings
 
 ENTITY_COLLECTIONS = ENTITY_NAMES
-COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zones", "sync_runs", "sync_lock", "sync_scopes",
+COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zone_daily", "sync_runs", "sync_lock", "sync_scopes",
                                     "mirror_summary")
 
 # Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
@@ -23,8 +23,10 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("campaign_id", ASCENDING), ("date", ASCENDING)], name="campaign_date"),
         IndexModel([("date", ASCENDING)], name="date"),
     ],
-    "stats_zones": [IndexModel([("network_id", ASCENDING)], name="network_id"),
-                    IndexModel([("zone_id", ASCENDING)], name="zone_id")],
+    "stats_zone_daily": [
+        IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),
+        IndexModel([("zone_id", ASCENDING), ("date", ASCENDING)], name="zone_date"),
+    ],
     "sync_runs": [
         IndexModel([("started_at", DESCENDING)], name="started_at"),
         IndexModel([("status", ASCENDING), ("finished_at", DESCENDING)], name="status_finished"),

@@ -8,6 +8,8 @@ models serve them from here.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pymongo.database import Database
 
 from ..entities import ENTITY_NAMES
@@ -51,6 +53,38 @@ def network_summaries_live(db: Database) -> list[dict]:
     } for n in nets]
 
 
+#: what :func:`placement_tallies_live` counts, per id
+TALLIES = ("campaign_id", "zone_id", "advertisement_id",  # placements of each
+           "ad_in_running",  # placements of an ad in running campaigns
+           "zone_running_campaigns",  # running campaigns placed in a zone
+           "advertiser_running")  # running campaigns of an advertiser
+
+
+def placement_tallies_live(db: Database) -> dict[str, dict[int, int]]:
+    """The counts tables sort by and delivery health checks, in one pass over the
+    placements (a ``$group`` per field would scan them once each)."""
+    running = {d["_id"]: d.get("advertiser_id") for d in db.campaigns.find({"status": "running"},
+                                                                           {"advertiser_id": 1})}
+    out = {name: Counter() for name in TALLIES}
+    zone_campaigns: set[tuple[int, int]] = set()
+    fields = {"_id": 0, "campaign_id": 1, "zone_id": 1, "advertisement_id": 1}
+    for p in db.placements.find({}, fields, batch_size=10_000):
+        for field in ("campaign_id", "zone_id", "advertisement_id"):
+            out[field][p.get(field)] += 1
+        if p.get("campaign_id") in running:
+            out["ad_in_running"][p.get("advertisement_id")] += 1
+            zone_campaigns.add((p.get("zone_id"), p["campaign_id"]))
+    out["zone_running_campaigns"].update(zone for zone, _ in zone_campaigns)
+    out["advertiser_running"].update(running.values())
+    return {name: dict(counter) for name, counter in out.items()}
+
+
+def stored_tallies(db: Database) -> dict[str, dict[int, int]] | None:
+    """The tallies the last run stored (pairs in BSON: its keys must be strings)."""
+    stored = stored_summary(db, "tallies")
+    return None if stored is None else {name: {k: n for k, n in pairs} for name, pairs in stored.items()}
+
+
 def stored_summary(db: Database, field: str):
     """One field of the stored summary, or None when no run stored one."""
     summary = db.mirror_summary.find_one({"_id": "overview"}, {field: 1})
@@ -61,7 +95,8 @@ def refresh_summaries(db: Database, run_id: str, counts: dict[str, dict]) -> boo
     """Recompute the stored overview summary if this run changed the mirror or the summary
     was not maintained by the previous run (one that was killed, say); True if it did."""
     touched = any(c.get("inserted") or c.get("updated") or c.get("deleted") for c in counts.values())
-    summary = db.mirror_summary.find_one({"_id": "overview"}, {"run_id": 1})
+    # a summary without tallies was stored by an older version: recompute it
+    summary = db.mirror_summary.find_one({"_id": "overview", "tallies": {"$exists": True}}, {"run_id": 1})
     previous = last_finished(db, exclude=run_id, projection={"_id": 1})
     stale = summary is None or (previous is not None and summary.get("run_id") != previous["_id"])
     if not (touched or stale):
@@ -72,5 +107,7 @@ def refresh_summaries(db: Database, run_id: str, counts: dict[str, dict]) -> boo
         "entity_counts": entity_counts_live(db),
         "placements_per_zone": placements_per_zone_live(db, SUMMARY_ROWS),
         "networks": network_summaries_live(db),
+        "tallies": {name: [[k, n] for k, n in counts.items() if k is not None]
+                    for name, counts in placement_tallies_live(db).items()},
     }, upsert=True)
     return True

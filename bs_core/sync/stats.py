@@ -1,18 +1,21 @@
-"""Reporting stats: hourly ``/records`` rows -> daily rows per campaign and advertisement,
-and per-zone totals from the custom report.
+"""Reporting stats: hourly ``/records`` rows -> daily rows per campaign and advertisement
+(``stats_daily``) and per zone (``stats_zone_daily``), both from the same answer.
 
-The first run fetches the whole window (default 30 days) in chunks; later runs refetch
-only the last 2 days plus days never fetched.  Which days a network has been fetched
-for is remembered in ``sync_scopes`` (key ``stats_daily|NETWORK:DATE``, with the number
-of rows that day had); a day recorded with rows that are no longer in the mirror counts
-as never fetched, so lost history is fetched again.  Daily rows are facts about past
-days: they are never deleted, neither with an entity nor when a refetched day's answer
-lacks them (late data only adds), so a deleted campaign keeps its history.
+The first run backfills ``BS_STATS_DAYS`` days (default 90) in chunks, one report request
+per chunk and network; later runs refetch the last 2 days (late data) plus days never
+fetched.  Which days a network has been fetched for is remembered in ``sync_scopes`` (key
+``stats_daily|NETWORK:DATE``, with the number of rows of each collection that day had);
+a day whose rows are no longer all in the mirror counts as never fetched, so lost
+history is fetched again.  Daily rows are facts about past days: they are never deleted,
+neither with an entity nor when a refetched day's answer lacks them (late data only
+adds), so history grows past the backfill and a deleted campaign keeps its figures.
+Days are calendar days as BroadStreet dates its rows (:data:`REPORT_TIMEZONE`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 from pymongo.database import Database
@@ -24,6 +27,10 @@ from .mirroring import Mirroring
 from .pipeline import REPORT_PHASE, Task
 
 REFRESH_DAYS = 2
+DAILY = "stats_daily"  # per (day, campaign, advertisement)
+ZONE_DAILY = "stats_zone_daily"  # per (day, zone)
+_SUMS = (("views", "view_count"), ("clicks", "click_count"), ("hovers", "hover_count"),
+         ("conversions", "conversion_count"))
 
 
 def window(today: dt.date, days: int) -> list[dt.date]:
@@ -31,21 +38,34 @@ def window(today: dt.date, days: int) -> list[dt.date]:
     return last_days(today, days)
 
 
+def recorded_days(db: Database, network_id: int | None = None) -> dict[int, dict[dt.date, dict]]:
+    """``{network: {day: {"rows": n, "zone_rows": n}}}`` as the runs that fetched them recorded."""
+    prefix = f"stats_daily|{network_id}:" if network_id is not None else "stats_daily|"
+    out: dict[int, dict[dt.date, dict]] = {}
+    # escaped: "|" in the key would otherwise be a regex alternation and match every network
+    for doc in db.sync_scopes.find({"collection": DAILY, "_id": {"$regex": f"^{re.escape(prefix)}"}},
+                                   {"scope": 1, "rows": 1, "zone_rows": 1}):
+        nid, _, day = doc["scope"].partition(":")
+        out.setdefault(int(nid), {})[dt.date.fromisoformat(day)] = doc
+    return out
+
+
 def fetched_days(db: Database, network_id: int) -> set[dt.date]:
-    """Days whose rows for this network are all in the mirror as they were fetched."""
-    prefix = f"stats_daily|{network_id}:"
-    recorded = {}
-    for doc in db.sync_scopes.find({"collection": "stats_daily", "_id": {"$regex": f"^{prefix}"}},
-                                   {"scope": 1, "rows": 1}):
-        recorded[dt.date.fromisoformat(doc["scope"].split(":", 1)[1])] = doc.get("rows")
+    """Days whose rows for this network are all in the mirror as they were fetched.
+
+    A record without ``zone_rows`` predates per-zone daily rows: the day is fetched again."""
+    recorded = recorded_days(db, network_id).get(network_id, {})
     if not recorded:
         return set()
-    pipeline = [{"$match": {"network_id": network_id, "date": {"$gte": midnight(min(recorded))}}},
-                {"$group": {"_id": "$date", "n": {"$sum": 1}}}]
-    present = {d["_id"].date(): d["n"] for d in db.stats_daily.aggregate(pipeline)}
-    # rows is None in records written before row counts were kept: then any row will do
-    return {day for day, rows in recorded.items()
-            if present.get(day, 0) >= (rows if rows is not None else 1) or rows == 0}
+    since = {"network_id": network_id, "date": {"$gte": midnight(min(recorded))}}
+    present = {}
+    for collection in (DAILY, ZONE_DAILY):
+        pipeline = [{"$match": since}, {"$group": {"_id": "$date", "n": {"$sum": 1}}}]
+        present[collection] = {d["_id"].date(): d["n"] for d in db[collection].aggregate(pipeline)}
+    return {day for day, rec in recorded.items()
+            if "zone_rows" in rec
+            and present[DAILY].get(day, 0) >= (rec.get("rows") or 0)
+            and present[ZONE_DAILY].get(day, 0) >= rec["zone_rows"]}
 
 
 def days_to_fetch(all_days: list[dt.date], already: set[dt.date], refresh: int = REFRESH_DAYS) -> list[dt.date]:
@@ -65,84 +85,66 @@ def chunks(days: list[dt.date], size: int) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
-def daily_documents(network_id: int, rows: Iterable[dict]) -> list[dict]:
-    """Aggregate hourly rows into one document per (date, campaign, advertisement)."""
-    acc: dict[tuple, dict] = {}
+def _accumulate(acc: dict, key: tuple, new: dict, row: dict) -> None:
+    doc = acc.get(key)
+    if doc is None:
+        doc = acc[key] = {**new, **{name: 0 for name, _ in _SUMS}}
+    for name, field in _SUMS:
+        doc[name] += int(row.get(field) or 0)
+
+
+def daily_documents(network_id: int, rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+    """Hourly rows -> (one document per (date, campaign, advertisement),
+    one per (date, zone))."""
+    by_ad: dict[tuple, dict] = {}
+    by_zone: dict[tuple, dict] = {}
     for r in rows:
         day = str(r.get("dated", ""))[:10]
-        key = (day, r.get("campaign_id"), r.get("advertisement_id"))
-        doc = acc.get(key)
-        if doc is None:
-            date = midnight(dt.date.fromisoformat(day))
-            doc = acc[key] = {
-                "_id": f"{network_id}:{day}:{key[1]}:{key[2]}",
-                "date": date, "network_id": network_id, "campaign_id": key[1],
-                "advertisement_id": key[2], "advertiser_id": r.get("advertiser_id"),
-                "views": 0, "clicks": 0, "hovers": 0, "conversions": 0,
-            }
-        doc["views"] += int(r.get("view_count") or 0)
-        doc["clicks"] += int(r.get("click_count") or 0)
-        doc["hovers"] += int(r.get("hover_count") or 0)
-        doc["conversions"] += int(r.get("conversion_count") or 0)
-    return list(acc.values())
+        date = midnight(dt.date.fromisoformat(day))
+        cid, ad, zone = r.get("campaign_id"), r.get("advertisement_id"), r.get("zone_id")
+        _accumulate(by_ad, (day, cid, ad), {
+            "_id": f"{network_id}:{day}:{cid}:{ad}", "date": date, "network_id": network_id,
+            "campaign_id": cid, "advertisement_id": ad, "advertiser_id": r.get("advertiser_id")}, r)
+        if zone is not None:
+            _accumulate(by_zone, (day, zone), {
+                "_id": f"{network_id}:{day}:{zone}", "date": date, "network_id": network_id, "zone_id": zone}, r)
+    return list(by_ad.values()), list(by_zone.values())
 
 
-def fetch_daily(client: BroadStreetClient, network_id: int, start: dt.date, end: dt.date) -> list[dict]:
+def fetch_daily(client: BroadStreetClient, network_id: int, start: dt.date,
+                end: dt.date) -> tuple[list[dict], list[dict]]:
     report = client.records("network", network_id, start, end)
     return daily_documents(network_id, report["records"])
 
 
-def fetch_zone_totals(client: BroadStreetClient, network_id: int, start: dt.date, end: dt.date) -> list[dict]:
-    rows = client.custom_records(network_id, group=["zone"], start_date=start, end_date=end)
-    docs = []
-    for r in rows:
-        zone_id = r.get("zone_id")
-        if zone_id is None:
-            continue
-        docs.append({
-            "_id": f"{network_id}:{zone_id}", "network_id": network_id, "zone_id": zone_id,
-            "views": int(r.get("count(view)") or 0), "clicks": int(r.get("count(click)") or 0),
-            "hovers": int(r.get("count(hover)") or 0), "conversions": int(r.get("count(conversion)") or 0),
-            "window_start": midnight(start),
-            "window_end": midnight(end),
-        })
-    return docs
-
-
 def stats_tasks(client: BroadStreetClient, mirroring: Mirroring, network_id: int, today: dt.date,
                 settings: Settings) -> list[Task]:
-    """Daily rows for missing days and the last two, in chunks; zone totals for the window."""
+    """One report request per chunk of missing days (and the last two)."""
     days = window(today, settings.stats_days)
     todo = days_to_fetch(days, fetched_days(mirroring.db, network_id))
-    tasks = [_daily_task(client, mirroring, network_id, start, end)
-             for start, end in chunks(todo, settings.stats_chunk_days)]
-    return tasks + [_zones_task(client, mirroring, network_id, days[0], days[-1])]
+    return [_daily_task(client, mirroring, network_id, start, end)
+            for start, end in chunks(todo, settings.stats_chunk_days)]
+
+
+def _rows_per_day(docs: list[dict]) -> dict[dt.date, int]:
+    rows: dict[dt.date, int] = {}
+    for doc in docs:
+        rows[doc["date"].date()] = rows.get(doc["date"].date(), 0) + 1
+    return rows
 
 
 def _daily_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, start: dt.date, end: dt.date) -> Task:
     label = f"stats of network {nid} {start}..{end}"
 
-    def handle(docs: list[dict]) -> list[Task]:
+    def handle(answer: tuple[list[dict], list[dict]]) -> list[Task]:
         writer = mirroring.writer
-        existing = writer.existing("stats_daily", {"network_id": nid,
-                                                   "date": {"$gte": midnight(start), "$lte": midnight(end)}})
-        writer.stage("stats_daily", docs, existing)  # insert and update only: history is kept
-        rows: dict[dt.date, int] = {}
-        for doc in docs:
-            rows[doc["date"].date()] = rows.get(doc["date"].date(), 0) + 1
+        in_window = {"network_id": nid, "date": {"$gte": midnight(start), "$lte": midnight(end)}}
+        for collection, docs in zip((DAILY, ZONE_DAILY), answer, strict=True):
+            writer.stage(collection, docs, writer.existing(collection, in_window))  # history is kept
+        rows, zone_rows = _rows_per_day(answer[0]), _rows_per_day(answer[1])
         for day in days_between(start, end):
-            writer.seen_scope("stats_daily", f"{nid}:{day.isoformat()}", rows=rows.get(day, 0))
+            writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", rows=rows.get(day, 0),
+                              zone_rows=zone_rows.get(day, 0))
         return []
 
     return Task(REPORT_PHASE, lambda: fetch_daily(client, nid, start, end), handle, label)
-
-
-def _zones_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, first: dt.date, last: dt.date) -> Task:
-    label = f"zone stats of network {nid}"
-
-    def handle(docs: list[dict]) -> list[Task]:
-        existing = mirroring.writer.existing("stats_zones", {"network_id": nid})
-        mirroring.replace_rows("stats_zones", docs, existing, label)
-        return []
-
-    return Task(REPORT_PHASE, lambda: fetch_zone_totals(client, nid, first, last), handle, label)

@@ -14,6 +14,9 @@ import re
 from ..entities import ENTITIES
 
 PHASE_LABELS = {**{e.name: e.label for e in ENTITIES.values()}, "stats": "Reporting stats"}
+#: what run counts are kept per: the entity collections and the two reporting ones
+COLLECTION_LABELS = {**PHASE_LABELS, "stats_daily": "Daily campaign stats rows",
+                     "stats_zone_daily": "Daily zone stats rows"}
 BROADSTREET_DASHBOARD = "https://my.broadstreetads.com"
 
 
@@ -97,7 +100,7 @@ def change_summary(run: dict) -> str:
     """ "Done in 6 s: 3 campaigns updated, 1 added, 12 placements removed" (or "no changes")."""
     parts = []
     for name, c in (run.get("counts") or {}).items():
-        noun = PHASE_LABELS.get(name, name).lower()
+        noun = COLLECTION_LABELS.get(name, name).lower()
         for key, verb in (("inserted", "added"), ("updated", "updated"), ("deleted", "removed")):
             if c.get(key):
                 parts.append(f"{c[key]:,} {noun} {verb}")

@@ -1,0 +1,70 @@
+"""Delivery health: the lists an ad-ops person checks every morning.
+
+Each answers one question about the mirror as of its last sync; "running" is the
+campaign status the sync derived (active, and today within its dates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pymongo.database import Database
+
+from .dates import midnight
+from .readmodels import campaigns_ending_within, enrich_campaigns, field_match, placement_tallies
+from .store.lookups import names
+
+QUIET_DAYS = 2  # "no views in the last two days": today and yesterday
+ENDING_WITHIN_DAYS = 14
+
+
+def silent_campaigns(db: Database, today: dt.date, network_id: int | None = None,
+                     days: int = QUIET_DAYS) -> list[dict]:
+    """Running campaigns with no views on any of the last ``days`` days (today included),
+    with the last day they had views."""
+    since = today - dt.timedelta(days=days - 1)
+    running = list(db.campaigns.find(field_match(network_id=network_id) | {"status": "running"}, {"_sync": 0})
+                   .sort([("name_key", 1), ("_id", 1)]))
+    ids = [c["_id"] for c in running]
+    recent = set(db.stats_daily.distinct("campaign_id", {"campaign_id": {"$in": ids}, "views": {"$gt": 0},
+                                                         "date": {"$gte": midnight(since)}})) if ids else set()
+    quiet = [c for c in running if c["_id"] not in recent]
+    quiet_ids = [c["_id"] for c in quiet]
+    pipeline = [{"$match": {"campaign_id": {"$in": quiet_ids}, "views": {"$gt": 0}}},
+                {"$group": {"_id": "$campaign_id", "last": {"$max": "$date"}}}]
+    last = {d["_id"]: d["last"] for d in db.stats_daily.aggregate(pipeline)} if quiet_ids else {}
+    enrich_campaigns(db, quiet)
+    for c in quiet:
+        c["last_views_on"] = last.get(c["_id"])
+    return quiet
+
+
+def unplaced_active_ads(db: Database, network_id: int | None = None) -> list[dict]:
+    """Ads BroadStreet marks active (``active_placement``) that no running campaign places."""
+    in_running = placement_tallies(db)["ad_in_running"]
+    placed = placement_tallies(db)["advertisement_id"]
+    ads = [a for a in db.advertisements.find(field_match(network_id=network_id) | {"active_placement": True},
+                                             {"_sync": 0}).sort([("name_key", 1), ("_id", 1)])
+           if not in_running.get(a["_id"])]
+    for a in ads:
+        a["placement_count"] = placed.get(a["_id"], 0)
+    return ads
+
+
+def unsold_zones(db: Database, network_id: int | None = None) -> list[dict]:
+    """Zones no running campaign is placed in (unsold inventory)."""
+    tallies = placement_tallies(db)
+    running, placed = tallies["zone_running_campaigns"], tallies["zone_id"]
+    zones = [z for z in db.zones.find(field_match(network_id=network_id), {"_sync": 0}).sort([("name_key", 1), ("_id", 1)])
+             if not running.get(z["_id"])]
+    nets = names(db, "networks", [z.get("network_id") for z in zones])
+    for z in zones:
+        z["network_name"] = nets.get(z.get("network_id"), "")
+        z["placement_count"] = placed.get(z["_id"], 0)
+    return zones
+
+
+def ending_soon(db: Database, today: dt.date, network_id: int | None = None,
+                days: int = ENDING_WITHIN_DAYS) -> list[dict]:
+    """Running campaigns that end within ``days`` days."""
+    return campaigns_ending_within(db, days, today, limit=10_000, network_id=network_id)

@@ -1,0 +1,183 @@
+"""Reporting read models: which days the mirror covers, and figures over a period.
+
+Every figure is an aggregation over the daily rows (``stats_daily`` per campaign and
+advertisement, ``stats_zone_daily`` per zone).  A period is only summed when the mirror
+covers every day of it: a sum over half the days would look like a collapse, so callers
+check :meth:`Coverage.covers` first and say what is missing instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, Literal
+
+from pymongo.database import Database
+
+from .dates import days_between, midnight
+from .store.lookups import names
+from .sync.stats import DAILY, ZONE_DAILY, recorded_days
+
+#: BroadStreet dates its report rows by calendar day; the mirror keeps those days as they come.
+REPORT_TIMEZONE = "UTC"
+FIGURES = ("views", "clicks", "hovers", "conversions")
+_SUMS = {f: {"$sum": f"${f}"} for f in FIGURES}
+
+
+# -- coverage ---------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Coverage:
+    """The days whose reporting rows the mirror holds (for every network in question)."""
+
+    first: dt.date | None = None
+    last: dt.date | None = None
+    missing: tuple[dt.date, ...] = ()  # days between first and last it does not hold
+
+    @property
+    def days(self) -> int:
+        return 0 if self.first is None else (self.last - self.first).days + 1 - len(self.missing)
+
+    def covers(self, start: dt.date, end: dt.date) -> bool:
+        """True when every day of [start, end] is held."""
+        if self.first is None or start < self.first or end > self.last:
+            return False
+        return not any(start <= day <= end for day in self.missing)
+
+    def describe(self) -> str:
+        """ "2026-09-01 to 2026-11-29 (90 days, UTC dates)" """
+        if self.first is None:
+            return "no reporting days yet"
+        gaps = f", {len(self.missing)} missing inside" if self.missing else ""
+        return f"{self.first} to {self.last} ({self.days:,} days{gaps}, {REPORT_TIMEZONE} dates)"
+
+    def clip(self, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+        """[start, end] cut to the covered range (None when they do not meet)."""
+        if self.first is None:
+            return None
+        lo, hi = max(start, self.first), min(end, self.last)
+        return (lo, hi) if lo <= hi else None
+
+
+def stats_coverage(db: Database, network_id: int | None = None) -> Coverage:
+    """Days fetched for every network (or for one), as the runs that fetched them recorded."""
+    per_network = recorded_days(db, network_id)
+    if network_id is None:
+        networks = {d["_id"] for d in db.networks.find({}, {"_id": 1})}
+        per_network = {nid: days for nid, days in per_network.items() if nid in networks} or per_network
+    sets = [{day for day, rec in days.items() if "zone_rows" in rec} for days in per_network.values()]
+    held = set.intersection(*sets) if sets else set()
+    if not held:
+        return Coverage()
+    first, last = min(held), max(held)
+    return Coverage(first, last, tuple(d for d in days_between(first, last) if d not in held))
+
+
+def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of equal length that ends the day before ``start``."""
+    length = (end - start).days + 1
+    return start - dt.timedelta(days=length), start - dt.timedelta(days=1)
+
+
+# -- figures ----------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class StatsFilter:
+    """Which rows a figure sums (None = any)."""
+
+    network_id: int | None = None
+    advertiser_id: int | None = None
+    campaign_id: int | None = None
+    zone_id: int | None = None  # zone figures come from the per-zone rows
+
+    @property
+    def collection(self) -> str:
+        return ZONE_DAILY if self.zone_id is not None else DAILY
+
+    def match(self, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+        q: dict[str, Any] = {f: v for f, v in dataclasses.asdict(self).items() if v is not None}
+        if self.zone_id is not None and (self.advertiser_id is not None or self.campaign_id is not None):
+            raise ValueError("zone rows are not split by advertiser or campaign")
+        rng: dict[str, Any] = {}
+        if start is not None:
+            rng["$gte"] = midnight(start)
+        if end is not None:
+            rng["$lte"] = midnight(end)
+        return q | ({"date": rng} if rng else {})
+
+
+ANY = StatsFilter()
+
+
+def with_ctr(row: dict) -> dict:
+    views = row.get("views", 0) or 0
+    row["ctr"] = (row.get("clicks", 0) or 0) / views if views else 0.0
+    return row
+
+
+def totals(db: Database, start: dt.date | None, end: dt.date | None, flt: StatsFilter = ANY) -> dict:
+    """``{views, clicks, hovers, conversions, ctr}`` over [start, end]."""
+    pipeline = [{"$match": flt.match(start, end)}, {"$group": {"_id": None, **_SUMS}}]
+    rows = list(db[flt.collection].aggregate(pipeline))
+    total = rows[0] if rows else dict.fromkeys(FIGURES, 0)
+    total.pop("_id", None)
+    return with_ctr(total)
+
+
+def daily_series(db: Database, start: dt.date | None, end: dt.date | None, flt: StatsFilter = ANY) -> list[dict]:
+    """One row per day that has rows: ``{date, views, clicks, hovers, conversions, ctr}``."""
+    pipeline = [{"$match": flt.match(start, end)}, {"$group": {"_id": "$date", **_SUMS}}, {"$sort": {"_id": 1}}]
+    return [with_ctr({"date": d.pop("_id"), **d}) for d in db[flt.collection].aggregate(pipeline)]
+
+
+def stats_by(db: Database, field: Literal["campaign_id", "advertiser_id", "advertisement_id", "zone_id"],
+             ids: list | None = None, start: dt.date | None = None, end: dt.date | None = None,
+             flt: StatsFilter = ANY) -> dict:
+    """``{id: {views, clicks, hovers, conversions, ctr}}`` over [start, end] for ``ids``
+    (every id with rows when None)."""
+    if ids is not None and not ids:
+        return {}
+    collection = ZONE_DAILY if field == "zone_id" else flt.collection
+    match = flt.match(start, end) | ({field: {"$in": list(set(ids))}} if ids is not None else {})
+    pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", **_SUMS}}]
+    return {d.pop("_id"): with_ctr(d) for d in db[collection].aggregate(pipeline)}
+
+
+def campaign_label(known: dict, campaign_id: int) -> str:
+    """A campaign's name, or "campaign 123 (deleted)" when the mirror no longer holds it."""
+    return known[campaign_id] if campaign_id in known else f"campaign {campaign_id} (deleted)"
+
+
+def top_campaigns(db: Database, start: dt.date | None, end: dt.date | None, by: str = "views",
+                  limit: int = 10, min_views: int = 100, flt: StatsFilter = ANY) -> list[dict]:
+    """Campaigns ranked by views, clicks or CTR (CTR only among campaigns with ``min_views``)."""
+    if by not in ("views", "ctr", "clicks"):
+        raise ValueError("by must be views, clicks or ctr")
+    pipeline: list[dict] = [{"$match": flt.match(start, end)}, {"$group": {"_id": "$campaign_id", **_SUMS}}]
+    if by == "ctr":
+        pipeline += [{"$match": {"views": {"$gte": max(min_views, 1)}}},
+                     {"$addFields": {"ctr": {"$divide": ["$clicks", "$views"]}}}]
+    pipeline += [{"$sort": {by: -1, "_id": 1}}, {"$limit": limit}]
+    rows = list(db[DAILY].aggregate(pipeline))
+    known = names(db, "campaigns", [r["_id"] for r in rows])
+    return [with_ctr({"campaign_id": r["_id"], "name": campaign_label(known, r["_id"]),
+                      **{k: r[k] for k in FIGURES}}) for r in rows]
+
+
+EXPORT_COLUMNS = ("date", "network_id", "advertiser_id", "advertiser", "campaign_id", "campaign",
+                  "advertisement_id", "advertisement", *FIGURES, "ctr")
+
+
+def daily_rows(db: Database, start: dt.date | None, end: dt.date | None, flt: StatsFilter = ANY) -> list[dict]:
+    """The daily rows of a selection with names, for CSV (zone selections: one row per day)."""
+    if flt.zone_id is not None:
+        return [{"date": r["date"].date(), "zone_id": flt.zone_id, **{k: r[k] for k in (*FIGURES, "ctr")}}
+                for r in daily_series(db, start, end, flt)]
+    rows = list(db[DAILY].find(flt.match(start, end), {"_sync": 0, "_id": 0})
+                .sort([("date", 1), ("campaign_id", 1), ("advertisement_id", 1)]))
+    camps = names(db, "campaigns", [r["campaign_id"] for r in rows])
+    advs = names(db, "advertisers", [r.get("advertiser_id") for r in rows])
+    ads = names(db, "advertisements", [r["advertisement_id"] for r in rows])
+    return [with_ctr({
+        "date": r["date"].date(), "network_id": r["network_id"], "advertiser_id": r.get("advertiser_id"),
+        "advertiser": advs.get(r.get("advertiser_id"), ""), "campaign_id": r["campaign_id"],
+        "campaign": campaign_label(camps, r["campaign_id"]), "advertisement_id": r["advertisement_id"],
+        "advertisement": ads.get(r["advertisement_id"], ""), **{k: r[k] for k in FIGURES}}) for r in rows]
