@@ -1,20 +1,34 @@
 """Overview: KPIs, campaigns ending soon, the campaign timeline, top advertisers,
 placements per zone, and reporting for a chosen date range."""
 
-import datetime as dt
-
 import streamlit as st
 
 from bs_core.http_api import make_routes
 from bs_core.normalize import labelled
-from bs_core.ui import charts, reads
+from bs_core.reporting import StatsFilter, previous_period
+from bs_core.ui import charts, reads, urlstate
 from bs_core.ui import format as fmt
 from bs_core.ui.app_runtime import app_runtime
-from bs_core.ui.frames import campaigns_frame
-from bs_core.ui.layout import PageContext, remember, render
+from bs_core.ui.columns import columns_for
+from bs_core.ui.frames import campaigns_frame, daily_stats_frame
+from bs_core.ui.layout import PageContext, advertiser_select, network_select, open_detail, render
+from bs_core.ui.period import coverage_line, period_picker
+from bs_core.ui.tables import clickable, csv_button
 
 # The same server answers the HTTP sync API (/api/sync/status, /api/sync/trigger).
 app = st.App(__file__, routes=make_routes(app_runtime))
+
+
+PAGE = "overview"
+PERIOD = "f_overview_period"
+
+
+def url_params(ctx: PageContext) -> list[urlstate.Param]:
+    network = st.session_state.get("f_overview_network")
+    return [urlstate.network_param("f_overview_network", lambda: reads.name_options(ctx.mirror, "networks")),
+            urlstate.advertiser_param("f_overview_advertiser",
+                                      lambda: reads.name_options(ctx.mirror, "advertisers", network)),
+            *urlstate.period_params(PERIOD)]
 
 
 def body(ctx: PageContext) -> None:
@@ -25,20 +39,34 @@ def body(ctx: PageContext) -> None:
                     "live BroadStreet data meanwhile.", icon=":material/hourglass_top:")
         st.stop()
 
-    kpis(ctx.mirror)
-    reporting(ctx)
-    campaign_lists(ctx)
-    distribution(ctx.mirror)
+    m = ctx.mirror
+    params = url_params(ctx)
+    urlstate.read_url(PAGE, params)
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 0.5], vertical_alignment="bottom")
+    network = network_select(ctx, "f_overview_network", c1)
+    advertiser = advertiser_select(ctx, "f_overview_advertiser", network, c2)
+    coverage = reads.stats_coverage(m, network)
+    period_slot = c3.container()
+    urlstate.clear_button(PAGE, params, c4)
+    period = period_picker(coverage, PERIOD, period_slot, label="Reporting period")
+    urlstate.write_url(PAGE, params)
+    st.caption(coverage_line(coverage, ctx.today))
+
+    kpis(m, network, advertiser)
+    reporting(ctx, StatsFilter(network, advertiser), period)
+    campaign_lists(ctx, network, advertiser)
+    distribution(m, network, advertiser)
 
 
-def kpis(m) -> None:
-    counts = reads.entity_counts(m)
-    status = reads.campaign_status_counts(m)
+def kpis(m, network: int | None, advertiser: int | None) -> None:
+    counts = reads.scoped_counts(m, network, advertiser)
+    status = reads.campaign_status_counts(m, network, advertiser)
     cols = st.columns(4)
     cols[0].metric("Networks", f"{counts['networks']:,}")
     cols[1].metric("Advertisers", f"{counts['advertisers']:,}")
     cols[2].metric("Advertisements", f"{counts['advertisements']:,}")
-    cols[3].metric("Zones", f"{counts['zones']:,}")
+    cols[3].metric("Zones", f"{counts['zones']:,}",
+                   help="Zones its campaigns are placed in" if advertiser is not None else None)
     cols = st.columns(5)  # every status: the four add up to all campaigns
     cols[0].metric("Running campaigns", f"{status['running']:,}")
     cols[1].metric("Scheduled campaigns", f"{status['scheduled']:,}")
@@ -47,76 +75,87 @@ def kpis(m) -> None:
     cols[4].metric("Placements", f"{counts['placements']:,}")
 
 
-def reporting(ctx: PageContext) -> None:
-    m, today = ctx.mirror, ctx.today
+def reporting(ctx: PageContext, flt: StatsFilter, period) -> None:
+    m = ctx.mirror
     st.subheader("Reporting")
-    period = st.date_input("Date range", max_value=today,
-                           key=remember("f_overview_period", (today - dt.timedelta(days=29), today)))
-    start, end = (period if isinstance(period, tuple) and len(period) == 2 else (today - dt.timedelta(days=29), today))
-    totals = reads.stats_totals(m, start=start, end=end)
-    cols = st.columns(3)
-    cols[0].metric("Views", f"{totals['views']:,}")
-    cols[1].metric("Clicks", f"{totals['clicks']:,}")
-    cols[2].metric("CTR", f"{totals['ctr']:.2%}")
-    series = reads.stats_daily_series(m, start=start, end=end)
+    if period is None:
+        return
+    start, end = period
+    totals = reads.stats_totals(m, start, end, flt)
+    before = previous_period(start, end)
+    coverage = reads.stats_coverage(m, flt.network_id)
+    previous = reads.stats_totals(m, *before, flt) if coverage.covers(*before) else None
+    cols = st.columns(5)
+    for col, name in zip(cols[:4], ("views", "clicks", "hovers", "conversions"), strict=True):
+        col.metric(name.capitalize(), f"{totals[name]:,}", delta=fmt.change(totals[name], previous and previous[name]),
+                   help=f"{start} to {end}; the change is against {before[0]} to {before[1]}")
+    cols[4].metric("CTR", f"{totals['ctr']:.2%}",
+                   delta=None if previous is None else f"{(totals['ctr'] - previous['ctr']) * 100:+.2f} pp",
+                   help="Clicks / views; the change is in percentage points")
+    if previous is None:
+        st.caption(f"No change shown: the previous {(end - start).days + 1} days ({before[0]} to {before[1]}) "
+                   "are not all in the mirror.")
+    series = reads.stats_daily_series(m, start, end, flt)
     if series:
-        st.plotly_chart(charts.daily_trend(series), key="trend")
+        st.plotly_chart(charts.daily_trend(series, ctx.today), key="trend")
     else:
-        st.info("No reporting data in this date range.")
+        st.info("No views in this period for this selection.")
+    csv_button("Download the daily stats of this selection (CSV)",
+               lambda: daily_stats_frame(reads.stats_daily_rows(m, start, end, flt)),
+               f"daily-stats-{start}-{end}.csv", key="overview_daily_csv")
     left, right = st.columns(2)
-    by_views = reads.top_campaigns(m, start=start, end=end, by="views", limit=10)
-    by_ctr = reads.top_campaigns(m, start=start, end=end, by="ctr", limit=10, min_views=1000)
+    by_views = reads.top_campaigns(m, start, end, by="views", limit=10, flt=flt)
+    by_ctr = reads.top_campaigns(m, start, end, by="ctr", limit=10, min_views=1000, flt=flt)
     for row in by_views + by_ctr:  # campaign names repeat (docs/broadstreet-api.md): label bars by name and id
         row["label"] = fmt.chart_text(labelled(row["name"], row["campaign_id"]), 50)
-    with left:
-        if by_views:
-            st.plotly_chart(charts.bar(by_views, "views", "label", "Top campaigns by views"), key="top_views")
-    with right:
-        if by_ctr:
-            for row in by_ctr:
-                row["ctr_pct"] = round(row["ctr"] * 100, 3)
-            st.plotly_chart(charts.bar(by_ctr, "ctr_pct", "label", "Top campaigns by CTR % (≥ 1,000 views)"),
-                            key="top_ctr")
+        row["ctr_pct"] = round(row["ctr"] * 100, 2)
+    if by_views:
+        left.plotly_chart(charts.bar(by_views, "views", "label", "Top campaigns by views", "Views"), key="top_views")
+    if by_ctr:
+        right.plotly_chart(charts.bar(by_ctr, "ctr_pct", "label", "Top campaigns by CTR (at least 1,000 views)",
+                                      "CTR %"), key="top_ctr")
 
 
-def campaign_lists(ctx: PageContext) -> None:
+def campaign_lists(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
     m, today = ctx.mirror, ctx.today
     st.subheader("Campaigns ending in the next 14 days")
-    ending = reads.campaigns_ending_within(m, days=14, today=today)
+    ending = reads.campaigns_ending_within(m, 14, today, 100, network, advertiser)
     if ending:
-        st.dataframe(campaigns_frame(ending)[["id", "name", "advertiser", "network", "end", "placements", "broadstreet"]],
-                     hide_index=True, column_config={
-                         "end": st.column_config.DateColumn("Ends", format="YYYY-MM-DD"),
-                         "broadstreet": st.column_config.LinkColumn("BroadStreet", display_text="open")})
+        st.caption("Click a row to open the campaign.")
+        df = campaigns_frame(ending)[["Name", "Advertiser", "End", "Views", "Placements", "Network", "ID",
+                                      "BroadStreet"]]
+        clickable(df, "ending_table", [r["_id"] for r in ending], lambda i: open_detail("campaign", i),
+                  column_config=columns_for(df))
     else:
         st.info("No running campaign ends in the next 14 days.")
 
     st.subheader("Running and scheduled campaigns")
-    timeline = reads.campaign_timeline(m, limit=60)
+    timeline = reads.campaign_timeline(m, 60, network, advertiser)
     if timeline:
         st.plotly_chart(charts.campaign_timeline(timeline, today), key="timeline")
     else:
         st.info("No running or scheduled campaigns.")
 
 
-def distribution(m) -> None:
+def distribution(m, network: int | None, advertiser: int | None) -> None:
     left, right = st.columns(2)
-    with left:
-        top = reads.top_advertisers_by_running(m, limit=10)
+    if advertiser is None:
+        top = reads.top_advertisers_by_running(m, 10, network)
+        for row in top:
+            row["label"] = fmt.chart_text(labelled(row["name"], row["advertiser_id"]), 50)
         if top:
-            for row in top:
-                row["label"] = fmt.chart_text(labelled(row["name"], row["advertiser_id"]), 50)
-            st.plotly_chart(charts.bar(top, "running", "label", "Top advertisers by running campaigns"), key="top_adv")
+            left.plotly_chart(charts.bar(top, "running", "label", "Top advertisers by running campaigns",
+                                         "Running campaigns"), key="top_adv")
         else:
-            st.info("No advertiser has a running campaign.")
-    with right:
-        zones = reads.placements_per_zone(m, limit=15)
-        if zones:
-            for row in zones:  # zone names repeat too
-                row["label"] = fmt.chart_text(labelled(row["name"], row["zone_id"]), 50)
-            st.plotly_chart(charts.bar(zones, "placements", "label", "Placements per zone (top 15)"), key="per_zone")
-        else:
-            st.info("No placements yet.")
+            left.info("No advertiser has a running campaign.")
+    zones = reads.placements_per_zone(m, 15, network, advertiser)
+    for row in zones:  # zone names repeat too
+        row["label"] = fmt.chart_text(labelled(row["name"], row["zone_id"]), 50)
+    if zones:
+        right.plotly_chart(charts.bar(zones, "placements", "label", "Placements per zone (top 15)", "Placements"),
+                           key="per_zone")
+    else:
+        right.info("No placements yet.")
 
 
 if __name__ == "__main__":  # a page run; the server also imports this file, for `app` alone

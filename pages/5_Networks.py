@@ -1,9 +1,11 @@
 """Networks: what each network holds in the mirror."""
 
+import pandas as pd
 import streamlit as st
 
 from bs_core.ui import reads
 from bs_core.ui.format import dashboard_link
+from bs_core.ui.frames import sentence_case
 from bs_core.ui.layout import PageContext, render
 
 
@@ -14,10 +16,10 @@ def body(ctx: PageContext) -> None:
     else:
         rows = [{**{k: v for k, v in r.items() if k != "path"}, "broadstreet": dashboard_link(r.get("path"))}
                 for r in rows]
-        st.dataframe(rows, hide_index=True, key="networks_table", column_config={
-            "id": st.column_config.NumberColumn("ID", format="%d"),
-            "website": st.column_config.LinkColumn("Website"),
-            "broadstreet": st.column_config.LinkColumn("BroadStreet", display_text="open"),
+        st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, key="networks_table", column_config={
+            "ID": st.column_config.NumberColumn(format="%d"),
+            "Website": st.column_config.LinkColumn(),
+            "Broadstreet": st.column_config.LinkColumn("BroadStreet", display_text="open"),
         })
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 from bs_core.dates import utcnow
 from bs_core.ui import charts, reads
 from bs_core.ui import format as fmt
-from bs_core.ui.frames import runs_frame
+from bs_core.ui.frames import runs_frame, sentence_case
 from bs_core.ui.layout import PageContext, render
 
 
@@ -33,7 +33,7 @@ def data_health(ctx: PageContext) -> None:
     rows += [{"kind": "note", "check": f.check, "finding": f.text, "examples": ", ".join(map(str, f.sample))}
              for f in report.notes]
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="health_table")
+        st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, key="health_table")
 
 
 @st.fragment(run_every=2)
@@ -46,8 +46,8 @@ def history(mirror) -> None:
         return
 
     st.dataframe(runs_frame(recent), hide_index=True, key="runs_table", column_config={
-        "started (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-        "duration (s)": st.column_config.NumberColumn(format="%.1f"),
+        "Started (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        "Duration (s)": st.column_config.NumberColumn(format="%.1f"),
     })
     finished = [r for r in recent if r.get("status") != "running"]
     if len(finished) > 1:
@@ -71,31 +71,32 @@ def run_detail(run: dict) -> None:
                + ("still running" if running else f"finished {fmt.timestamp(run.get('finished_at'))}"))
     if run.get("held_deletions"):
         st.markdown("**Deletions held back by the guard**")
-        st.dataframe(pd.DataFrame(run["held_deletions"]), hide_index=True, key="held_table")
+        st.dataframe(sentence_case(pd.DataFrame(run["held_deletions"])), hide_index=True, key="held_table")
     if run.get("deleted"):
         st.markdown("**Deleted ids** (up to 200 per collection)")
-        st.dataframe(pd.DataFrame([{"collection": k, "deleted": v.get("count"), "ids": ", ".join(map(str, v.get("ids", [])))}
-                                   for k, v in run["deleted"].items()]), hide_index=True, key="deleted_table")
+        deleted = [{"collection": k, "deleted": v.get("count"), "IDs": ", ".join(map(str, v.get("ids", [])))}
+                   for k, v in run["deleted"].items()]
+        st.dataframe(sentence_case(pd.DataFrame(deleted)), hide_index=True, key="deleted_table")
 
     st.markdown("**Phases**")
     phases = [{"phase": fmt.PHASE_LABELS.get(p, p), "done": v.get("done", 0), "total": v.get("total", 0),
                "seconds": v.get("seconds")} for p, v in (run.get("progress") or {}).items()]
-    st.dataframe(pd.DataFrame(phases), hide_index=True, key="phases_table")
+    st.dataframe(sentence_case(pd.DataFrame(phases)), hide_index=True, key="phases_table")
     st.markdown("**Changes per entity**")
     counts = [{"entity": k, **v} for k, v in sorted((run.get("counts") or {}).items())]
-    st.dataframe(pd.DataFrame(counts), hide_index=True, key="counts_table")
+    st.dataframe(sentence_case(pd.DataFrame(counts)), hide_index=True, key="counts_table")
     st.markdown("**Requests per endpoint**")
     reqs = [{"endpoint": k, **v} for k, v in sorted((run.get("requests") or {}).items())]
-    st.dataframe(pd.DataFrame(reqs), hide_index=True, key="requests_table")
+    st.dataframe(sentence_case(pd.DataFrame(reqs)), hide_index=True, key="requests_table")
     errors = run.get("errors") or []
     if errors:
         st.markdown(f"**Errors ({len(errors)})**")
         frame = pd.DataFrame(errors).reindex(columns=["scope", "plain", "cause", "type", "message"])
-        st.dataframe(frame, hide_index=True, key="errors_table")
+        st.dataframe(sentence_case(frame), hide_index=True, key="errors_table")
     skipped = run.get("skipped") or []
     if skipped:
         st.markdown(f"**Skipped upstream records ({len(skipped)})**")
-        st.dataframe(pd.DataFrame(skipped), hide_index=True, key="skipped_table")
+        st.dataframe(sentence_case(pd.DataFrame(skipped)), hide_index=True, key="skipped_table")
 
 
 render("Sync history", body)

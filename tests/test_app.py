@@ -3,6 +3,7 @@ CSV export, ReSync, failures shown with the data kept, and no API calls after in
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from bs_core import readmodels as rm
+from bs_core import reporting
 from bs_core.normalize import labelled
 from bs_core.settings import Settings, as_environment
 from bs_core.sync import run_sync
@@ -21,7 +23,7 @@ from tests.conftest import mirror_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/1_Campaigns.py", "pages/2_Advertisers.py", "pages/3_Advertisements.py", "pages/4_Zones.py",
-         "pages/5_Networks.py", "pages/6_Sync_history.py"]
+         "pages/5_Networks.py", "pages/6_Sync_history.py", "pages/7_Delivery_health.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -91,10 +93,10 @@ def test_campaign_filters_change_rows_and_survive_page_switches(synced, db):
     at = visit(app(synced).run(), "pages/1_Campaigns.py")
     assert len(at.dataframe[0].value) == 50
     at.number_input(key="f_campaigns_page").set_value(3).run()
-    assert list(at.dataframe[0].value["id"]) == [c["_id"] for c in rm.campaigns(db, page=3, page_size=50).rows]
+    assert list(at.dataframe[0].value["ID"]) == [c["_id"] for c in rm.campaigns(db, page=3, page_size=50).rows]
     at.multiselect(key="f_campaigns_status").set_value(["running"]).run()
     df = at.dataframe[0].value  # page 3 no longer exists: back to page 1
-    assert set(df["status"]) == {"running"} and len(df) == db.campaigns.count_documents({"status": "running"})
+    assert set(df["Status"]) == {"running"} and len(df) == db.campaigns.count_documents({"status": "running"})
     assert at.number_input(key="f_campaigns_page").value == 1
     network = sorted(rm.networks(db), key=lambda n: n["_id"])[0]["_id"]
     at.selectbox(key="f_campaigns_network").set_value(network).run()
@@ -115,25 +117,66 @@ def test_csv_export_matches_the_filtered_rows(synced, db):
     at.multiselect(key="f_campaigns_status").set_value(["running", "scheduled"]).run()
     shown = at.dataframe[0].value
     assert at.get("download_button")
+    start, end = at.date_input(key="f_campaigns_period").value
+    assert (end - start).days == 29 and end == reporting.stats_coverage(db).last
     flt = rm.CampaignFilter(statuses=("running", "scheduled"))
-    import datetime as dt
-
-    today = dt.datetime.now(dt.UTC).date()
-    export = campaigns_frame(rm.campaigns_for_export(db, flt, ("name_key", 1), today - dt.timedelta(days=29), today))
+    export = campaigns_frame(rm.campaigns_for_export(db, flt, ("name_key", 1), start, end))
     assert len(export) == db.campaigns.count_documents({"status": {"$in": ["running", "scheduled"]}})
-    assert list(export["id"]) == list(shown["id"])  # under one page: the same rows, same order
-    assert list(export["views"]) == list(shown["views"])
+    assert list(export["ID"]) == list(shown["ID"])  # under one page: the same rows, same order
+    assert list(export["Views"]) == list(shown["Views"])
+    assert list(export.columns)[:3] == ["Name", "Advertiser", "Status"]  # the table's headers
 
 
-def test_campaign_detail_shows_placements_and_stats(synced, db):
+def test_campaigns_sort_by_views_and_open_ended_last(synced, db):
     at = visit(app(synced).run(), "pages/1_Campaigns.py")
-    at.multiselect(key="f_campaigns_status").set_value(["running"]).run()
-    first = int(at.dataframe[0].value["id"].iloc[0])
-    at.selectbox(key="f_campaigns_detail").set_value(first).run()
+    start, end = at.date_input(key="f_campaigns_period").value
+    at.selectbox(key="f_campaigns_sort").set_value("Views").run()
+    at.toggle(key="f_campaigns_desc").set_value(True).run()
+    shown = at.dataframe[0].value
+    expected = rm.campaigns_enriched(db, rm.CampaignFilter(), ("views", -1), 1, 50, start, end).rows
+    assert list(shown["ID"]) == [c["_id"] for c in expected]
+    assert list(shown["Views"]) == sorted(shown["Views"], reverse=True) and shown["Views"].iloc[0] > 0
+    at.selectbox(key="f_campaigns_sort").set_value("End date").run()
+    at.toggle(key="f_campaigns_desc").set_value(False).run()
+    at.number_input(key="f_campaigns_page").set_value(-(-db.campaigns.count_documents({}) // 50)).run()
+    ends = list(at.dataframe[0].value["End"])
+    assert ends[-1] == "open-ended" and "None" not in ends
+
+
+def test_a_link_opens_the_campaign_detail_with_its_heading(synced, db):
+    camp = db.campaigns.find_one({"status": "running"}, sort=[("_id", 1)])
+    adv = db.advertisers.find_one({"_id": camp["advertiser_id"]})
+    at = app(synced)
+    at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
+    at.query_params["open"] = f"campaign:{camp['_id']}"
+    at.query_params["status"] = "running"
+    at.run()
     no_exceptions(at)
-    placements = at.dataframe[-1].value  # the detail's placements table comes last
-    assert len(placements) == min(50, db.placements.count_documents({"campaign_id": first}))
-    assert placements["zone"].str.len().gt(0).all()
+    assert at.subheader[0].value == fmt.plain(fmt.short(camp["name_clean"], 120))
+    assert at.multiselect(key="f_campaigns_status").value == ["running"]
+    links = [el for el in at.main.get("page_link") if "advertiser" in str(el.proto.query_string)]
+    assert links, [el.proto for el in at.main.get("page_link")]
+    assert links and fmt.plain(fmt.short(adv["name_clean"], 60)) in links[0].proto.label
+    metrics = {m.label: m.value for m in at.metric}
+    lifetime = reporting.totals(db, None, None, reporting.StatsFilter(campaign_id=camp["_id"]))
+    assert metrics["Views, all mirrored days"] == f"{lifetime['views']:,}"
+    placements = at.dataframe[0].value  # the detail's placements table comes first
+    assert len(placements) == min(50, db.placements.count_documents({"campaign_id": camp["_id"]}))
+    assert placements["Zone"].str.len().gt(0).all()
+    at.button(key="close_campaign").click().run()
+    assert not at.subheader or at.subheader[0].value != fmt.plain(fmt.short(camp["name_clean"], 120))
+    assert "open" not in at.query_params
+
+
+def test_bad_link_parameters_are_named_and_ignored(synced, db):
+    at = app(synced)
+    at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
+    at.query_params.update({"network": "abc", "status": "running,bogus", "open": "zone:5", "q": "spring"})
+    at.run()
+    no_exceptions(at)
+    text = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "network=abc" in text and "status=running,bogus" in text and "open=zone:5" in text
+    assert at.text_input(key="f_campaigns_search").value == "spring"  # the good one applies
 
 
 def test_resync_button_runs_a_sync_and_says_when_one_is_running(synced, db, demo_server):
@@ -211,3 +254,94 @@ class _Unreachable:
 
     name = "unreachable"
     client = type("C", (), {"address": ("127.0.0.1", 1)})()
+
+
+def test_overview_filters_apply_to_every_figure_and_deltas_compare_equal_periods(synced, db):
+    network = sorted(rm.networks(db), key=lambda n: n["_id"])[0]["_id"]
+    at = app(synced)
+    at.query_params["network"] = str(network)
+    at.run()
+    no_exceptions(at)
+    metrics = {m.label: m for m in at.metric}
+    counts = rm.scoped_counts(db, network)
+    assert metrics["Placements"].value == f"{counts['placements']:,}"
+    assert metrics["Zones"].value == f"{counts['zones']:,}"
+    statuses = rm.campaign_status_counts(db, network)
+    assert metrics["Paused campaigns"].value == f"{statuses['paused']:,}"
+    start, end = at.date_input(key="f_overview_period").value
+    flt = reporting.StatsFilter(network_id=network)
+    totals = reporting.totals(db, start, end, flt)
+    assert metrics["Views"].value == f"{totals['views']:,}" and metrics["Hovers"].value == f"{totals['hovers']:,}"
+    # 30 of the 90 mirrored days: the previous 30 are there too, so each figure has a change
+    before = reporting.totals(db, *reporting.previous_period(start, end), flt)
+    assert metrics["Views"].proto.delta == fmt.change(totals["views"], before["views"])
+    assert at.query_params["network"] == str(network)
+
+
+def test_overview_says_so_when_a_period_is_outside_the_mirrored_days(synced, db):
+    at = app(synced)
+    at.query_params.update({"from": "2020-01-01", "to": "2020-01-31"})
+    at.run()
+    no_exceptions(at)
+    cover = reporting.stats_coverage(db)
+    warning = " ".join(w.value for w in at.warning)
+    assert "2020-01-01 to 2020-01-31" in warning and cover.describe() in warning
+    assert "Views" not in {m.label for m in at.metric}  # no partial sum
+    # the picker is bounded to the coverage; picking inside it shows figures again
+    assert at.date_input(key="f_overview_period").value[0] >= cover.first
+    at.date_input(key="f_overview_period").set_value((cover.last, cover.last)).run()
+    assert "Views" in {m.label for m in at.metric}
+    # a first period with no previous one of equal length in the mirror: no change shown
+    at.date_input(key="f_overview_period").set_value((cover.first, cover.first + dt.timedelta(days=9))).run()
+    assert not {m.label: m for m in at.metric}["Views"].proto.delta
+    assert any("No change shown" in c.value for c in at.caption)
+
+
+def test_clear_filters_resets_filters_and_the_url(synced, db):
+    at = app(synced)
+    at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
+    at.query_params.update({"status": "paused", "q": "a"})
+    at.run()
+    assert at.multiselect(key="f_campaigns_status").value == ["paused"]
+    at.button(key="clear_campaigns").click().run()
+    no_exceptions(at)
+    assert at.multiselect(key="f_campaigns_status").value == [] and at.text_input(key="f_campaigns_search").value == ""
+    assert "status" not in at.query_params and "q" not in at.query_params
+
+
+def test_advertiser_and_zone_details_open_from_links(synced, db):
+    adv = db.stats_daily.find_one()["advertiser_id"]
+    at = app(synced)
+    at.switch_page(str(ROOT / "pages/2_Advertisers.py"))
+    at.query_params["open"] = f"advertiser:{adv}"
+    at.run()
+    no_exceptions(at)
+    name = db.advertisers.find_one({"_id": adv})["name_clean"]
+    assert at.subheader[0].value == fmt.plain(fmt.short(name, 120))
+    campaigns = at.dataframe[0].value
+    assert len(campaigns) == min(50, db.campaigns.count_documents({"advertiser_id": adv}))
+
+    zone = db.stats_zone_daily.find_one(sort=[("views", -1)])["zone_id"]
+    at.switch_page(str(ROOT / "pages/4_Zones.py"))
+    at.query_params.clear()
+    at.query_params["open"] = f"zone:{zone}"
+    at.run()
+    no_exceptions(at)
+    lifetime = reporting.totals(db, None, None, reporting.StatsFilter(zone_id=zone))
+    assert {m.label: m.value for m in at.metric}["Views, all mirrored days"] == f"{lifetime['views']:,}"
+    placed = {p["campaign_id"] for p in db.placements.find({"zone_id": zone})}
+    assert set(at.dataframe[0].value["ID"]) == placed
+
+
+def test_delivery_health_lists_what_the_read_models_find(synced, db):
+    from bs_core import delivery
+
+    at = visit(app(synced).run(), "pages/7_Delivery_health.py")
+    no_exceptions(at)
+    today = dt.datetime.now(dt.UTC).date()
+    titles = [s.value for s in at.subheader]
+    assert titles[0].endswith(f"({len(delivery.silent_campaigns(db, today)):,})")
+    assert titles[1].endswith(f"({len(delivery.unplaced_active_ads(db)):,})")
+    assert titles[2].endswith(f"({len(delivery.unsold_zones(db)):,})")
+    assert titles[3].endswith(f"({len(delivery.ending_soon(db, today)):,})")
+    assert len(at.get("download_button")) == sum(not t.endswith("(0)") for t in titles[:4]), titles

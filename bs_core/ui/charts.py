@@ -16,28 +16,49 @@ SCOPE_COLORS = ("#1f6feb", "#2da44e", "#bf8700", "#8250df", "#cf222e", "#57606a"
 STATUS_COLORS = {"running": "#2da44e", "scheduled": "#1f6feb", "ended": "#8c959f", "paused": "#bf8700"}
 
 
-def daily_trend(series: list[dict]) -> go.Figure:
-    """Views and clicks per day (bars, line) with CTR on a second axis."""
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
+def daily_trend(series: list[dict], today: dt.date | None = None) -> go.Figure:
+    """Views per day on top; clicks per day below with CTR on its own right-hand axis
+    (clicks are ~1% of views: on the views axis they would lie flat at zero).  Today's
+    partial day is drawn paler and labelled, so it does not read as a collapse."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.55, 0.45],
+                        specs=[[{}], [{"secondary_y": True}]],
+                        subplot_titles=("Views per day", "Clicks per day and CTR"))
     df = pd.DataFrame(series)
     if df.empty:
         return fig
-    fig.add_bar(x=df["date"], y=df["views"], name="Views", marker_color="#9ecbff")
-    fig.add_scatter(x=df["date"], y=df["clicks"], name="Clicks", mode="lines+markers", line_color="#1f6feb")
-    fig.add_scatter(x=df["date"], y=df["ctr"] * 100, name="CTR %", mode="lines", line_dash="dot",
-                    line_color="#bf3989", secondary_y=True)
-    fig.update_yaxes(title_text="Views / clicks", secondary_y=False)
-    fig.update_yaxes(title_text="CTR %", secondary_y=True, tickformat=".2f", rangemode="tozero")
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), legend_orientation="h")
+    days = [d.date() if isinstance(d, dt.datetime) else d for d in df["date"]]
+    partial = [d == today for d in days]
+    opacity = [0.4 if p else 1.0 for p in partial]
+    fig.add_bar(x=df["date"], y=df["views"], name="Views", marker_color="#9ecbff", marker_opacity=opacity,
+                hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views<extra></extra>", row=1, col=1)
+    fig.add_bar(x=df["date"], y=df["clicks"], name="Clicks", marker_color="#1f6feb", marker_opacity=opacity,
+                hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} clicks<extra></extra>", row=2, col=1)
+    fig.add_scatter(x=df["date"], y=df["ctr"] * 100, name="CTR %", mode="lines+markers", line_color="#bf3989",
+                    hovertemplate="%{x|%Y-%m-%d}<br>CTR %{y:.2f}%<extra></extra>", row=2, col=1, secondary_y=True)
+    if any(partial):
+        fig.add_annotation(x=df["date"].iloc[partial.index(True)], y=1.0, yref="paper", text="today (partial)",
+                           showarrow=False, font_size=11, font_color="#57606a", yanchor="bottom")
+    fig.update_yaxes(title_text="Views", tickformat=",d", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="Clicks", tickformat=",d", rangemode="tozero", row=2, col=1, secondary_y=False)
+    fig.update_yaxes(title_text="CTR %", tickformat=".2f", rangemode="tozero", row=2, col=1, secondary_y=True,
+                     showgrid=False)
+    fig.update_xaxes(tickformat="%b %d", row=2, col=1)
+    fig.update_layout(height=460, margin=dict(l=10, r=10, t=40, b=10), legend_orientation="h",
+                      legend_y=-0.12, bargap=0.15)
     return fig
 
 
-def bar(rows: list[dict], x: str, y: str, title: str, fmt: str | None = None) -> go.Figure:
+def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str = "",
+        value_format: str | None = None) -> go.Figure:
+    """A horizontal bar chart with readable axis titles (never the raw field names)."""
     df = pd.DataFrame(rows)
     if df.empty:
         return go.Figure()
-    fig = px.bar(df, x=x, y=y, orientation="h", title=title, text_auto=fmt or True)
+    fig = px.bar(df, x=x, y=y, orientation="h", title=title, text_auto=value_format or True,
+                 labels={x: x_title, y: y_title})
     fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), yaxis={"categoryorder": "total ascending"})
+    fig.update_yaxes(title_text=y_title or None)
+    fig.update_xaxes(title_text=x_title)
     return fig
 
 

@@ -122,5 +122,14 @@ def waiting_text(waiting: dict | None, now: dt.datetime | None = None) -> str | 
             f"{waiting.get('attempts')}, next try in {max(left, 0):.0f} s")
 
 
+def change(now: float, before: float | None) -> str | None:
+    """A KPI's change against the previous period: "+1,204 (+12.3%)" (None: nothing to compare)."""
+    if before is None:
+        return None
+    diff = now - before
+    share = f" ({diff / before:+.1%})" if before else ""
+    return f"{diff:+,}{share}"
+
+
 def dashboard_link(path: str | None) -> str | None:
     return f"{BROADSTREET_DASHBOARD}{path}" if path else None

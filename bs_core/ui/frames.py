@@ -1,80 +1,139 @@
-"""Read-model rows -> the DataFrames the tables show and export (no Streamlit here)."""
+"""Read-model rows -> the DataFrames the tables show and export (no Streamlit here).
+
+One header style everywhere: sentence case ("Running campaigns"), with ID and CTR in
+capitals.  The column names are the headers, so a CSV export reads like the table.
+Important columns come first, so they fit at 1,400 px; IDs and links come last.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 
 from ..runview import RunView
 from .format import dashboard_link
 
-CAMPAIGN_COLUMNS = ["id", "name", "advertiser", "network", "status", "start", "end", "weight", "weight_value",
-                    "placements", "views", "clicks", "ctr", "broadstreet"]
+AD_TYPES = {"StaticAdvertisement": "Static", "HtmlAdvertisement": "HTML", "StencilAdvertisement": "Stencil"}
+
+
+def day(value: dt.datetime | dt.date | None, none: str = "") -> str:
+    """A calendar day as YYYY-MM-DD (``none`` for a missing date: "open-ended" for an end)."""
+    return value.strftime("%Y-%m-%d") if value is not None else none
+
+
+def ad_type(raw: str | None) -> str:
+    """``HtmlAdvertisement`` -> ``HTML``, as the type filter names it."""
+    return AD_TYPES.get(raw or "", (raw or "").removesuffix("Advertisement"))
+
+
+def _figures(r: dict) -> dict:
+    return {"Views": r.get("views", 0), "Clicks": r.get("clicks", 0), "CTR": r.get("ctr", 0.0)}
+
+
+CAMPAIGN_COLUMNS = ["Name", "Advertiser", "Status", "Start", "End", "Views", "Clicks", "CTR", "Placements",
+                    "Network", "Weight", "ID", "BroadStreet"]
 
 
 def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{
-        "id": r["_id"],
-        "name": r.get("name_clean", ""),
-        "advertiser": r.get("advertiser_name", ""),
-        "network": r.get("network_name", ""),
-        "status": r.get("status"),
-        "start": r.get("starts_on"),
-        "end": r.get("ends_on"),
-        "weight": r.get("weight"),
-        "weight_value": r.get("weight_value"),
-        "placements": r.get("placement_count", 0),
-        "views": r.get("views", 0),
-        "clicks": r.get("clicks", 0),
-        "ctr": r.get("ctr", 0.0),
-        "broadstreet": dashboard_link(r.get("path")),
+        "Name": r.get("name_clean", ""), "Advertiser": r.get("advertiser_name", ""), "Status": r.get("status"),
+        "Start": day(r.get("starts_on"), "—"), "End": day(r.get("ends_on"), "open-ended"),
+        **_figures(r), "Placements": r.get("placement_count", 0), "Network": r.get("network_name", ""),
+        "Weight": r.get("weight"), "ID": r["_id"], "BroadStreet": dashboard_link(r.get("path")),
     } for r in rows], columns=CAMPAIGN_COLUMNS)
 
 
-def advertisers_frame(rows: list[dict], networks: dict[int, str], running: dict, total: dict) -> pd.DataFrame:
+def advertisers_frame(rows: list[dict]) -> pd.DataFrame:
+    """Advertisers as ``readmodels.advertisers_enriched`` gives them."""
     return pd.DataFrame([{
-        "id": r["_id"], "name": r.get("name_clean", ""), "network": networks.get(r.get("network_id"), ""),
-        "website": r.get("website"), "running campaigns": running.get(r["_id"], 0),
-        "campaigns": total.get(r["_id"], 0), "admins": len(r.get("admins") or []),
-    } for r in rows], columns=["id", "name", "network", "website", "running campaigns", "campaigns", "admins"])
+        "Name": r.get("name_clean", ""), "Running campaigns": r.get("running_campaigns", 0),
+        "Campaigns": r.get("campaign_count", 0), **_figures(r), "Network": r.get("network_name", ""),
+        "Website": r.get("website"), "Admins": len(r.get("admins") or []), "ID": r["_id"],
+    } for r in rows], columns=["Name", "Running campaigns", "Campaigns", "Views", "Clicks", "CTR", "Network",
+                               "Website", "Admins", "ID"])
 
 
-def advertisements_frame(rows: list[dict], placements: dict) -> pd.DataFrame:
+def advertisements_frame(rows: list[dict], tallies: dict[str, dict]) -> pd.DataFrame:
+    placed, in_running = tallies.get("advertisement_id", {}), tallies.get("ad_in_running", {})
     return pd.DataFrame([{
-        "id": r["_id"], "name": r.get("name_clean", ""), "type": (r.get("type") or "").replace("Advertisement", ""),
-        "advertiser": r.get("advertiser_name", ""),
-        "advertiser match": r.get("advertiser_match"),
-        "active placement": bool(r.get("active_placement")),
-        "placements": placements.get(r["_id"], 0),
-        "updated (UTC)": r.get("updated_at_utc"),
-        "image": (r.get("active") or {}).get("url") if isinstance(r.get("active"), dict) else None,
-        "preview": r.get("preview_url"),
-    } for r in rows], columns=["id", "name", "type", "advertiser", "advertiser match", "active placement",
-                               "placements", "updated (UTC)", "image", "preview"])
+        "Name": r.get("name_clean", ""), "Type": ad_type(r.get("type")), "Advertiser": r.get("advertiser_name", ""),
+        "Placements": placed.get(r["_id"], 0), "In running campaigns": in_running.get(r["_id"], 0),
+        "Active in BroadStreet": bool(r.get("active_placement")), "Advertiser match": r.get("advertiser_match"),
+        "Updated (UTC)": r.get("updated_at_utc"),
+        "Image": (r.get("active") or {}).get("url") if isinstance(r.get("active"), dict) else None,
+        "Preview": r.get("preview_url"), "ID": r["_id"],
+    } for r in rows], columns=["Name", "Type", "Advertiser", "Placements", "In running campaigns",
+                               "Active in BroadStreet", "Advertiser match", "Updated (UTC)", "Image", "Preview", "ID"])
 
 
-def zones_frame(rows: list[dict], networks: dict[int, str], placements: dict, views: dict) -> pd.DataFrame:
+def zones_frame(rows: list[dict]) -> pd.DataFrame:
+    """Zones as ``readmodels.zones_enriched`` gives them."""
     return pd.DataFrame([{
-        "id": r["_id"], "name": r.get("name_clean", ""), "network": networks.get(r.get("network_id"), ""),
-        "alias": r.get("alias"), "self serve": bool(r.get("self_serve")),
-        "placements": placements.get(r["_id"], 0), "views (stats window)": views.get(r["_id"], 0),
-    } for r in rows], columns=["id", "name", "network", "alias", "self serve", "placements", "views (stats window)"])
+        "Name": r.get("name_clean", ""), **_figures(r), "Placements": r.get("placement_count", 0),
+        "Running campaigns": r.get("running_campaigns", 0), "Network": r.get("network_name", ""),
+        "Alias": r.get("alias"), "Self serve": bool(r.get("self_serve")), "ID": r["_id"],
+    } for r in rows], columns=["Name", "Views", "Clicks", "CTR", "Placements", "Running campaigns", "Network",
+                               "Alias", "Self serve", "ID"])
 
 
 def placements_frame(rows: list[dict]) -> pd.DataFrame:
     """Placements as ``readmodels.placements_named`` gives them."""
     return pd.DataFrame([{
-        "zone id": r["zone_id"], "zone": r.get("zone_name", ""),
-        "advertisement id": r["advertisement_id"], "advertisement": r.get("advertisement_name", ""),
-        "restrictions": ", ".join(r.get("restrictions") or []),
-    } for r in rows], columns=["zone id", "zone", "advertisement id", "advertisement", "restrictions"])
+        "Zone": r.get("zone_name", ""), "Advertisement": r.get("advertisement_name", ""),
+        "Restrictions": ", ".join(r.get("restrictions") or []), "Zone ID": r["zone_id"],
+        "Advertisement ID": r["advertisement_id"],
+    } for r in rows], columns=["Zone", "Advertisement", "Restrictions", "Zone ID", "Advertisement ID"])
+
+
+def campaign_ads_frame(rows: list[dict]) -> pd.DataFrame:
+    """A campaign's ads as ``details.campaign_ads`` gives them."""
+    return pd.DataFrame([{
+        "Name": r.get("name_clean", ""), "Type": ad_type(r.get("type")), "Zones placed in": r.get("zones_placed", 0),
+        "Preview": r.get("preview_url"), "ID": r["_id"],
+    } for r in rows], columns=["Name", "Type", "Zones placed in", "Preview", "ID"])
+
+
+def zone_campaigns_frame(rows: list[dict]) -> pd.DataFrame:
+    """Campaigns placed in a zone; their figures are the campaign's in every zone."""
+    return campaigns_frame(rows).assign(**{"Ads in this zone": [r.get("ads_in_zone", 0) for r in rows]})[
+        ["Name", "Advertiser", "Status", "Start", "End", "Ads in this zone", "Views", "Clicks", "CTR", "ID"]].rename(
+        columns={"Views": "Campaign views", "Clicks": "Campaign clicks", "CTR": "Campaign CTR"})
+
+
+def silent_frame(rows: list[dict]) -> pd.DataFrame:
+    return campaigns_frame(rows).assign(**{"Last views on": [day(r.get("last_views_on"), "never") for r in rows]})[
+        ["Name", "Advertiser", "Start", "End", "Last views on", "Placements", "Network", "ID", "BroadStreet"]]
+
+
+def unsold_zones_frame(rows: list[dict]) -> pd.DataFrame:
+    return zones_frame(rows)[["Name", "Network", "Placements", "Alias", "ID"]]
+
+
+def header(name: str) -> str:
+    """``running campaigns`` / ``advertiser_id`` -> ``Running campaigns`` / ``Advertiser ID``."""
+    words = str(name).replace("_", " ").split(" ")
+    words = [{"id": "ID", "ctr": "CTR", "utc": "UTC", "(utc)": "(UTC)"}.get(w.lower(), w) for w in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def sentence_case(df: pd.DataFrame) -> pd.DataFrame:
+    """Any frame's headers in the one header style."""
+    return df.rename(columns=header)
+
+
+def daily_stats_frame(rows: list[dict]) -> pd.DataFrame:
+    """``reporting.daily_rows`` with readable headers (the CSV of a selection's daily figures)."""
+    return sentence_case(pd.DataFrame(rows))
 
 
 def runs_frame(runs: list[dict]) -> pd.DataFrame:
     views = [RunView.of(r) for r in runs]
     return pd.DataFrame([{
-        "run": v.run_id, "started (UTC)": v.started_at, "trigger": v.trigger, "started by": v.started_by,
-        "scope": v.scope, "status": v.status, "duration (s)": v.duration_s,
-        "requests": v.requests_total, "inserted": v.total("inserted"), "updated": v.total("updated"),
-        "deleted": v.total("deleted"), "skipped": v.total("skipped"), "errors": len(v.errors),
-    } for v in views], columns=["run", "started (UTC)", "trigger", "started by", "scope", "status", "duration (s)", "requests",
-                               "inserted", "updated", "deleted", "skipped", "errors"])
+        "Run": v.run_id, "Started (UTC)": v.started_at, "Trigger": v.trigger, "Started by": v.started_by,
+        "Scope": v.scope, "Status": v.status, "Duration (s)": v.duration_s,
+        "Requests": v.requests_total, "Inserted": v.total("inserted"), "Updated": v.total("updated"),
+        "Deleted": v.total("deleted"), "Skipped": v.total("skipped"), "Errors": len(v.errors),
+    } for v in views], columns=["Run", "Started (UTC)", "Trigger", "Started by", "Scope", "Status", "Duration (s)",
+                               "Requests", "Inserted", "Updated", "Deleted", "Skipped", "Errors"])

@@ -116,6 +116,7 @@ def render(title: str, body: Callable[[PageContext], None], *, live: str | None 
     while the mirror is not usable.  ``fresh`` names the collection whose freshness the
     page states under its title.  If the database stops answering while the body draws,
     the page keeps its sidebar and says so in one line instead of a traceback."""
+    _follow_open_detail()
     ctx = page(title, target_keys=target_keys)
     if live is not None:
         live_fallback(ctx, live, live_columns)
@@ -192,8 +193,25 @@ NAVIGATION = (
     ("pages/3_Advertisements.py", ENTITIES["advertisements"].label, ":material/image:"),
     ("pages/4_Zones.py", ENTITIES["zones"].label, ":material/grid_view:"),
     ("pages/5_Networks.py", ENTITIES["networks"].label, ":material/hub:"),
+    ("pages/7_Delivery_health.py", "Delivery health", ":material/monitor_heart:"),
     ("pages/6_Sync_history.py", "Sync history", ":material/history:"),
 )
+#: the page that shows the detail of each kind (``open=KIND:ID``)
+DETAIL_PAGES = {"campaign": "pages/1_Campaigns.py", "advertiser": "pages/2_Advertisers.py",
+                "zone": "pages/4_Zones.py"}
+
+
+def open_detail(kind: str, ident: int) -> None:
+    """Open a detail on its own page (from a click callback: the switch happens on the
+    rerun that follows, as callbacks cannot switch pages)."""
+    st.session_state["_open_detail"] = (kind, ident)
+
+
+def _follow_open_detail() -> None:
+    target = st.session_state.pop("_open_detail", None)
+    if target is not None:
+        kind, ident = target
+        st.switch_page(DETAIL_PAGES[kind], query_params={"open": f"{kind}:{ident}"})
 
 
 def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:

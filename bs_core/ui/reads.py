@@ -17,6 +17,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import streamlit as st
 from pymongo.database import Database
 
+from .. import delivery, details, reporting
 from .. import readmodels as rm
 from ..errors import StoreUnavailableError
 from ..runtime import Runtime
@@ -75,28 +76,41 @@ def fresh(fn: Callable[Concatenate[Database, P], R]) -> Callable[Concatenate[Mir
 
 # -- cached per mirror version ----------------------------------------------------------------
 entity_counts = cached(rm.entity_counts)
+scoped_counts = cached(rm.scoped_counts)
 campaign_status_counts = cached(rm.campaign_status_counts)
 campaigns_enriched = cached(rm.campaigns_enriched)
 campaigns_for_export = cached(rm.campaigns_for_export)
 listing = cached(rm.listing)
-advertisers = cached(rm.advertisers)
+advertisers_enriched = cached(rm.advertisers_enriched)
 advertisements = cached(rm.advertisements)
-zones = cached(rm.zones)
+zones_enriched = cached(rm.zones_enriched)
 placements_named = cached(rm.placements_named)
+placement_tallies = cached(rm.placement_tallies)
 network_summaries = cached(rm.network_summaries)
 name_options = cached(rm.name_options)
 name_of = cached(rm.name_of)
-placement_counts = cached(rm.placement_counts)
 campaign_counts = cached(rm.campaign_counts)
-zone_views = cached(rm.zone_views)
-stats_totals = cached(rm.stats_totals)
-stats_daily_series = cached(rm.stats_daily_series)
-top_campaigns = cached(rm.top_campaigns)
 campaigns_ending_within = cached(rm.campaigns_ending_within)
 campaign_timeline = cached(rm.campaign_timeline)
 top_advertisers_by_running = cached(rm.top_advertisers_by_running)
 placements_per_zone = cached(rm.placements_per_zone)
 freshness = cached(rm.freshness)
+# reporting
+stats_coverage = cached(reporting.stats_coverage)
+stats_totals = cached(reporting.totals)
+stats_daily_series = cached(reporting.daily_series)
+stats_daily_rows = cached(reporting.daily_rows)
+top_campaigns = cached(reporting.top_campaigns)
+# details and delivery health
+campaign_detail = cached(details.campaign)
+campaign_ads = cached(details.campaign_ads)
+advertiser_detail = cached(details.advertiser)
+zone_detail = cached(details.zone)
+zone_campaigns = cached(details.zone_campaigns)
+silent_campaigns = cached(delivery.silent_campaigns)
+unplaced_active_ads = cached(delivery.unplaced_active_ads)
+unsold_zones = cached(delivery.unsold_zones)
+ending_soon = cached(delivery.ending_soon)
 
 # -- read anew: they change while a run works ---------------------------------------------------
 recent_runs = fresh(history.recent_runs)

@@ -39,6 +39,25 @@ def showing(total: int, page: int, size: int, noun: str) -> None:
     st.caption(f"{noun.capitalize()} {first:,}–{min(first + size - 1, total):,} of {total:,}")
 
 
+def clickable(df: pd.DataFrame, key: str, ids: list, on_pick: Callable[[int], None], **table_args) -> None:
+    """A table where clicking a row calls ``on_pick(id of that row)``.
+
+    Streamlit reports a selection only when it changes, so :func:`forget_click` gives the
+    table a new widget key: the same row can then be clicked again after its detail closed."""
+    widget = f"{key}_{st.session_state.get(f'_{key}_generation', 0)}"
+
+    def picked() -> None:
+        rows = st.session_state[widget].selection.rows
+        if rows and rows[0] < len(ids):
+            on_pick(ids[rows[0]])
+
+    st.dataframe(df, key=widget, on_select=picked, selection_mode="single-row", hide_index=True, **table_args)
+
+
+def forget_click(key: str) -> None:
+    st.session_state[f"_{key}_generation"] = st.session_state.get(f"_{key}_generation", 0) + 1
+
+
 def to_csv(df: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     df.to_csv(buf, index=False)

@@ -1,0 +1,49 @@
+"""How each table column is drawn, by header (frames.py names the headers).
+
+One mapping for every table: a header means the same thing and looks the same wherever
+it appears.  Widths keep the important columns in view at 1,400 px."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+cc = st.column_config
+
+COLUMNS = {
+    "Name": cc.TextColumn(width=260),
+    "Advertiser": cc.TextColumn(width=170),
+    "Network": cc.TextColumn(width=130),
+    "Zone": cc.TextColumn(width=200),
+    "Advertisement": cc.TextColumn(width=200),
+    "Status": cc.TextColumn(width=80),
+    "Start": cc.TextColumn(width=90),
+    "End": cc.TextColumn(width=90, help="open-ended: the campaign has no end date"),
+    "Views": cc.NumberColumn(format="localized", width=85),
+    "Clicks": cc.NumberColumn(format="localized", width=70),
+    "CTR": cc.NumberColumn(format="percent", width=70, help="Clicks / views over the period"),
+    "Placements": cc.NumberColumn(format="localized", width=85),
+    "Running campaigns": cc.NumberColumn(format="localized", width=90),
+    "Campaigns": cc.NumberColumn(format="localized", width=85),
+    "In running campaigns": cc.NumberColumn(
+        format="localized", help="Placements of this ad in campaigns running today"),
+    "Active in BroadStreet": cc.CheckboxColumn(
+        help="BroadStreet's active_placement flag: the ad is placed in an active campaign "
+             "(active campaigns include paused and scheduled ones)"),
+    "Advertiser match": cc.TextColumn(
+        help="How the advertiser's name matched an advertiser of the network: unique, none or ambiguous"),
+    "Updated (UTC)": cc.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+    "Weight": cc.TextColumn(width=80),
+    "ID": cc.NumberColumn(format="%d", width=80),
+    "Zone ID": cc.NumberColumn(format="%d"),
+    "Advertisement ID": cc.NumberColumn(format="%d"),
+    "Website": cc.LinkColumn(width=150),
+    "BroadStreet": cc.LinkColumn(display_text="open", width=90),
+    "Preview": cc.LinkColumn(display_text="preview", width=80),
+    "Image": cc.ImageColumn(width=70),
+    "Last views on": cc.TextColumn(help="The last day with views (never: no views in the mirrored days)"),
+}
+
+
+def columns_for(df) -> dict:
+    """The column configs of the headers ``df`` has."""
+    return {name: config for name, config in COLUMNS.items() if name in df.columns}

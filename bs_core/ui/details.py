@@ -1,0 +1,164 @@
+"""The detail panels a row click (or an ``open=KIND:ID`` link) opens: one campaign, one
+advertiser, one zone.  Names are data: headings and links go through ``plain``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import streamlit as st
+
+from ..readmodels import CampaignFilter
+from ..reporting import StatsFilter
+from . import charts, reads
+from . import format as fmt
+from .columns import columns_for
+from .frames import (
+    advertisements_frame,
+    campaign_ads_frame,
+    campaigns_frame,
+    daily_stats_frame,
+    day,
+    placements_frame,
+    zone_campaigns_frame,
+)
+from .layout import DETAIL_PAGES, PageContext, open_detail
+from .tables import clickable, csv_button, paged
+
+Period = tuple[dt.date, dt.date] | None
+
+
+def _heading(kind: str, name: str, on_close: Callable[[], None]) -> None:
+    left, right = st.columns([5, 1], vertical_alignment="bottom")
+    left.subheader(fmt.plain(name), anchor=False)
+    right.button("Close", key=f"close_{kind}", on_click=on_close, icon=":material/close:")
+
+
+def _link(kind: str, ident: int | None, name: str, where=st) -> None:
+    """A link that opens another detail (advertiser of a campaign, and so on)."""
+    if ident is None:
+        where.markdown("—")
+        return
+    where.page_link(DETAIL_PAGES[kind], label=fmt.plain(fmt.short(name or f"{kind} {ident}", 60)),
+                    query_params={"open": f"{kind}:{ident}"}, icon=":material/open_in_new:")
+
+
+def _figures(figures: dict, period: Period) -> None:
+    cols = st.columns(6)
+    life, now = figures["lifetime"], figures["period"]
+    cols[0].metric("Views, all mirrored days", f"{life['views']:,}")
+    cols[1].metric("Clicks, all mirrored days", f"{life['clicks']:,}")
+    cols[2].metric("CTR, all mirrored days", f"{life['ctr']:.2%}")
+    if period is not None:
+        what = f"{period[0]} to {period[1]}"
+        cols[3].metric("Views in period", f"{now['views']:,}", help=what)
+        cols[4].metric("Clicks in period", f"{now['clicks']:,}", help=what)
+        cols[5].metric("CTR in period", f"{now['ctr']:.2%}", help=what)
+
+
+def _trend(ctx: PageContext, flt: StatsFilter, period: Period, key: str, noun: str) -> None:
+    if period is None:
+        return
+    series = reads.stats_daily_series(ctx.mirror, period[0], period[1], flt)
+    if series:
+        st.plotly_chart(charts.daily_trend(series, ctx.today), key=f"{key}_trend")
+    else:
+        st.info(f"No views for this {noun} in the period.")
+    csv_button(f"Download this {noun}'s daily stats (CSV)",
+               lambda: daily_stats_frame(reads.stats_daily_rows(ctx.mirror, period[0], period[1], flt)),
+               f"{noun}-daily-stats-{period[0]}-{period[1]}.csv", key=f"{key}_daily_csv")
+
+
+def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close: Callable[[], None]) -> None:
+    m = ctx.mirror
+    start, end = period or (None, None)
+    camp = reads.campaign_detail(m, campaign_id, start, end)
+    if camp["deleted"]:
+        _heading("campaign", f"campaign {campaign_id} (deleted)", on_close)
+        st.caption("This campaign is no longer in BroadStreet; its reporting stays in the mirror.")
+    else:
+        _heading("campaign", fmt.short(camp.get("name_clean") or str(campaign_id), 120), on_close)
+        cols = st.columns([2, 2, 2, 1, 1, 1])
+        cols[0].caption("Advertiser")
+        _link("advertiser", camp.get("advertiser_id"), camp.get("advertiser_name", ""), cols[0])
+        cols[1].caption("Network")
+        cols[1].text(camp.get("network_name") or "—")
+        cols[2].caption("Dates")
+        cols[2].text(f"{day(camp.get('starts_on'), 'no start date')} → {day(camp.get('ends_on'), 'open-ended')}")
+        cols[3].caption("Status")
+        cols[3].text(camp.get("status") or "—")
+        cols[4].caption("Weight")
+        cols[4].text(str(camp.get("weight") or "—"))
+        cols[5].caption(f"ID {campaign_id}")
+        link = fmt.dashboard_link(camp.get("path"))
+        if link:
+            cols[5].link_button("BroadStreet", link, icon=":material/open_in_new:")
+    _figures(camp, period)
+    _trend(ctx, StatsFilter(campaign_id=campaign_id), period, "campaign", "campaign")
+    if camp["deleted"]:
+        return
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Placements**")
+        placed = paged("detail_placements", lambda p, n: reads.placements_named(m, campaign_id, p, n), "placements")
+        if placed.total:
+            df = placements_frame(placed.rows)
+            st.dataframe(df, hide_index=True, key="placements_table", column_config=columns_for(df))
+    with right:
+        st.markdown("**Advertisements**")
+        ads = reads.campaign_ads(m, campaign_id)
+        if ads:
+            df = campaign_ads_frame(ads)
+            st.dataframe(df, hide_index=True, key="campaign_ads_table", column_config=columns_for(df))
+        else:
+            st.info("This campaign places no advertisement.")
+
+
+def advertiser_panel(ctx: PageContext, advertiser_id: int, period: Period, on_close: Callable[[], None]) -> None:
+    m = ctx.mirror
+    start, end = period or (None, None)
+    adv = reads.advertiser_detail(m, advertiser_id, start, end)
+    if adv is None:
+        st.warning(f"Advertiser {advertiser_id} is not in the mirror.", icon=":material/search_off:")
+        return
+    _heading("advertiser", fmt.short(adv.get("name_clean") or str(advertiser_id), 120), on_close)
+    st.caption(fmt.plain(f"Network {adv.get('network_name') or '—'} · {adv['running_campaigns']:,} running of "
+                         f"{adv['campaign_count']:,} campaigns · {adv['ad_count']:,} advertisements · "
+                         f"ID {advertiser_id}"))
+    _figures(adv, period)
+    _trend(ctx, StatsFilter(advertiser_id=advertiser_id), period, "advertiser", "advertiser")
+    st.markdown("**Campaigns** (click one to open it)")
+    camps = paged("detail_campaigns", lambda p, n: reads.campaigns_enriched(
+        m, CampaignFilter(advertiser_id=advertiser_id), ("ends_on", -1), p, n, start, end), "campaigns")
+    if camps.total:
+        df = campaigns_frame(camps.rows).drop(columns=["Advertiser", "Network"])
+        clickable(df, "advertiser_campaigns", [r["_id"] for r in camps.rows],
+                  lambda i: open_detail("campaign", i), column_config=columns_for(df))
+    st.markdown("**Advertisements**")
+    ads = paged("detail_ads", lambda p, n: reads.advertisements(m, advertiser_id=advertiser_id, page=p,
+                                                                 page_size=n), "advertisements")
+    if ads.total:
+        df = advertisements_frame(ads.rows, reads.placement_tallies(m)).drop(columns=["Advertiser"])
+        st.dataframe(df, hide_index=True, key="advertiser_ads_table", column_config=columns_for(df))
+
+
+def zone_panel(ctx: PageContext, zone_id: int, period: Period, on_close: Callable[[], None]) -> None:
+    m = ctx.mirror
+    start, end = period or (None, None)
+    zone = reads.zone_detail(m, zone_id, start, end)
+    if zone is None:
+        st.warning(f"Zone {zone_id} is not in the mirror.", icon=":material/search_off:")
+        return
+    _heading("zone", fmt.short(zone.get("name_clean") or str(zone_id), 120), on_close)
+    st.caption(fmt.plain(f"Network {zone.get('network_name') or '—'} · {zone['placement_count']:,} placements · "
+                         f"{zone['running_campaigns']:,} running campaigns · ID {zone_id}"))
+    _figures(zone, period)
+    _trend(ctx, StatsFilter(zone_id=zone_id), period, "zone", "zone")
+    st.markdown("**Campaigns placed here** (click one to open it)")
+    rows = reads.zone_campaigns(m, zone_id, start, end)
+    if rows:
+        df = zone_campaigns_frame(rows)
+        clickable(df, "zone_campaigns", [r["_id"] for r in rows], lambda i: open_detail("campaign", i),
+                  column_config=columns_for(df))
+    else:
+        st.info("No campaign is placed in this zone.")

@@ -1,0 +1,63 @@
+"""The reporting period a page shows figures for: a date-range picker bounded to the days
+the mirror covers, and a clear line instead of figures when a period is not covered."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from ..reporting import Coverage
+
+DEFAULT_DAYS = 30
+
+
+def coverage_line(coverage: Coverage, today: dt.date) -> str:
+    """ "Reporting in the mirror: 2026-09-01 to 2026-11-29 (90 days, UTC dates); today is a partial day." """
+    partial = "; today is a partial day" if coverage.last == today else ""
+    return f"Reporting in the mirror: {coverage.describe()}{partial}."
+
+
+def default_period(coverage: Coverage, days: int = DEFAULT_DAYS) -> tuple[dt.date, dt.date] | None:
+    if coverage.last is None:
+        return None
+    return coverage.clip(coverage.last - dt.timedelta(days=days - 1), coverage.last)
+
+
+def _is_range(value: object) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and all(isinstance(d, dt.date) for d in value)
+
+
+def period_picker(coverage: Coverage, key: str, where=st, label: str = "Period") -> tuple[dt.date, dt.date] | None:
+    """Draw the picker; return the period to show figures for, or None (and say why)
+    when there is none: no reporting yet, an unfinished pick, or days the mirror lacks."""
+    state = st.session_state
+    if coverage.first is None:
+        where.info("No reporting days are in the mirror yet; the next sync fetches them.",
+                   icon=":material/hourglass_top:")
+        return None
+    asked = state.get(f"{key}_asked")
+    value = state.get(key)
+    if not _is_range(value) or not (coverage.first <= value[0] and value[1] <= coverage.last):
+        if _is_range(value) and asked is None:
+            asked = value  # kept from before the coverage changed
+        state[key] = (coverage.clip(*value) if _is_range(value) else None) or default_period(coverage)
+    picked = where.date_input(label, min_value=coverage.first, max_value=coverage.last, key=key,
+                              format="YYYY-MM-DD", on_change=lambda: state.pop(f"{key}_asked", None),
+                              help=f"Reporting days the mirror holds: {coverage.describe()}.")
+    if asked is not None and _is_range(asked) and not coverage.covers(*asked):
+        st.warning(f"The period asked for, {asked[0]} to {asked[1]}, is not all in the mirror, which holds "
+                   f"reporting for {coverage.describe()}. Figures are not shown for part of a period: "
+                   "pick dates inside that range.", icon=":material/date_range:")
+        return None
+    state.pop(f"{key}_asked", None)
+    if not _is_range(picked):
+        st.caption("Pick the last day of the period.")
+        return None
+    if not coverage.covers(*picked):
+        missing = [d for d in coverage.missing if picked[0] <= d <= picked[1]]
+        st.warning(f"The mirror lacks reporting for {len(missing)} day(s) of this period (first "
+                   f"{missing[0]}); the next sync fetches them. Figures are not shown for part of a period.",
+                   icon=":material/date_range:")
+        return None
+    return picked

@@ -1,0 +1,66 @@
+"""Delivery health: what an ad-ops person checks every morning, each list exportable."""
+
+import datetime as dt
+
+import streamlit as st
+
+from bs_core.delivery import ENDING_WITHIN_DAYS, QUIET_DAYS
+from bs_core.ui import reads, urlstate
+from bs_core.ui.columns import columns_for
+from bs_core.ui.frames import advertisements_frame, campaigns_frame, silent_frame, unsold_zones_frame
+from bs_core.ui.layout import PageContext, network_select, open_detail, render
+from bs_core.ui.period import coverage_line
+from bs_core.ui.tables import clickable, csv_button
+
+PAGE = "delivery"
+
+
+def body(ctx: PageContext) -> None:
+    m, today = ctx.mirror, ctx.today
+    params = [urlstate.network_param("f_delivery_network", lambda: reads.name_options(m, "networks"))]
+    urlstate.read_url(PAGE, params)
+    c1, _ = st.columns([1, 2])
+    network = network_select(ctx, "f_delivery_network", c1)
+    urlstate.write_url(PAGE, params)
+    st.caption("Click a campaign or zone to open it. Each list downloads as CSV.")
+
+    silent = reads.silent_campaigns(m, today, network)
+    section(f"Running campaigns with no views in the last {QUIET_DAYS} days", silent, silent_frame, "campaign",
+            "silent-campaigns.csv", "No running campaign went quiet.")
+    coverage = reads.stats_coverage(m, network)
+    if not coverage.covers(today - dt.timedelta(days=QUIET_DAYS - 1), today):
+        st.warning(f"The mirror does not hold reporting for all of the last {QUIET_DAYS} days, so this list "
+                   f"may name campaigns that did deliver. {coverage_line(coverage, today)}",
+                   icon=":material/date_range:")
+
+    tallies = reads.placement_tallies(m)
+    ads = reads.unplaced_active_ads(m, network)
+    section("Active ads not placed in any running campaign", ads,
+            lambda rows: advertisements_frame(rows, tallies)[["Name", "Type", "Advertiser", "Placements", "ID",
+                                                               "Preview"]],
+            None, "unplaced-active-ads.csv", "Every active ad is placed in a running campaign.")
+    zones = reads.unsold_zones(m, network)
+    section("Zones with no running campaign (unsold inventory)", zones, unsold_zones_frame, "zone",
+            "unsold-zones.csv", "Every zone has a running campaign.")
+    ending = reads.ending_soon(m, today, network)
+    section(f"Campaigns ending within {ENDING_WITHIN_DAYS} days", ending,
+            lambda rows: campaigns_frame(rows)[["Name", "Advertiser", "End", "Views", "Placements", "Network", "ID",
+                                                "BroadStreet"]],
+            "campaign", "ending-soon.csv", f"No running campaign ends in the next {ENDING_WITHIN_DAYS} days.")
+
+
+def section(title: str, rows: list[dict], frame, kind: str | None, file_name: str, empty: str) -> None:
+    st.subheader(f"{title} ({len(rows):,})", anchor=False)
+    if not rows:
+        st.success(empty, icon=":material/check_circle:")
+        return
+    df = frame(rows)
+    key = file_name.removesuffix(".csv")
+    if kind is None:
+        st.dataframe(df, hide_index=True, key=key, column_config=columns_for(df))
+    else:
+        clickable(df, key, [r["_id"] for r in rows], lambda i: open_detail(kind, i), column_config=columns_for(df))
+    csv_button(f"Download this list (CSV, {len(rows):,} rows)", lambda: df, file_name, key=f"{key}_csv")
+
+
+render("Delivery health", body, fresh="campaigns", target_keys={"network": "f_delivery_network"})
