@@ -42,7 +42,7 @@ def body(ctx: PageContext) -> None:
     m = ctx.mirror
     params = url_params(ctx)
     urlstate.read_url(PAGE, params)
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 0.5], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 0.6], vertical_alignment="bottom")
     network = network_select(ctx, "f_overview_network", c1)
     advertiser = advertiser_select(ctx, "f_overview_advertiser", network, c2)
     coverage = reads.stats_coverage(m, network)
@@ -110,10 +110,11 @@ def reporting(ctx: PageContext, flt: StatsFilter, period) -> None:
         row["label"] = fmt.chart_text(labelled(row["name"], row["campaign_id"]), 50)
         row["ctr_pct"] = round(row["ctr"] * 100, 2)
     if by_views:
-        left.plotly_chart(charts.bar(by_views, "views", "label", "Top campaigns by views", "Views"), key="top_views")
+        left.plotly_chart(charts.bar(by_views, "views", "label", "Top campaigns by views", "Views", value_format=",d"),
+                          key="top_views")
     if by_ctr:
         right.plotly_chart(charts.bar(by_ctr, "ctr_pct", "label", "Top campaigns by CTR (at least 1,000 views)",
-                                      "CTR %"), key="top_ctr")
+                                      "CTR %", value_format=".2f"), key="top_ctr")
 
 
 def campaign_lists(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
@@ -145,7 +146,7 @@ def distribution(m, network: int | None, advertiser: int | None) -> None:
             row["label"] = fmt.chart_text(labelled(row["name"], row["advertiser_id"]), 50)
         if top:
             left.plotly_chart(charts.bar(top, "running", "label", "Top advertisers by running campaigns",
-                                         "Running campaigns"), key="top_adv")
+                                         "Campaigns running"), key="top_adv")
         else:
             left.info("No advertiser has a running campaign.")
     zones = reads.placements_per_zone(m, 15, network, advertiser)

@@ -29,7 +29,11 @@ from bs_core.simulator import DEFAULT_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["streamlit_app.py", "pages/1_Campaigns.py", "pages/2_Advertisers.py", "pages/3_Advertisements.py",
-         "pages/4_Zones.py", "pages/5_Networks.py", "pages/6_Sync_history.py"]
+         "pages/4_Zones.py", "pages/5_Networks.py", "pages/6_Sync_history.py", "pages/7_Delivery_health.py",
+         "campaign detail", "campaigns by views"]
+#: pages drawn with query parameters (a detail opened, a sort by figures): name -> (file, params)
+VIEWS = {"campaign detail": ("pages/1_Campaigns.py", {"open": None}),
+         "campaigns by views": ("pages/1_Campaigns.py", {})}
 
 
 def _sync_command(db, api_url: str) -> tuple[list[str], dict]:
@@ -64,8 +68,14 @@ def warm_during_sync(db, api_url: str, secrets: dict) -> dict[str, float]:
 
 
 def render(at: AppTest, page: str) -> float:
+    file, params = VIEWS.get(page, (page, {}))
+    at.query_params.clear()
+    at.query_params.update({k: v for k, v in params.items() if v is not None})
+    by_views = page == "campaigns by views"
+    at.session_state["f_campaigns_sort"] = "Views" if by_views else "Name"
+    at.session_state["f_campaigns_desc"] = by_views
     with timed() as t:
-        at.switch_page(str(ROOT / page)).run()
+        at.switch_page(str(ROOT / file)).run()
     if at.exception:
         raise SystemExit(f"{page} raised: {at.exception[0].value}")
     return t[0]
@@ -81,6 +91,10 @@ def bench(size: str) -> dict[str, float]:
         settings = Settings(broadstreet_api_token=DEFAULT_TOKEN, broadstreet_api_base_url=root + "/api/1",
                            mongodb_uri=f"mongodb://{host}:{port}/?directConnection=true", mongodb_database=db.name)
         secrets = as_environment(settings)
+        busiest = db.stats_daily.find_one(sort=[("views", -1)])["campaign_id"]  # a detail with a full chart
+        VIEWS["campaign detail"] = ("pages/1_Campaigns.py", {"open": f"campaign:{busiest}"})
+        days = db.stats_daily.distinct("date")
+        print(f"(reporting: {len(days)} days, {db.stats_daily.count_documents({}):,} daily campaign rows)")
         cold: dict[str, float] = {}
         print(f"{'page':<28} {'cold (s)':>9} {'warm (s)':>9}")
         for page in PAGES:

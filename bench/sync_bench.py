@@ -92,12 +92,13 @@ def sequential_prior_strategy(settings: Settings, db, campaign_limit: int | None
 
 
 @contextlib.contextmanager
-def simulator_process(size: str, latency_ms: float) -> Iterator[str]:
+def simulator_process(size: str, latency_ms: float, records_limit: int = 10_000,
+                      records_window: float = 1.0) -> Iterator[str]:
     """The simulator in its own process, as BroadStreet would be: it must not share our GIL."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "bs_core.simulator", "--port", str(port), "--size", size,
-                             "--latency-ms", str(latency_ms), "--records-limit", "10000",
-                             "--records-window", "1"], stdout=subprocess.PIPE, text=True)
+                             "--latency-ms", str(latency_ms), "--records-limit", str(records_limit),
+                             "--records-window", str(records_window)], stdout=subprocess.PIPE, text=True)
     try:
         proc.stdout.readline()  # "BroadStreet simulator ... on URL" once it listens
         yield f"http://127.0.0.1:{port}"

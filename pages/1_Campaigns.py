@@ -59,7 +59,7 @@ def close() -> None:
 
 
 def filters(ctx: PageContext, params: list[urlstate.Param]) -> Query:
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 0.5], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 0.6], vertical_alignment="bottom")
     network = network_select(ctx, "f_campaigns_network", c1)
     advertiser = advertiser_select(ctx, "f_campaigns_advertiser", network, c2)
     statuses = c3.multiselect("Status", list(CAMPAIGN_STATUSES), key="f_campaigns_status", placeholder="All statuses")

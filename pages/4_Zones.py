@@ -1,69 +1,17 @@
-"""Zones: placements, running campaigns and views per zone; click a row to open one."""
+"""Zones: views, placements and running campaigns per zone; click a row to open one."""
 
-import streamlit as st
-
-from bs_core.ui import reads, urlstate
-from bs_core.ui.columns import columns_for
+from bs_core.ui import reads
 from bs_core.ui.details import zone_panel
 from bs_core.ui.frames import zones_frame
-from bs_core.ui.layout import PageContext, network_select, remember, render
-from bs_core.ui.period import coverage_line, period_picker
-from bs_core.ui.tables import clickable, csv_button, forget_click, paged
+from bs_core.ui.layout import PageContext, render
+from bs_core.ui.listing import Listing, listing_page
 
-PAGE = "zones"
-OPEN = "f_zones_open"
-PERIOD = "f_zones_period"
-SORTS = {"Name": "name_key", "Views": "views", "Placements": "placements", "ID": "_id"}
-state = st.session_state
-
-
-def url_params(ctx: PageContext) -> list[urlstate.Param]:
-    return [urlstate.network_param("f_zones_network", lambda: reads.name_options(ctx.mirror, "networks")),
-            urlstate.Param("q", "f_zones_search", lambda t: t[:200]),
-            *urlstate.period_params(PERIOD),
-            urlstate.Param("open", OPEN, urlstate.opened("zone"), lambda i: f"zone:{i}")]
-
-
-def close() -> None:
-    state[OPEN] = None
-    forget_click("zones_table")
+ZONES = Listing("zone", "zones", {"Name": "name_key", "Views": "views", "Placements": "placements", "ID": "_id"},
+                reads.zones_enriched, zones_frame, zone_panel, placeholder="e.g. leaderboard")
 
 
 def body(ctx: PageContext) -> None:
-    m = ctx.mirror
-    params = url_params(ctx)
-    urlstate.read_url(PAGE, params)
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 0.5], vertical_alignment="bottom")
-    network = network_select(ctx, "f_zones_network", c1)
-    search = c2.text_input("Name contains", key="f_zones_search", placeholder="e.g. leaderboard")
-    coverage = reads.stats_coverage(m, network)
-    with c3:
-        period = period_picker(coverage, PERIOD, label="Views and clicks over")
-    urlstate.clear_button(PAGE, params, c4, extra_keys=("f_zones_sort", "f_zones_desc"))
-    c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-    sort_label = c1.selectbox("Sort by", list(SORTS), key=remember("f_zones_sort", "Name"))
-    descending = c2.toggle("Descending", key="f_zones_desc")
-    c3.caption(coverage_line(coverage, ctx.today))
-    urlstate.write_url(PAGE, params)
-    sort = (SORTS[sort_label], -1 if descending else 1)
-    if period is None and sort[0] == "views":
-        sort = ("name_key", 1)
-    start, end = period or (None, None)
-
-    if state.get(OPEN) is not None:
-        zone_panel(ctx, state[OPEN], period, close)
-        st.divider()
-    result = paged("zones", lambda p, n: reads.zones_enriched(m, network, search, sort, p, n, start, end), "zones")
-    if result.total:
-        df = zones_frame(result.rows)
-        if period is None:
-            df = df.drop(columns=["Views", "Clicks", "CTR"])
-        st.caption("Click a row to open the zone.")
-        clickable(df, "zones_table", [r["_id"] for r in result.rows], lambda i: state.update({OPEN: i}),
-                  column_config=columns_for(df))
-        csv_button("Export all filtered zones (CSV)",
-                   lambda: zones_frame(reads.zones_enriched(m, network, search, sort, 1, 100_000, start, end).rows),
-                   "zones.csv", key="zones_csv")
+    listing_page(ctx, ZONES)
 
 
 render("Zones", body, fresh="zones", live="zones", target_keys={"network": "f_zones_network"})

@@ -82,17 +82,20 @@ def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
             expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
             expect(page.get_by_text("Demo mode", exact=False).first).to_be_visible()
             # initialisation runs in the background; the page switches to the mirror when done
-            expect(page.get_by_text("Running campaigns")).to_be_visible(timeout=120_000)
-            page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+            expect(page.get_by_text("Running campaigns", exact=True).first).to_be_visible(timeout=120_000)
+            charts_drawn(page, 5)  # trend, top views, top CTR, timeline, per zone (+ top advertisers)
+            tall_screenshot(page, "overview.png")
             expect(page.get_by_text("Last full or quick sync: just now").first).to_be_visible()
             assert page.locator("[data-testid=stException]").count() == 0
             first = requests.get(live_app + "/api/sync/status", timeout=10).json()["last_success"]["run_id"]
 
+            simulator_latency(data, 250)  # a quick sync long enough to watch it run
             page.get_by_role("button", name="ReSync").click()
             expect(page.get_by_text(re.compile(r"Syncing \(quick\): .+ [\d,]+ / [\d,]+"))).to_be_visible(timeout=15_000)
             expect(page.get_by_role("button", name="ReSync")).to_be_disabled()  # while any sync runs
             page.screenshot(path=str(ARTIFACTS / "resync-running.png"))
             expect(page.get_by_text("Syncing (quick)")).to_have_count(0, timeout=90_000)
+            simulator_latency(data, 0)
             expect(page.get_by_text(re.compile(r"Done in \d+ s")).first).to_be_visible(timeout=15_000)
             expect(page.get_by_role("button", name="ReSync")).to_be_enabled()
             expect(page.get_by_text("Last full or quick sync: just now").first).to_be_visible()
@@ -122,6 +125,90 @@ def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
                 assert page.locator("[data-testid=stException]").count() == 0, name
                 page.screenshot(path=str(ARTIFACTS / f"{name.lower().replace(' ', '-')}.png"), full_page=True)
             expect(page.get_by_text("Run detail")).to_be_visible()
+        finally:
+            browser.close()
+
+
+def simulator_latency(data: Path, ms: float) -> None:
+    """Slow down (or speed up) the app's demo simulator through its admin API."""
+    port = demo_simulator(Settings(data_dir=data)).ensure_running()
+    requests.post(f"http://127.0.0.1:{port}/_sim/latency", json={"latency_ms": ms}, timeout=10).raise_for_status()
+
+
+def charts_drawn(page, at_least: int) -> None:
+    """Wait until ``at_least`` plotly charts have drawn (screenshots of grey boxes
+    otherwise): each is scrolled into view, as charts below the fold may wait for that."""
+    from playwright.sync_api import expect
+
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    expect(charts.nth(at_least - 1)).to_be_attached(timeout=30_000)
+    for i in range(charts.count()):
+        charts.nth(i).scroll_into_view_if_needed()
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached(timeout=30_000)
+    page.locator("h1").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+
+
+def tall_screenshot(page, name: str) -> None:
+    """The page from its title down, in a viewport tall enough for the README."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 2400})
+    page.locator("h1").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ARTIFACTS / name))
+    page.set_viewport_size(size)
+
+
+def click_row(page, table, row: int) -> None:
+    """Click the row marker of ``row`` (0 = first) of a Streamlit dataframe (a canvas)."""
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
+def test_an_analyst_opens_a_campaign_by_clicking_its_row_and_shares_the_link(live_app):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)
+    live_app, data = live_app
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1300})
+        page.set_default_timeout(30_000)
+        try:
+            page.goto(live_app + "/Campaigns?status=running")
+            expect(page.get_by_role("heading", name="Campaigns", exact=True)).to_be_visible()
+            expect(page.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
+            table = page.locator("[data-testid=stDataFrame]").first
+            expect(table).to_be_visible()
+            page.wait_for_timeout(1000)
+            click_row(page, table, 0)
+            expect(page.get_by_role("button", name="Close")).to_be_visible()
+            expect(page).to_have_url(re.compile(r"open=campaign%3A\d+"))
+            expect(page.get_by_text("Views, all mirrored days")).to_be_visible()
+            heading = page.locator("h3").first.inner_text()
+            charts_drawn(page, 1)
+            tall_screenshot(page, "campaign-detail.png")
+            assert page.locator("[data-testid=stException]").count() == 0
+
+            shared = page.url  # a copied link opens the same view in a new session
+            other = browser.new_page(viewport={"width": 1400, "height": 1300})
+            other.goto(shared)
+            expect(other.get_by_role("button", name="Close")).to_be_visible(timeout=60_000)
+            assert other.locator("h3").first.inner_text() == heading
+            expect(other.get_by_text("running").first).to_be_visible()
+            other.get_by_role("button", name="Close").click()
+            expect(other.get_by_role("button", name="Close")).to_have_count(0)
+            assert "open=" not in other.url
+
+            other.get_by_role("link", name="Delivery health", exact=True).click()
+            expect(other.get_by_text(re.compile(r"Zones with no running campaign \(unsold inventory\) \(\d+\)")))\
+                .to_be_visible()
+            other.wait_for_timeout(1000)
+            tall_screenshot(other, "delivery-health.png")
+            assert other.locator("[data-testid=stException]").count() == 0
         finally:
             browser.close()
 

@@ -92,7 +92,7 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
         cols[5].caption(f"ID {campaign_id}")
         link = fmt.dashboard_link(camp.get("path"))
         if link:
-            cols[5].link_button("BroadStreet", link, icon=":material/open_in_new:")
+            cols[5].link_button("Open", link, icon=":material/open_in_new:", help="Open in BroadStreet")
     _figures(camp, period)
     _trend(ctx, StatsFilter(campaign_id=campaign_id), period, "campaign", "campaign")
     if camp["deleted"]:

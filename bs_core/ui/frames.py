@@ -32,7 +32,7 @@ def _figures(r: dict) -> dict:
 
 
 CAMPAIGN_COLUMNS = ["Name", "Advertiser", "Status", "Start", "End", "Views", "Clicks", "CTR", "Placements",
-                    "Network", "Weight", "ID", "BroadStreet"]
+                    "BroadStreet", "Network", "Weight", "ID"]
 
 
 def campaigns_frame(rows: list[dict]) -> pd.DataFrame:

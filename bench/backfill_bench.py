@@ -1,0 +1,96 @@
+"""Reporting backfill benchmark: the first sync's BS_STATS_DAYS days of reporting, against
+the simulator with BroadStreet's real /records throttle (2 requests per 5 s).
+
+    python bench/backfill_bench.py [--sizes demo large] [--days 90] [--latency-ms 50]
+
+For each preset: a full first sync (entities and the backfill) through the CLI, then the
+backfill alone (the stats rows and their fetched-day records wiped, then ``sync --scope
+stats``).  It prints the report requests, the throttle bound (requests / 2 x 5 s, the
+least time BroadStreet allows), the wall time and its ratio to that bound, and the peak
+memory (max RSS) of each sync process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+from _common import throwaway_database
+from sync_bench import simulator_process
+
+from bs_core.simulator import DEFAULT_TOKEN
+from bs_core.store import ensure_indexes
+
+# Runs the CLI and prints the process's peak RSS (KiB on Linux) on stderr's last line.
+WRAPPER = """
+import resource, sys
+from bs_core.cli import main
+try:
+    code = main(sys.argv[1:])
+finally:
+    print("maxrss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def cli_sync(env: dict, scope: str) -> tuple[dict, float, float]:
+    """(run document as JSON, wall seconds, peak RSS in MiB) of one CLI sync."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", WRAPPER, "sync", "--scope", scope, "--json"], env=env,
+                          capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    rss = next(int(line.split()[1]) for line in reversed(proc.stderr.splitlines()) if line.startswith("maxrss"))
+    if proc.returncode != 0:
+        raise SystemExit(f"sync --scope {scope} exited {proc.returncode}: {proc.stdout[-500:]} {proc.stderr[-500:]}")
+    return json.loads(proc.stdout), wall, rss / 1024
+
+
+def line(label: str, run: dict, wall: float, rss: float, window: float) -> None:
+    reports = run["requests"].get("/records", {}).get("requests", 0)
+    bound = reports / 2 * window
+    ratio = f"{wall / bound:.2f}" if bound else "n/a"
+    print(f"{label}: {run['status']}, {reports} report requests, throttle bound {bound:.1f} s, wall {wall:.1f} s "
+          f"(wall / bound = {ratio}), {run['requests_total']:,} requests in all, peak RSS {rss:.0f} MiB")
+
+
+def bench(size: str, days: int, latency_ms: float) -> None:
+    print(f"\n=== {size} preset, {days} days, {latency_ms:g} ms latency, /records 2 per 5 s ===")
+    with simulator_process(size, latency_ms, records_limit=2, records_window=5.0) as root, \
+            throwaway_database(f"backfill_{size}") as db:
+        ensure_indexes(db)
+        host, port = db.client.address
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}
+        env.update(BROADSTREET_API_TOKEN=DEFAULT_TOKEN, BROADSTREET_API_BASE_URL=root + "/api/1",
+                   MONGODB_URI=f"mongodb://{host}:{port}/?directConnection=true", MONGODB_DATABASE=db.name,
+                   BS_STATS_DAYS=str(days))
+        run, wall, rss = cli_sync(env, "full")
+        line("first full sync (entities + backfill)", run, wall, rss, 5.0)
+        rows = db.stats_daily.count_documents({}), db.stats_zone_daily.count_documents({})
+        print(f"  {rows[0]:,} daily campaign rows and {rows[1]:,} daily zone rows")
+
+        db.stats_daily.drop()
+        db.stats_zone_daily.drop()
+        db.sync_scopes.delete_many({"collection": "stats_daily"})
+        ensure_indexes(db)
+        run, wall, rss = cli_sync(env, "stats")
+        line("backfill alone (sync --scope stats)", run, wall, rss, 5.0)
+        run, wall, rss = cli_sync(env, "stats")
+        line("next stats sync (the last 2 days)", run, wall, rss, 5.0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", nargs="+", default=["demo", "large"], choices=["tiny", "demo", "large"])
+    ap.add_argument("--days", type=int, default=90)
+    ap.add_argument("--latency-ms", type=float, default=50)
+    args = ap.parse_args()
+    for size in args.sizes:
+        bench(size, args.days, args.latency_ms)
+
+
+if __name__ == "__main__":
+    main()

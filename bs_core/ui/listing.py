@@ -1,0 +1,77 @@
+"""The page pattern of Advertisers and Zones: a network filter, a name search and a
+reporting period (all in the URL), sorts by stored fields or figures, pages, CSV, and the
+detail a row click opens."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import streamlit as st
+
+from . import reads, urlstate
+from .columns import columns_for
+from .layout import PageContext, network_select, remember
+from .period import coverage_line, period_picker
+from .tables import clickable, csv_button, forget_click, paged
+
+FIGURE_COLUMNS = ["Views", "Clicks", "CTR"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Listing:
+    kind: str  #: singular, as ``open=KIND:ID`` names it ("zone")
+    noun: str  #: plural, for captions and keys ("zones")
+    sorts: dict[str, str]  #: label -> field or figure (readmodels.METRIC_SORTS)
+    read: Callable  #: reads.zones_enriched(view, network, search, sort, page, size, start, end)
+    frame: Callable  #: rows -> DataFrame
+    panel: Callable  #: details.zone_panel(ctx, id, period, on_close)
+    placeholder: str = ""
+
+    def key(self, name: str) -> str:
+        return f"f_{self.noun}_{name}"
+
+
+def listing_page(ctx: PageContext, spec: Listing) -> None:
+    m, state, key = ctx.mirror, st.session_state, spec.key
+    params = [urlstate.network_param(key("network"), lambda: reads.name_options(m, "networks")),
+              urlstate.Param("q", key("search"), lambda t: t[:200]),
+              *urlstate.period_params(key("period")),
+              urlstate.Param("open", key("open"), urlstate.opened(spec.kind), lambda i: f"{spec.kind}:{i}")]
+    urlstate.read_url(spec.noun, params)
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 0.6], vertical_alignment="bottom")
+    network = network_select(ctx, key("network"), c1)
+    search = c2.text_input("Name contains", key=key("search"), placeholder=spec.placeholder)
+    coverage = reads.stats_coverage(m, network)
+    with c3:
+        period = period_picker(coverage, key("period"), label="Views and clicks over")
+    urlstate.clear_button(spec.noun, params, c4, extra_keys=(key("sort"), key("desc")))
+    c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
+    sort_label = c1.selectbox("Sort by", list(spec.sorts), key=remember(key("sort"), "Name"))
+    descending = c2.toggle("Descending", key=key("desc"))
+    c3.caption(coverage_line(coverage, ctx.today))
+    urlstate.write_url(spec.noun, params)
+    sort = (spec.sorts[sort_label], -1 if descending else 1)
+    if period is None and sort[0] == "views":
+        sort = ("name_key", 1)  # no figures without a covered period
+    start, end = period or (None, None)
+
+    def close() -> None:
+        state[key("open")] = None
+        forget_click(f"{spec.noun}_table")
+
+    if state.get(key("open")) is not None:
+        spec.panel(ctx, state[key("open")], period, close)
+        st.divider()
+    result = paged(spec.noun, lambda p, n: spec.read(m, network, search, sort, p, n, start, end), spec.noun)
+    if not result.total:
+        return
+    df = spec.frame(result.rows)
+    if period is None:
+        df = df.drop(columns=FIGURE_COLUMNS)
+    st.caption(f"Click a row to open the {spec.kind}.")
+    clickable(df, f"{spec.noun}_table", [r["_id"] for r in result.rows], lambda i: state.update({key("open"): i}),
+              column_config=columns_for(df))
+    csv_button(f"Export all filtered {spec.noun} (CSV)",
+               lambda: spec.frame(spec.read(m, network, search, sort, 1, 100_000, start, end).rows),
+               f"{spec.noun}.csv", key=f"{spec.noun}_csv")
