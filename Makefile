@@ -34,6 +34,7 @@ test: $(DEV_STAMP)  ## lint plus the whole test suite (the same command CI runs)
 bench: $(DEV_STAMP)  ## print the benchmark figures (takes several minutes)
 	$(PY) bench/store_bench.py
 	$(PY) bench/sync_bench.py
+	$(PY) bench/backfill_bench.py
 	$(PY) bench/pages_bench.py
 	$(PY) bench/backup_bench.py
 	$(PY) bench/chaos.py

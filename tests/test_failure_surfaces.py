@@ -90,6 +90,23 @@ def test_hostile_and_long_names_are_text_everywhere(db, demo_server):
     assert "**" not in label.replace("\\*", "") and "](" not in label.replace("\\]\\(", "")
     assert len(label) < 120  # shortened; the full name is in the tooltip
 
+    # the detail panels: headings and links show the names as typed, shortened
+    camp = next(c for c in sorted(sim.dataset.campaigns_by_advertiser[adv]))
+    at.query_params["open"] = f"campaign:{camp}"
+    visit(at, "pages/1_Campaigns.py")
+    no_exceptions(at)
+    link = next(el for el in at.main.get("page_link") if "advertiser" in el.proto.query_string)
+    assert link.proto.label == fmt.plain(fmt.short(HOSTILE, 60))
+    at.query_params.clear()
+    at.query_params["open"] = f"advertiser:{adv}"
+    visit(at, "pages/2_Advertisers.py")
+    no_exceptions(at)
+    assert at.subheader[0].value == fmt.plain(HOSTILE)
+    at.query_params.clear()
+    at.query_params["open"] = f"campaign:{running}"
+    visit(at, "pages/1_Campaigns.py")
+    assert at.subheader[0].value == fmt.plain(fmt.short("Very long " + "x" * 5000, 120))
+
 
 def test_a_run_whose_whole_phase_failed_is_failed_and_named(db, demo_server):
     settings = mirror_settings(demo_server, db, max_attempts=1, stats_days=3)

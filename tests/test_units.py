@@ -255,3 +255,33 @@ def test_settings_round_trip_through_the_environment():
     assert load_settings(env=env, secrets={}) == settings
     assert settings.fingerprint() != settings.replace(broadstreet_api_token="tok-654321").fingerprint()
     assert "tok-123456" not in settings.fingerprint()
+
+
+# -- link parameters, KPI changes, headers -------------------------------------------------------
+def test_link_parameters_parse_or_say_why_not():
+    from bs_core.ui import urlstate
+
+    assert urlstate.positive_int("42") == 42
+    for bad in ("0", "-1", "abc", "4.2", ""):
+        with pytest.raises(ValueError):
+            urlstate.positive_int(bad)
+    statuses = urlstate.choices(("running", "paused"))
+    assert statuses("Running,paused,running") == ["running", "paused"]
+    with pytest.raises(ValueError, match="expected some of running, paused"):
+        statuses("running,bogus")
+    assert urlstate.opened("zone")("zone:7") == 7
+    with pytest.raises(ValueError, match="expected zone:ID"):
+        urlstate.opened("zone")("campaign:7")
+    assert urlstate.iso_date(" 2026-11-01 ") == dt.date(2026, 11, 1)
+    assert urlstate.listed(["running", "paused"]) == "running,paused" and urlstate.listed([]) is None
+
+
+def test_kpi_change_and_headers():
+    from bs_core.ui.frames import day, header
+
+    assert fmt.change(1200, 1000) == "+200 (+20.0%)"
+    assert fmt.change(900, 1000) == "-100 (-10.0%)"
+    assert fmt.change(5, 0) == "+5" and fmt.change(5, None) is None
+    assert header("running campaigns") == "Running campaigns" and header("advertiser_id") == "Advertiser ID"
+    assert header("ctr") == "CTR" and header("started (UTC)") == "Started (UTC)"
+    assert day(None, "open-ended") == "open-ended" and day(dt.datetime(2026, 1, 2)) == "2026-01-02"

@@ -94,7 +94,9 @@ def stored_summary(db: Database, field: str):
 def refresh_summaries(db: Database, run_id: str, counts: dict[str, dict]) -> bool:
     """Recompute the stored overview summary if this run changed the mirror or the summary
     was not maintained by the previous run (one that was killed, say); True if it did."""
-    touched = any(c.get("inserted") or c.get("updated") or c.get("deleted") for c in counts.values())
+    # reporting rows feed none of these figures: a run that only fetched stats keeps them
+    touched = any(c.get("inserted") or c.get("updated") or c.get("deleted")
+                  for name, c in counts.items() if name in ENTITY_NAMES)
     # a summary without tallies was stored by an older version: recompute it
     summary = db.mirror_summary.find_one({"_id": "overview", "tallies": {"$exists": True}}, {"run_id": 1})
     previous = last_finished(db, exclude=run_id, projection={"_id": 1})

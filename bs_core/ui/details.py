@@ -114,19 +114,28 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
             st.info("This campaign places no advertisement.")
 
 
+def _head(ctx: PageContext, kind: str, ident: int, doc: dict | None, facts: Callable[[dict], str],
+          flt: StatsFilter, period: Period, on_close: Callable[[], None]) -> bool:
+    """An advertiser's or zone's heading, facts line, figures and daily chart; False
+    (after saying so) when the mirror does not hold it."""
+    if doc is None:
+        st.warning(f"{kind.capitalize()} {ident} is not in the mirror.", icon=":material/search_off:")
+        return False
+    _heading(kind, fmt.short(doc.get("name_clean") or str(ident), 120), on_close)
+    st.caption(fmt.plain(f"Network {doc.get('network_name') or '—'} · {facts(doc)} · ID {ident}"))
+    _figures(doc, period)
+    _trend(ctx, flt, period, kind, kind)
+    return True
+
+
 def advertiser_panel(ctx: PageContext, advertiser_id: int, period: Period, on_close: Callable[[], None]) -> None:
     m = ctx.mirror
     start, end = period or (None, None)
     adv = reads.advertiser_detail(m, advertiser_id, start, end)
-    if adv is None:
-        st.warning(f"Advertiser {advertiser_id} is not in the mirror.", icon=":material/search_off:")
+    if not _head(ctx, "advertiser", advertiser_id, adv, lambda d: (
+            f"{d['running_campaigns']:,} running of {d['campaign_count']:,} campaigns · "
+            f"{d['ad_count']:,} advertisements"), StatsFilter(advertiser_id=advertiser_id), period, on_close):
         return
-    _heading("advertiser", fmt.short(adv.get("name_clean") or str(advertiser_id), 120), on_close)
-    st.caption(fmt.plain(f"Network {adv.get('network_name') or '—'} · {adv['running_campaigns']:,} running of "
-                         f"{adv['campaign_count']:,} campaigns · {adv['ad_count']:,} advertisements · "
-                         f"ID {advertiser_id}"))
-    _figures(adv, period)
-    _trend(ctx, StatsFilter(advertiser_id=advertiser_id), period, "advertiser", "advertiser")
     st.markdown("**Campaigns** (click one to open it)")
     camps = paged("detail_campaigns", lambda p, n: reads.campaigns_enriched(
         m, CampaignFilter(advertiser_id=advertiser_id), ("ends_on", -1), p, n, start, end), "campaigns")
@@ -146,14 +155,10 @@ def zone_panel(ctx: PageContext, zone_id: int, period: Period, on_close: Callabl
     m = ctx.mirror
     start, end = period or (None, None)
     zone = reads.zone_detail(m, zone_id, start, end)
-    if zone is None:
-        st.warning(f"Zone {zone_id} is not in the mirror.", icon=":material/search_off:")
+    if not _head(ctx, "zone", zone_id, zone, lambda d: (
+            f"{d['placement_count']:,} placements · {d['running_campaigns']:,} running campaigns"),
+            StatsFilter(zone_id=zone_id), period, on_close):
         return
-    _heading("zone", fmt.short(zone.get("name_clean") or str(zone_id), 120), on_close)
-    st.caption(fmt.plain(f"Network {zone.get('network_name') or '—'} · {zone['placement_count']:,} placements · "
-                         f"{zone['running_campaigns']:,} running campaigns · ID {zone_id}"))
-    _figures(zone, period)
-    _trend(ctx, StatsFilter(zone_id=zone_id), period, "zone", "zone")
     st.markdown("**Campaigns placed here** (click one to open it)")
     rows = reads.zone_campaigns(m, zone_id, start, end)
     if rows:
