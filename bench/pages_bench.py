@@ -69,11 +69,15 @@ def warm_during_sync(db, api_url: str, secrets: dict) -> dict[str, float]:
 
 def render(at: AppTest, page: str) -> float:
     file, params = VIEWS.get(page, (page, {}))
-    at.query_params.clear()
-    at.query_params.update({k: v for k, v in params.items() if v is not None})
+    wanted = {k: v for k, v in params.items() if v is not None}
+    if dict(at.query_params) != wanted:  # touching them outside a run makes Streamlit warn
+        at.query_params.clear()
+        at.query_params.update(wanted)
     by_views = page == "campaigns by views"
-    at.session_state["f_campaigns_sort"] = "Views" if by_views else "Name"
-    at.session_state["f_campaigns_desc"] = by_views
+    current = at.session_state["f_campaigns_sort"] if "f_campaigns_sort" in at.session_state else "Name"
+    if current != ("Views" if by_views else "Name"):
+        at.session_state["f_campaigns_sort"] = "Views" if by_views else "Name"
+        at.session_state["f_campaigns_desc"] = by_views
     with timed() as t:
         at.switch_page(str(ROOT / file)).run()
     if at.exception:

@@ -22,18 +22,17 @@ def silent_campaigns(db: Database, today: dt.date, network_id: int | None = None
                      days: int = QUIET_DAYS) -> list[dict]:
     """Running campaigns with no views on any of the last ``days`` days (today included),
     with the last day they had views."""
-    since = today - dt.timedelta(days=days - 1)
-    running = list(db.campaigns.find(field_match(network_id=network_id) | {"status": "running"}, {"_sync": 0})
+    since = midnight(today - dt.timedelta(days=days - 1))
+    owned = field_match(network_id=network_id)
+    running = list(db.campaigns.find(owned | {"status": "running"}, {"_sync": 0})
                    .sort([("name_key", 1), ("_id", 1)]))
-    ids = [c["_id"] for c in running]
-    recent = set(db.stats_daily.distinct("campaign_id", {"campaign_id": {"$in": ids}, "views": {"$gt": 0},
-                                                         "date": {"$gte": midnight(since)}})) if ids else set()
-    quiet = [c for c in running if c["_id"] not in recent]
-    quiet_ids = [c["_id"] for c in quiet]
-    pipeline = [{"$match": {"campaign_id": {"$in": quiet_ids}, "views": {"$gt": 0}}},
+    # one pass over the rows with views: each campaign's last day with views (an "$in" of
+    # thousands of running ids would be a slow scan on SecantusDB)
+    pipeline = [{"$match": owned | {"views": {"$gt": 0}}},
                 {"$group": {"_id": "$campaign_id", "last": {"$max": "$date"}}}]
-    last = {d["_id"]: d["last"] for d in db.stats_daily.aggregate(pipeline)} if quiet_ids else {}
-    enrich_campaigns(db, quiet)
+    last = {d["_id"]: d["last"] for d in db.stats_daily.aggregate(pipeline)}
+    quiet = [c for c in running if c["_id"] not in last or last[c["_id"]] < since]
+    enrich_campaigns(db, quiet, figures=False)  # no views lately: the list shows none
     for c in quiet:
         c["last_views_on"] = last.get(c["_id"])
     return quiet
@@ -43,9 +42,10 @@ def unplaced_active_ads(db: Database, network_id: int | None = None) -> list[dic
     """Ads BroadStreet marks active (``active_placement``) that no running campaign places."""
     in_running = placement_tallies(db)["ad_in_running"]
     placed = placement_tallies(db)["advertisement_id"]
-    ads = [a for a in db.advertisements.find(field_match(network_id=network_id) | {"active_placement": True},
-                                             {"_sync": 0}).sort([("name_key", 1), ("_id", 1)])
-           if not in_running.get(a["_id"])]
+    shown = {f: 1 for f in ("name_clean", "name_key", "type", "advertiser_name", "preview_url", "network_id")}
+    ads = sorted((a for a in db.advertisements.find(field_match(network_id=network_id) | {"active_placement": True},
+                                                    shown) if not in_running.get(a["_id"])),
+                 key=lambda a: (a.get("name_key") or "", a["_id"]))
     for a in ads:
         a["placement_count"] = placed.get(a["_id"], 0)
     return ads

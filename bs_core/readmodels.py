@@ -1,8 +1,9 @@
 """Read models for the pages: every answer is an indexed query or an aggregation.
 
-Nothing here loads a whole collection into Python: listings are filtered, sorted and
-paginated by the server, and enrichment (names, placement counts, stats) is looked up
-only for the rows of the page being shown.
+Listings are filtered, sorted and paginated by the server; enrichment (names, placement
+counts, stats) is looked up only for the rows of the page being shown.  A sort by a
+figure the documents do not store (views over a period, placements) reads the matching
+ids and names only, orders them by that figure, then reads one page of documents.
 """
 
 from __future__ import annotations
@@ -86,20 +87,30 @@ def _open_ended_page(db: Database, collection: str, query: dict, sort: tuple[str
     """Sort by an end date with open-ended (null) rows after every date when ascending and
     before them when descending (MongoDB would put nulls first ascending)."""
     field, direction = sort
-    dated = {"$and": [query, {field: {"$ne": None}}]}
-    open_ended = {"$and": [query, {field: None}]}
-    parts = [(dated, [(field, direction), ("_id", 1)]), (open_ended, [("name_key", 1), ("_id", 1)])]
+    open_ended = _with(query, field, None)
+    open_count = db[collection].count_documents(open_ended)
+    # a range (not "$ne: null") so the field's index serves the dated part's sort
+    parts = [(_with(query, field, {"$gte": EARLIEST}), [(field, direction), ("_id", 1)],
+              _total(db, collection, query) - open_count),
+             (open_ended, [("name_key", 1), ("_id", 1)], open_count)]
     if direction < 0:
         parts.reverse()
     rows: list[dict] = []
     skip, total = (page - 1) * page_size, 0
-    for part, order in parts:
-        n = db[collection].count_documents(part)
+    for part, order, n in parts:
         if len(rows) < page_size and skip < total + n:
             rows += db[collection].find(part, {"_sync": 0}).sort(order).skip(max(skip - total, 0)).limit(
                 page_size - len(rows))
         total += n
     return Page(rows, total, page, page_size)
+
+
+EARLIEST = dt.datetime(1900, 1, 1)
+
+
+def _with(query: dict, field: str, condition: object) -> dict:
+    """``query`` and ``field`` matching ``condition``."""
+    return {**query, field: condition} if field not in query else {"$and": [query, {field: condition}]}
 
 
 def _metric_page(db: Database, collection: str, query: dict, metric: dict, direction: int, page: int,
@@ -326,13 +337,14 @@ def campaign_counts(db: Database, advertiser_ids: list, status: str | None = Non
 
 
 def enrich_campaigns(db: Database, rows: list[dict], start: dt.date | None = None,
-                     end: dt.date | None = None) -> list[dict]:
-    """Add advertiser and network names, placement counts and stats to a page of campaigns."""
+                     end: dt.date | None = None, figures: bool = True) -> list[dict]:
+    """Add advertiser and network names, placement counts and (unless ``figures`` is
+    False) views, clicks and CTR over [start, end] to campaigns."""
     ids = [r["_id"] for r in rows]
     adv = names(db, "advertisers", [r.get("advertiser_id") for r in rows])
     net = names(db, "networks", [r.get("network_id") for r in rows])
     placed = placement_tallies(db)["campaign_id"]
-    stats = reporting.stats_by(db, "campaign_id", ids, start, end)
+    stats = reporting.stats_by(db, "campaign_id", ids, start, end) if figures else {}
     for r in rows:
         r["advertiser_name"] = adv.get(r.get("advertiser_id"), "")
         r["network_name"] = net.get(r.get("network_id"), "")

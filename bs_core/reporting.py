@@ -96,15 +96,35 @@ class StatsFilter:
         q: dict[str, Any] = {f: v for f, v in dataclasses.asdict(self).items() if v is not None}
         if self.zone_id is not None and (self.advertiser_id is not None or self.campaign_id is not None):
             raise ValueError("zone rows are not split by advertiser or campaign")
-        rng: dict[str, Any] = {}
-        if start is not None:
-            rng["$gte"] = midnight(start)
-        if end is not None:
-            rng["$lte"] = midnight(end)
-        return q | ({"date": rng} if rng else {})
+        return q | dates(start, end)
+
+    def stages(self, start: dt.date | None, end: dt.date | None, ids: dict | None = None) -> list[dict]:
+        """``$match`` stages: rows of one campaign or zone (or of ``ids``) first, then the
+        dates.  In one ``$match``, SecantusDB reads a whole date range through the date
+        index to find a handful of campaigns' rows (1.3 s instead of 5 ms on `large`)."""
+        narrow = ids or {f: v for f, v in (("campaign_id", self.campaign_id), ("zone_id", self.zone_id))
+                         if v is not None}
+        if not narrow:
+            return [{"$match": self.match(start, end)}]
+        rest = {k: v for k, v in self.match(start, end).items() if k not in narrow}
+        return [{"$match": narrow}] + ([{"$match": rest}] if rest else [])
+
+
+def dates(start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    """The ``date`` condition of [start, end] (either end open when None)."""
+    rng: dict[str, Any] = {}
+    if start is not None:
+        rng["$gte"] = midnight(start)
+    if end is not None:
+        rng["$lte"] = midnight(end)
+    return {"date": rng} if rng else {}
 
 
 ANY = StatsFilter()
+#: fields whose index finds a few ids' rows fast; other fields (and long id lists: an
+#: "$in" of thousands is slow on SecantusDB) are summed over the period and then picked
+NARROWING = ("campaign_id", "zone_id")
+IN_LIMIT = 200
 
 
 def with_ctr(row: dict) -> dict:
@@ -115,7 +135,7 @@ def with_ctr(row: dict) -> dict:
 
 def totals(db: Database, start: dt.date | None, end: dt.date | None, flt: StatsFilter = ANY) -> dict:
     """``{views, clicks, hovers, conversions, ctr}`` over [start, end]."""
-    pipeline = [{"$match": flt.match(start, end)}, {"$group": {"_id": None, **_SUMS}}]
+    pipeline = [*flt.stages(start, end), {"$group": {"_id": None, **_SUMS}}]
     rows = list(db[flt.collection].aggregate(pipeline))
     total = rows[0] if rows else dict.fromkeys(FIGURES, 0)
     total.pop("_id", None)
@@ -124,7 +144,7 @@ def totals(db: Database, start: dt.date | None, end: dt.date | None, flt: StatsF
 
 def daily_series(db: Database, start: dt.date | None, end: dt.date | None, flt: StatsFilter = ANY) -> list[dict]:
     """One row per day that has rows: ``{date, views, clicks, hovers, conversions, ctr}``."""
-    pipeline = [{"$match": flt.match(start, end)}, {"$group": {"_id": "$date", **_SUMS}}, {"$sort": {"_id": 1}}]
+    pipeline = [*flt.stages(start, end), {"$group": {"_id": "$date", **_SUMS}}, {"$sort": {"_id": 1}}]
     return [with_ctr({"date": d.pop("_id"), **d}) for d in db[flt.collection].aggregate(pipeline)]
 
 
@@ -135,9 +155,12 @@ def stats_by(db: Database, field: Literal["campaign_id", "advertiser_id", "adver
     (every id with rows when None)."""
     if ids is not None and not ids:
         return {}
+    if ids is not None and (field not in NARROWING or len(set(ids)) > IN_LIMIT):
+        wanted = set(ids)  # cheaper: every id's figures over the period, then keep these
+        return {k: v for k, v in stats_by(db, field, None, start, end, flt).items() if k in wanted}
     collection = ZONE_DAILY if field == "zone_id" else flt.collection
-    match = flt.match(start, end) | ({field: {"$in": list(set(ids))}} if ids is not None else {})
-    pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", **_SUMS}}]
+    wanted = {field: {"$in": list(set(ids))}} if ids is not None else None
+    pipeline = [*flt.stages(start, end, wanted), {"$group": {"_id": f"${field}", **_SUMS}}]
     return {d.pop("_id"): with_ctr(d) for d in db[collection].aggregate(pipeline)}
 
 

@@ -296,3 +296,18 @@ def test_delivery_health_lists_match_brute_force(mirror):
     assert [c["_id"] for c in ending] == [c["_id"] for c in sorted(
         (c for c in campaigns if c["_id"] in running and c["ends_on"] is not None
          and midnight(today) <= c["ends_on"] <= horizon), key=lambda c: (c["ends_on"], c["_id"]))]
+
+
+def test_long_id_lists_take_the_scan_path_with_the_same_answers(mirror):
+    from bs_core.store.lookups import IN_LIMIT, names
+
+    zones = every(mirror, "zones")
+    assert len(zones) > IN_LIMIT
+    assert names(mirror, "zones", [z["_id"] for z in zones] + [None]) == {z["_id"]: z["name_clean"] for z in zones}
+    assert names(mirror, "zones", [zones[0]["_id"]]) == {zones[0]["_id"]: zones[0]["name_clean"]}
+    ids = [z["_id"] for z in zones][:-5]  # more than IN_LIMIT, not all of them
+    assert len(ids) > reporting.IN_LIMIT
+    start, end = window(7)
+    per = summed(in_range(every(mirror, "stats_zone_daily"), start, end), key=lambda r: r["zone_id"])
+    got = reporting.stats_by(mirror, "zone_id", ids, start, end)
+    assert {z: v["views"] for z, v in got.items()} == {z: per[z]["views"] for z in ids if z in per}

@@ -8,12 +8,18 @@ from pymongo.database import Database
 
 from ..entities import ENTITIES, Cascade
 
+IN_LIMIT = 200  # ids per "$in" look-up (measured: 2,500 names by "$in" 2.0 s, by reading all 0.1 s)
+
 
 def names(db: Database, collection: str, ids: list) -> dict:
     """``{_id: cleaned name}`` for a handful of ids (enriching a page)."""
     ids = [i for i in set(ids) if i is not None]
     if not ids:
         return {}
+    if len(ids) > IN_LIMIT:  # an "$in" of thousands is slower on SecantusDB than reading every name
+        wanted = set(ids)
+        return {d["_id"]: d.get("name_clean", "") for d in db[collection].find({}, {"name_clean": 1})
+                if d["_id"] in wanted}
     return {d["_id"]: d.get("name_clean", "") for d in db[collection].find({"_id": {"$in": ids}}, {"name_clean": 1})}
 
 
