@@ -29,7 +29,7 @@ ENTITY_KINDS = KINDS + ("placements",)
 
 
 def counts(db) -> dict[str, int]:
-    return {k: db[k].count_documents({}) for k in ENTITY_KINDS + ("stats_daily", "stats_zones")}
+    return {k: db[k].count_documents({}) for k in ENTITY_KINDS + ("stats_daily", "stats_zone_daily")}
 
 
 def orphans(db) -> dict[str, int]:
