@@ -24,10 +24,8 @@ PERIOD = "f_overview_period"
 
 
 def url_params(ctx: PageContext) -> list[urlstate.Param]:
-    network = st.session_state.get("f_overview_network")
-    return [urlstate.network_param("f_overview_network", lambda: reads.name_options(ctx.mirror, "networks")),
-            urlstate.advertiser_param("f_overview_advertiser",
-                                      lambda: reads.name_options(ctx.mirror, "advertisers", network)),
+    return [*urlstate.owner_params(lambda *a: reads.name_options(ctx.mirror, *a), "f_overview_network",
+                                   "f_overview_advertiser"),
             *urlstate.period_params(PERIOD)]
 
 

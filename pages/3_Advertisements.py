@@ -13,9 +13,7 @@ TYPES = {None: "All types", **AD_TYPES}  # the table shows the same words
 
 
 def url_params(ctx: PageContext) -> list[urlstate.Param]:
-    network = st.session_state.get("f_ads_network")
-    return [urlstate.network_param("f_ads_network", lambda: reads.name_options(ctx.mirror, "networks")),
-            urlstate.advertiser_param("f_ads_advertiser", lambda: reads.name_options(ctx.mirror, "advertisers", network)),
+    return [*urlstate.owner_params(lambda *a: reads.name_options(ctx.mirror, *a), "f_ads_network", "f_ads_advertiser"),
             urlstate.Param("q", "f_ads_search", lambda t: t[:200])]
 
 

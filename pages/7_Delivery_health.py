@@ -17,7 +17,7 @@ PAGE = "delivery"
 
 def body(ctx: PageContext) -> None:
     m, today = ctx.mirror, ctx.today
-    params = [urlstate.network_param("f_delivery_network", lambda: reads.name_options(m, "networks"))]
+    params = urlstate.owner_params(lambda *a: reads.name_options(m, *a), "f_delivery_network")
     urlstate.read_url(PAGE, params)
     c1, _ = st.columns([1, 2])
     network = network_select(ctx, "f_delivery_network", c1)

@@ -345,3 +345,18 @@ def test_delivery_health_lists_what_the_read_models_find(synced, db):
     assert titles[2].endswith(f"({len(delivery.unsold_zones(db)):,})")
     assert titles[3].endswith(f"({len(delivery.ending_soon(db, today)):,})")
     assert len(at.get("download_button")) == sum(not t.endswith("(0)") for t in titles[:4]), titles
+
+
+def test_a_link_with_a_network_and_its_advertiser_applies_both(synced, db):
+    networks = sorted(n["_id"] for n in rm.networks(db))
+    adv = db.advertisers.find_one({"network_id": networks[1]})
+    at = app(synced)
+    at.session_state["f_overview_network"] = networks[0]  # the session had chosen another network
+    at.query_params.update({"network": str(networks[1]), "advertiser": str(adv["_id"])})
+    at.run()
+    no_exceptions(at)
+    assert at.selectbox(key="f_overview_network").value == networks[1]
+    assert at.selectbox(key="f_overview_advertiser").value == adv["_id"]
+    assert not at.warning
+    counts = rm.scoped_counts(db, networks[1], adv["_id"])
+    assert {m.label: m.value for m in at.metric}["Advertisements"] == f"{counts['advertisements']:,}"

@@ -34,7 +34,7 @@ class Listing:
 
 def listing_page(ctx: PageContext, spec: Listing) -> None:
     m, state, key = ctx.mirror, st.session_state, spec.key
-    params = [urlstate.network_param(key("network"), lambda: reads.name_options(m, "networks")),
+    params = [*urlstate.owner_params(lambda *a: reads.name_options(m, *a), key("network")),
               urlstate.Param("q", key("search"), lambda t: t[:200]),
               *urlstate.period_params(key("period")),
               urlstate.Param("open", key("open"), urlstate.opened(spec.kind), lambda i: f"{spec.kind}:{i}")]

@@ -63,12 +63,15 @@ def opened(kind: str) -> Callable[[str], int]:
     return parse
 
 
-def network_param(key: str, networks: Callable[[], dict]) -> Param:
-    return Param("network", key, positive_int, valid=lambda v: v in networks())
-
-
-def advertiser_param(key: str, advertisers: Callable[[], dict]) -> Param:
-    return Param("advertiser", key, positive_int, valid=lambda v: v in advertisers())
+def owner_params(options: Callable[..., dict], network_key: str, advertiser_key: str | None = None) -> list[Param]:
+    """``network`` (and ``advertiser``) parameters.  ``options(collection, network=None)``
+    gives the ids the mirror holds; an advertiser is checked against the network chosen
+    when it is read (the link's own network comes first)."""
+    out = [Param("network", network_key, positive_int, valid=lambda v: v in options("networks"))]
+    if advertiser_key is not None:
+        out.append(Param("advertiser", advertiser_key, positive_int,
+                         valid=lambda v: v in options("advertisers", st.session_state.get(network_key))))
+    return out
 
 
 def period_params(key: str) -> list[Param]:
