@@ -106,6 +106,6 @@ def pick(campaign_id: int) -> None:
     state[OPEN] = campaign_id
 
 
-render("Campaigns", body, fresh="campaigns", live="campaigns",
+render("Campaigns", body, fresh="campaigns", live="campaigns", detail="campaign",
        live_columns=["_id", "name_clean", "advertiser_id", "status", "starts_on", "ends_on", "weight"],
        target_keys={"network": "f_campaigns_network", "advertiser": "f_campaigns_advertiser"})

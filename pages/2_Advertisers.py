@@ -15,4 +15,5 @@ def body(ctx: PageContext) -> None:
     listing_page(ctx, ADVERTISERS)
 
 
-render("Advertisers", body, fresh="advertisers", live="advertisers", target_keys={"network": "f_advertisers_network"})
+render("Advertisers", body, fresh="advertisers", live="advertisers", detail="advertiser",
+       target_keys={"network": "f_advertisers_network"})

@@ -14,4 +14,4 @@ def body(ctx: PageContext) -> None:
     listing_page(ctx, ZONES)
 
 
-render("Zones", body, fresh="zones", live="zones", target_keys={"network": "f_zones_network"})
+render("Zones", body, fresh="zones", live="zones", detail="zone", target_keys={"network": "f_zones_network"})

@@ -171,12 +171,22 @@ def test_a_link_opens_the_campaign_detail_with_its_heading(synced, db):
 def test_bad_link_parameters_are_named_and_ignored(synced, db):
     at = app(synced)
     at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
-    at.query_params.update({"network": "abc", "status": "running,bogus", "open": "zone:5", "q": "spring"})
+    at.query_params.update({"network": "abc", "status": "running,bogus", "open": "campaign:x1", "q": "spring"})
     at.run()
     no_exceptions(at)
     text = " ".join(w.value for w in at.warning).replace("\\", "")
-    assert "network=abc" in text and "status=running,bogus" in text and "open=zone:5" in text
+    assert "network=abc" in text and "status=running,bogus" in text and "open=campaign:x1" in text
     assert at.text_input(key="f_campaigns_search").value == "spring"  # the good one applies
+
+
+def test_a_link_to_another_kind_of_detail_goes_to_its_page(synced, db):
+    zone = db.zones.find_one(sort=[("_id", 1)])
+    at = app(synced)
+    at.query_params["open"] = f"zone:{zone['_id']}"
+    at.run()  # the Overview shows no details: the zone opens on the Zones page
+    no_exceptions(at)
+    assert at.title[0].value == "Zones"
+    assert at.subheader[0].value == fmt.plain(fmt.short(zone["name_clean"], 120))
 
 
 def test_resync_button_runs_a_sync_and_says_when_one_is_running(synced, db, demo_server):

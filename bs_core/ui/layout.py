@@ -111,12 +111,14 @@ def database_down_banner(runtime: Runtime) -> None:
 
 def render(title: str, body: Callable[[PageContext], None], *, live: str | None = None,
            live_columns: list[str] | None = None, target_keys: dict[str, str] | None = None,
-           fresh: str | None = None) -> None:
+           fresh: str | None = None, detail: str | None = None) -> None:
     """Draw a page: the frame, then ``body``, or the live table of entity type ``live``
     while the mirror is not usable.  ``fresh`` names the collection whose freshness the
-    page states under its title.  If the database stops answering while the body draws,
-    the page keeps its sidebar and says so in one line instead of a traceback."""
-    _follow_open_detail()
+    page states under its title; ``detail`` the kind of ``open=KIND:ID`` it shows (a
+    link opening another kind goes to that kind's page).  If the database stops
+    answering while the body draws, the page keeps its sidebar and says so in one line
+    instead of a traceback."""
+    _follow_open_detail(detail)
     ctx = page(title, target_keys=target_keys)
     if live is not None:
         live_fallback(ctx, live, live_columns)
@@ -207,11 +209,17 @@ def open_detail(kind: str, ident: int) -> None:
     st.session_state["_open_detail"] = (kind, ident)
 
 
-def _follow_open_detail() -> None:
+def _follow_open_detail(detail: str | None) -> None:
+    """Go to the page of a detail opened by a click, or named by an ``open=KIND:ID`` link
+    to a page that shows other details (``/?open=campaign:123`` opens the campaign)."""
     target = st.session_state.pop("_open_detail", None)
     if target is not None:
         kind, ident = target
         st.switch_page(DETAIL_PAGES[kind], query_params={"open": f"{kind}:{ident}"})
+    asked = str(st.query_params.get("open") or "")
+    kind = asked.partition(":")[0].strip().lower()
+    if kind in DETAIL_PAGES and kind != detail:
+        st.switch_page(DETAIL_PAGES[kind], query_params={"open": asked})
 
 
 def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:
