@@ -41,8 +41,8 @@ def silent_campaigns(db: Database, today: dt.date, network_id: int | None = None
 
 def unplaced_active_ads(db: Database, network_id: int | None = None) -> list[dict]:
     """Ads BroadStreet marks active (``active_placement``) that no running campaign places."""
-    in_running = placement_tallies(db)["ad_in_running"]
-    placed = placement_tallies(db)["advertisement_id"]
+    tallies = placement_tallies(db)
+    in_running, placed = tallies["ad_in_running"], tallies["advertisement_id"]
     shown = {f: 1 for f in ("name_clean", "name_key", "type", "advertiser_name", "preview_url", "network_id")}
     ads = sorted((a for a in db.advertisements.find(field_match(network_id=network_id) | {"active_placement": True},
                                                     shown) if not in_running.get(a["_id"])),

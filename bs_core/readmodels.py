@@ -31,6 +31,7 @@ from .store.summaries import (
     placements_per_zone_live,
     stored_summary,
     stored_tallies,
+    top_zones,
 )
 
 DEFAULT_PAGE_SIZE = 50
@@ -438,9 +439,7 @@ def placements_per_zone(db: Database, limit: int = 15, network_id: int | None = 
             if stored is not None:
                 return stored[:limit]
         return placements_per_zone_live(db, limit)
-    top = sorted(((n, z) for z, n in per_zone.items() if n), key=lambda nz: (-nz[0], nz[1]))[:limit]
-    zn = names(db, "zones", [z for _, z in top])
-    return [{"zone_id": z, "name": zn.get(z, ""), "placements": n} for n, z in top]
+    return top_zones(db, per_zone, limit)
 
 
 def freshness(db: Database) -> dict[str, Any]:

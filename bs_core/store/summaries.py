@@ -28,9 +28,14 @@ def placements_per_zone_live(db: Database, limit: int = 15, network_id: int | No
     match = {"network_id": network_id} if network_id is not None else {}
     pipeline = [{"$match": match}, {"$group": {"_id": "$zone_id", "placements": {"$sum": 1}}},
                 {"$sort": {"placements": -1, "_id": 1}}, {"$limit": limit}]
-    rows = list(db.placements.aggregate(pipeline))
-    zn = names(db, "zones", [r["_id"] for r in rows])
-    return [{"zone_id": r["_id"], "name": zn.get(r["_id"], ""), "placements": r["placements"]} for r in rows]
+    return top_zones(db, {r["_id"]: r["placements"] for r in db.placements.aggregate(pipeline)}, limit)
+
+
+def top_zones(db: Database, per_zone: dict, limit: int) -> list[dict]:
+    """The ``limit`` zones with the most placements (ties by id), named."""
+    top = sorted(((n, z) for z, n in per_zone.items() if n and z is not None), key=lambda nz: (-nz[0], nz[1]))[:limit]
+    zn = names(db, "zones", [z for _, z in top])
+    return [{"zone_id": z, "name": zn.get(z, ""), "placements": n} for n, z in top]
 
 
 def networks_sorted(db: Database) -> list[dict]:
@@ -104,12 +109,12 @@ def refresh_summaries(db: Database, run_id: str, counts: dict[str, dict]) -> boo
     if not (touched or stale):
         db.mirror_summary.update_one({"_id": "overview"}, {"$set": {"run_id": run_id}})
         return False
+    tallies = placement_tallies_live(db)
     db.mirror_summary.replace_one({"_id": "overview"}, {
         "run_id": run_id,
         "entity_counts": entity_counts_live(db),
-        "placements_per_zone": placements_per_zone_live(db, SUMMARY_ROWS),
+        "placements_per_zone": top_zones(db, tallies["zone_id"], SUMMARY_ROWS),  # from the same pass
         "networks": network_summaries_live(db),
-        "tallies": {name: [[k, n] for k, n in counts.items() if k is not None]
-                    for name, counts in placement_tallies_live(db).items()},
+        "tallies": {name: [[k, n] for k, n in counts.items() if k is not None] for name, counts in tallies.items()},
     }, upsert=True)
     return True
