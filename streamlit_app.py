@@ -5,7 +5,7 @@ import streamlit as st
 
 from bs_core.http_api import make_routes
 from bs_core.normalize import labelled
-from bs_core.reporting import StatsFilter, previous_period
+from bs_core.reporting import Coverage, StatsFilter, previous_period
 from bs_core.ui import charts, reads, urlstate
 from bs_core.ui import format as fmt
 from bs_core.ui.app_runtime import app_runtime
@@ -51,7 +51,7 @@ def body(ctx: PageContext) -> None:
     st.caption(coverage_line(coverage, ctx.today))
 
     kpis(m, network, advertiser)
-    reporting(ctx, StatsFilter(network, advertiser), period)
+    reporting(ctx, StatsFilter(network, advertiser), period, coverage)
     campaign_lists(ctx, network, advertiser)
     distribution(m, network, advertiser)
 
@@ -73,7 +73,7 @@ def kpis(m, network: int | None, advertiser: int | None) -> None:
     cols[4].metric("Placements", f"{counts['placements']:,}")
 
 
-def reporting(ctx: PageContext, flt: StatsFilter, period) -> None:
+def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage) -> None:
     m = ctx.mirror
     st.subheader("Reporting")
     if period is None:
@@ -81,7 +81,6 @@ def reporting(ctx: PageContext, flt: StatsFilter, period) -> None:
     start, end = period
     totals = reads.stats_totals(m, start, end, flt)
     before = previous_period(start, end)
-    coverage = reads.stats_coverage(m, flt.network_id)
     previous = reads.stats_totals(m, *before, flt) if coverage.covers(*before) else None
     cols = st.columns(5)
     for col, name in zip(cols[:4], ("views", "clicks", "hovers", "conversions"), strict=True):

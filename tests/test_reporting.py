@@ -311,3 +311,18 @@ def test_long_id_lists_take_the_scan_path_with_the_same_answers(mirror):
     per = summed(in_range(every(mirror, "stats_zone_daily"), start, end), key=lambda r: r["zone_id"])
     got = reporting.stats_by(mirror, "zone_id", ids, start, end)
     assert {z: v["views"] for z, v in got.items()} == {z: per[z]["views"] for z in ids if z in per}
+
+
+def test_stored_tallies_are_read_again_when_a_run_stores_new_ones(db):
+    def store(run_id, pairs):
+        db.mirror_summary.replace_one({"_id": "overview"}, {"run_id": run_id, "tallies": {"campaign_id": pairs}},
+                                      upsert=True)
+
+    assert summaries.stored_tallies(db) is None
+    store("run-a", [[1, 3]])
+    assert summaries.stored_tallies(db) == {"campaign_id": {1: 3}}
+    assert summaries.stored_tallies(db) == {"campaign_id": {1: 3}}  # the decoded copy
+    store("run-b", [[1, 4], [2, 1]])
+    assert summaries.stored_tallies(db) == {"campaign_id": {1: 4, 2: 1}}
+    db.mirror_summary.delete_many({})
+    assert summaries.stored_tallies(db) is None
