@@ -45,3 +45,9 @@ def timed() -> Iterator[list[float]]:
     start = time.perf_counter()
     yield box
     box[0] = time.perf_counter() - start
+
+
+def uri_of(db) -> str:
+    """The URI of the server ``db`` lives on, as a sync subprocess or the app reaches it."""
+    host, port = db.client.address
+    return f"mongodb://{host}:{port}/?directConnection=true"

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from _common import throwaway_database
+from _common import throwaway_database, uri_of
 from sync_bench import simulator_process
 
 from bs_core.simulator import DEFAULT_TOKEN
@@ -68,10 +68,9 @@ def bench(size: str, days: int, latency_ms: float) -> None:
     with simulator_process(size, latency_ms, records_limit=2, records_window=5.0) as root, \
             throwaway_database(f"backfill_{size}") as db:
         ensure_indexes(db)
-        host, port = db.client.address
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}
         env.update(BROADSTREET_API_TOKEN=DEFAULT_TOKEN, BROADSTREET_API_BASE_URL=root + "/api/1",
-                   MONGODB_URI=f"mongodb://{host}:{port}/?directConnection=true", MONGODB_DATABASE=db.name,
+                   MONGODB_URI=uri_of(db), MONGODB_DATABASE=db.name,
                    BS_STATS_DAYS=str(days))
         run, wall, rss = cli_sync(db, env, "full")
         line("first full sync (entities + backfill)", run, wall, rss, 5.0)

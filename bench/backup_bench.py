@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import throwaway_database, timed
+from _common import throwaway_database, timed, uri_of
 from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 from pages_bench import sync_into
@@ -74,8 +74,7 @@ def bench(size: str) -> dict:
         started = time.perf_counter()
         sync_into(db, root + "/api/1")
         print(f"(full sync into the mirror: {time.perf_counter() - started:.0f} s)")
-        host, port = db.client.address
-        uri = f"mongodb://{host}:{port}/?directConnection=true"
+        uri = uri_of(db)
         documents, reads = read_rate(db)
         writes = write_rate(db)
         with tempfile.TemporaryDirectory() as tmp:

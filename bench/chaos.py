@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import requests
-from _common import throwaway_database
+from _common import throwaway_database, uri_of
 from sync_bench import simulator_process
 
 from bs_core.settings import Settings, as_environment
@@ -55,9 +55,8 @@ class Chaos:
     def __init__(self, root: str, db, data_dir: Path):
         self.root = root
         self.db = db
-        host, port = db.client.address
         self.settings = Settings(broadstreet_api_token=DEFAULT_TOKEN, broadstreet_api_base_url=root + "/api/1",
-                                 mongodb_uri=f"mongodb://{host}:{port}/?directConnection=true",
+                                 mongodb_uri=uri_of(db),
                                  mongodb_database=db.name, records_limit=10_000, records_window=1.0,
                                  lease_seconds=2, data_dir=data_dir)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import streamlit as st
-from _common import throwaway_database, timed
+from _common import throwaway_database, timed, uri_of
 from streamlit.testing.v1 import AppTest
 from sync_bench import simulator_process
 
@@ -37,9 +37,8 @@ VIEWS = {"campaign detail": ("pages/1_Campaigns.py", {"open": None}),
 
 
 def _sync_command(db, api_url: str) -> tuple[list[str], dict]:
-    host, port = db.client.address
     env = dict(os.environ, BROADSTREET_API_TOKEN=DEFAULT_TOKEN, BROADSTREET_API_BASE_URL=api_url,
-               MONGODB_URI=f"mongodb://{host}:{port}/?directConnection=true", MONGODB_DATABASE=db.name,
+               MONGODB_URI=uri_of(db), MONGODB_DATABASE=db.name,
                BS_SYNC_CONCURRENCY="8", BS_RECORDS_LIMIT="10000", BS_RECORDS_WINDOW_SECONDS="1")
     return [sys.executable, "-m", "bs_core", "sync", "--scope", "full", "--json"], env
 
@@ -91,9 +90,8 @@ def bench(size: str) -> dict[str, float]:
         started = time.perf_counter()
         sync_into(db, root + "/api/1")
         print(f"(full sync into the mirror: {time.perf_counter() - started:.0f} s)")
-        host, port = db.client.address
         settings = Settings(broadstreet_api_token=DEFAULT_TOKEN, broadstreet_api_base_url=root + "/api/1",
-                           mongodb_uri=f"mongodb://{host}:{port}/?directConnection=true", mongodb_database=db.name)
+                           mongodb_uri=uri_of(db), mongodb_database=db.name)
         secrets = as_environment(settings)
         busiest = db.stats_daily.find_one(sort=[("views", -1)])["campaign_id"]  # a detail with a full chart
         VIEWS["campaign detail"] = ("pages/1_Campaigns.py", {"open": f"campaign:{busiest}"})
