@@ -109,6 +109,12 @@ class LeaseLostError(MirrorError):
     plain = "Another sync took over; this one stopped without writing more"
 
 
+class IncompleteListError(MirrorError):
+    """A fetched list had malformed records: it proves nothing gone, so nothing under it is deleted."""
+
+    plain = "BroadStreet sent malformed records; the mirror kept what it had for them"
+
+
 class DeletionsHeldError(MirrorError):
     """A list would delete a large share of what the mirror holds; nothing was deleted."""
 

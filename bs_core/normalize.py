@@ -228,7 +228,7 @@ def normalize_many(kind: str, fn: Callable[[dict, Context], dict], raws: Iterabl
             skipped.append({"kind": kind, "id": ident, "reason": str(exc)})
             continue
         if doc["_id"] in seen:
-            skipped.append({"kind": kind, "id": doc["_id"], "reason": "duplicate in response"})
+            skipped.append({"kind": kind, "id": doc["_id"], "reason": "duplicate in response", "duplicate": True})
             continue
         seen.add(doc["_id"])
         docs.append(doc)

@@ -64,7 +64,9 @@ def stats_coverage(db: Database, network_id: int | None = None) -> Coverage:
     if network_id is None:
         networks = {d["_id"] for d in db.networks.find({}, {"_id": 1})}
         per_network = {nid: days for nid, days in per_network.items() if nid in networks} or per_network
-    sets = [{day for day, rec in days.items() if "zone_rows" in rec} for days in per_network.values()]
+    # a gap (a day answered empty while campaigns delivered) is missing, not a quiet day
+    sets = [{day for day, rec in days.items() if "zone_rows" in rec and not rec.get("gap")}
+            for days in per_network.values()]
     held = set.intersection(*sets) if sets else set()
     if not held:
         return Coverage()

@@ -6,15 +6,15 @@ import datetime as dt
 
 from pymongo.database import Database
 
-from .dates import utcnow
-from .store.history import last_success, running_run
+from .store.history import last_success, running_run, server_now
 
 
 def due_for_sync(db: Database, interval_minutes: int, now: dt.datetime | None = None) -> bool:
-    """True when no sync is running and the last successful one is older than the interval."""
+    """True when no sync is running and the last successful one is older than the interval
+    (by the database server's clock, the one run records are stamped with)."""
     if interval_minutes <= 0 or running_run(db) is not None:
         return False
     last = last_success(db)
     if last is None or last.get("finished_at") is None:
         return True
-    return (now or utcnow()) - last["finished_at"] >= dt.timedelta(minutes=interval_minutes)
+    return (now or server_now(db)) - last["finished_at"] >= dt.timedelta(minutes=interval_minutes)

@@ -52,6 +52,8 @@ class Settings:
     delete_guard_share: float = 0.5
     #: ... or when one run would delete more than this share of the whole mirror
     delete_guard_run_share: float = 0.5
+    #: hold one entity kind's deletions in a run past this share of that kind's mirrored documents
+    delete_guard_kind_share: float = 0.1
     #: how long one request may keep waiting out 429s (Retry-After) before it fails
     rate_limit_patience: float = 180.0
     webhook_url: str = dataclasses.field(default="", repr=False)  #: POSTed a summary of finished runs
@@ -213,6 +215,7 @@ _FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("delete_guard_min", "BS_DELETE_GUARD_MIN", _int("BS_DELETE_GUARD_MIN", 1)),
     ("delete_guard_share", "BS_DELETE_GUARD_SHARE", _float("BS_DELETE_GUARD_SHARE", 0.01, 1)),
     ("delete_guard_run_share", "BS_DELETE_GUARD_RUN_SHARE", _float("BS_DELETE_GUARD_RUN_SHARE", 0.01, 1)),
+    ("delete_guard_kind_share", "BS_DELETE_GUARD_KIND_SHARE", _float("BS_DELETE_GUARD_KIND_SHARE", 0.01, 1)),
     ("rate_limit_patience", "BS_RATE_LIMIT_PATIENCE_SECONDS", _float("BS_RATE_LIMIT_PATIENCE_SECONDS", 0, 3600)),
     ("webhook_url", "BS_WEBHOOK_URL", _webhook_url),
     ("webhook_on", "BS_WEBHOOK_ON", _webhook_on),

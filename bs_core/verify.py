@@ -18,7 +18,7 @@ from .client import BroadStreetClient
 from .entities import ENTITIES, ENTITY_NAMES
 from .normalize import content_hash
 from .store.summaries import entity_counts_live, placements_per_zone_live, stored_summary
-from .sync.stats import fetched_days
+from .sync.stats import GAP_TRIES, fetched_days, gap_days
 
 SAMPLE = 5  # ids named per finding
 
@@ -100,13 +100,18 @@ def _hashes(db: Database) -> list[Finding]:
 
 def _coverage(db: Database, networks: set) -> list[Finding]:
     """Reporting days between a network's first and last fetched day that are missing."""
-    gaps = []
+    missing, empty = [], []
     for nid in sorted(networks):
-        days = sorted(fetched_days(db, nid))
+        gaps = gap_days(db, nid).get(nid, {})
+        empty += [f"network {nid}: {day} (tried {tries}x)" for day, tries in sorted(gaps.items())]
+        days = sorted(fetched_days(db, nid) - set(gaps))
         if days:
             expected = {days[0] + dt.timedelta(days=i) for i in range((days[-1] - days[0]).days + 1)}
-            gaps += [f"network {nid}: {day}" for day in sorted(expected - set(days))]
-    return _finding("coverage", "{n:,} reporting days inside the mirrored range are missing or incomplete", gaps)
+            missing += [f"network {nid}: {day}" for day in sorted(expected - set(days) - set(gaps))]
+    return (_finding("coverage", "{n:,} reporting days inside the mirrored range are missing or incomplete",
+                     missing)
+            + _finding("coverage", "{n:,} reporting days were answered empty while campaigns were delivering "
+                                   f"there (gaps, not zeros; fetched again up to {GAP_TRIES} times)", empty))
 
 
 def _upstream(db: Database, client: BroadStreetClient, networks: set) -> list[Finding]:

@@ -67,8 +67,8 @@ class Reports:
                 nid = camp["_network_id"]
                 if not camp["active"] or len(out[nid]) >= MAX_SOURCES_PER_NETWORK:
                     continue
-                start = dt.date.fromisoformat(camp["start_date"]) if camp["start_date"] else dt.date.min
-                end = dt.date.fromisoformat(camp["end_date"]) if camp["end_date"] else dt.date.max
+                start = _day(camp.get("start_date"), dt.date.min)
+                end = _day(camp.get("end_date"), dt.date.max)
                 zones_per_ad: dict[int, int] = defaultdict(int)
                 for pl in ds.placements.get(cid, ()):
                     ad = pl["advertisement_id"]
@@ -177,3 +177,12 @@ def totals(rows: list[dict]) -> dict[str, int]:
         "hovers": sum(r["hover_count"] for r in rows),
         "conversions": sum(r["conversion_count"] for r in rows),
     }
+
+
+def _day(value: object, default: dt.date) -> dt.date:
+    """A campaign date as the ad server reads it; a malformed one (a fault a test set)
+    leaves the flight open on that side, so the campaign still delivers."""
+    try:
+        return dt.date.fromisoformat(str(value)) if value else default
+    except ValueError:
+        return default

@@ -12,7 +12,7 @@ from ..settings import Settings
 
 ENTITY_COLLECTIONS = ENTITY_NAMES
 COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zone_daily", "sync_runs", "sync_lock", "sync_scopes",
-                                    "mirror_summary")
+                                    "mirror_summary", "held_deletions")
 
 # Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
 # inserts markedly slower (measured: 29.8k docs/s with none, 9.8k with one, 4.0k with five).
@@ -32,6 +32,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING), ("finished_at", DESCENDING)], name="status_finished"),
     ],
     "sync_scopes": [IndexModel([("collection", ASCENDING)], name="collection")],
+    "held_deletions": [IndexModel([("collection", ASCENDING)], name="collection")],
 }
 
 

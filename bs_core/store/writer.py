@@ -131,11 +131,13 @@ class MirrorWriter:
         return ids, changed
 
     def stage_deletes(self, collection: str, ids: Iterable) -> None:
+        """Queue deleting ``ids``; counted as they are deleted, since a parent's cascade may
+        already have taken some of them."""
         ids = list(ids)
         if ids:
             self._deletes.setdefault(collection, []).extend(ids)
             with self._count_lock:
-                self.count(collection).deleted += len(ids)
+                self.count(collection)
                 self._note_deleted(collection, ids)
 
     def _note_deleted(self, collection: str, ids: list) -> None:
@@ -229,8 +231,10 @@ class MirrorWriter:
         self.documents_written += len(ops)
 
     def _delete(self, name: str, ids: list) -> None:
-        self.db[name].delete_many({"_id": {"$in": ids}})
-        self.documents_written += len(ids)
+        removed = self.db[name].delete_many({"_id": {"$in": ids}}).deleted_count
+        with self._count_lock:
+            self.count(name).deleted += removed
+            self.documents_written += removed
 
     def _submit(self, job) -> None:
         if self._error is not None:  # fail fast: the run reports the first write error

@@ -9,7 +9,6 @@ record; ``pending.py`` keeps the outcome of a run that lost its database.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -25,6 +24,7 @@ from ..dates import today_utc
 from ..errors import LeaseLostError, MirrorError, SyncAbortedError
 from ..settings import Settings
 from ..store import MirrorWriter, ensure_indexes
+from ..store.history import server_now
 from ..store.summaries import refresh_summaries
 from . import pending
 from .guard import DeletionGuard
@@ -76,7 +76,7 @@ class SyncEngine:
         self.scope = scope if isinstance(scope, Scope) else parse_scope(scope)
         ensure_indexes(self.db)
         require_target(self.db, self.scope)
-        run_id = new_run_id()
+        run_id = new_run_id(server_now(self.db))
         lease = Lease(self.db, self.settings.lease_seconds)
         lease.acquire(run_id)
         try:
@@ -87,7 +87,7 @@ class SyncEngine:
             pending.apply(self.db, self.settings.data_dir)
             reap_dead_runs(self.db, run_id, self.settings.lease_seconds)
             recorder = RunRecorder(self.db, run_id, trigger, str(self.scope), lease.owner, listener=self.listener,
-                                   started_by=self.started_by)
+                                   started_by=self.started_by, clock=lease.server_clock)
             recorder.start()
         except BaseException:
             lease.release()
@@ -95,7 +95,7 @@ class SyncEngine:
         lease.start_heartbeat()
         self.client.on_retry = recorder.waiting_on
         self.run_id, self.lease, self.recorder = run_id, lease, recorder
-        self.writer = MirrorWriter(self.db, run_id, guard=lease.confirm)
+        self.writer = MirrorWriter(self.db, run_id, now=lease.server_clock(), guard=lease.confirm)
         self.guard = DeletionGuard(self.settings, self.db, str(self.scope), allow=self.allow_deletes)
         return run_id
 
@@ -114,7 +114,7 @@ class SyncEngine:
             status, counts=counts, requests=self._requests(), documents_written=self.writer.documents_written,
             deleted={k: {"count": counts.get(k, {}).get("deleted", 0), "ids": v}
                      for k, v in self.writer.deleted_ids.items()},
-            held_deletions=[dataclasses.asdict(h) for h in self.guard.held])
+            held_deletions=[h.record() for h in self.guard.held])
         try:
             run = self._record(outcome)
         finally:
@@ -147,7 +147,7 @@ class SyncEngine:
             planner = Planner(self.settings, self.db, self.client, mirroring, self.writer, self.today)
             run_tasks(planner.plan(self.scope), concurrency=self.settings.sync_concurrency,
                       recorder=self.recorder, should_stop=self._check)
-            self.writer.flush()
+            mirroring.finish()  # fetch, then decide, then delete
             if not self.recorder.errors:
                 return "success"
             return "failed" if self.recorder.whole_phase_failed() else "partial"

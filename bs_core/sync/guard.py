@@ -2,11 +2,23 @@
 complete list no longer contains it; an empty or truncated answer would then wipe the
 mirror.  Like rsync's ``--max-delete``, large deletions are held back unless confirmed.
 
-A list's deletions are held when they would remove at least ``min_docs`` documents and
-at least ``share`` of what the mirror holds under that parent, or when the run's
-deletions (cascades included) would exceed ``run_share`` of the whole mirror.  Held
-deletions delete nothing in that scope; the run ends ``partial`` with an error saying
-what was held and how to confirm.
+Fetch, then decide, then delete: lists only *propose* deletions while the run fetches;
+once every list is in, :meth:`DeletionGuard.decide` judges them all together, against
+the mirror as it was before the run, however BroadStreet split the lists:
+
+- a list's deletions are held when they are at least ``min_docs`` documents and at least
+  ``share`` of what the mirror holds under that parent;
+- one entity kind's deletions are held when, over every list of the run, they are at
+  least ``min_docs`` documents and ``kind_share`` of that kind's mirrored documents
+  (thirty empty campaign lists of four campaigns each are 120 campaigns, not thirty
+  small lists);
+- every deletion is held when the run's deletions, cascades included, would exceed
+  ``run_share`` of the whole mirror;
+- an id held by an earlier run stays held (``store/held.py``) until confirmed with
+  ``--allow-deletes`` or until it comes back upstream.
+
+Held deletions delete nothing; the run ends ``partial`` with an error saying what was
+held and how to confirm.
 """
 
 from __future__ import annotations
@@ -19,17 +31,36 @@ from pymongo.database import Database
 from ..entities import ENTITY_NAMES
 from ..errors import DeletionsHeldError
 from ..settings import Settings
+from ..store.held import held_ids
 from ..store.lookups import cascades
-from ..store.summaries import stored_summary
+
+IDS_KEPT = 50  # per held deletion, in the run record
+
+
+@dataclasses.dataclass
+class ProposedDeletion:
+    """What one complete list proved gone: ``ids`` of ``holding`` mirrored under ``scope``."""
+
+    collection: str
+    scope: str  #: e.g. "zones of network Metro (123)"
+    ids: set
+    holding: int
 
 
 @dataclasses.dataclass
 class HeldDeletion:
     collection: str
-    scope: str  #: e.g. "zones of network 123"
+    scope: str
     count: int
     holding: int
     ids: list
+    reason: str = ""
+    all_ids: set = dataclasses.field(default_factory=set, repr=False)
+
+    def record(self) -> dict:
+        """As the run record keeps it."""
+        return {"collection": self.collection, "scope": self.scope, "count": self.count,
+                "holding": self.holding, "ids": self.ids, "reason": self.reason}
 
 
 class DeletionGuard:
@@ -37,48 +68,89 @@ class DeletionGuard:
         self.share = settings.delete_guard_share
         self.min_docs = settings.delete_guard_min
         self.run_share = settings.delete_guard_run_share
+        self.kind_share = settings.delete_guard_kind_share
         self.db = db
         self.run_scope = run_scope
         self.allow = allow
+        # the mirror as it was before the run: a run's deletions are never judged
+        # against a mirror its own inserts made larger
+        self.before = {name: db[name].estimated_document_count() for name in ENTITY_NAMES}
+        self.already_held = held_ids(db)  #: ids earlier runs held, per collection
+        self.returned: dict[str, set] = {}  #: held ids that came back upstream in this run
+        self.proposals: list[ProposedDeletion] = []
         self.held: list[HeldDeletion] = []
-        self._deleted = 0  # this run's deletions so far, cascades estimated
-        self._mirror_size: int | None = None
         self._lock = threading.Lock()
 
-    def permits(self, collection: str, scope: str, gone: set, holding: int) -> DeletionsHeldError | None:
-        """None when ``gone`` (of ``holding`` mirrored under ``scope``) may be deleted;
-        else the error to record, and the deletion is remembered as held."""
-        if not gone:
-            return None
-        impact = len(gone) + self._cascade_size(collection, gone)
+    def propose(self, collection: str, scope: str, present: set, gone: set, holding: int) -> None:
+        """One complete list of ``collection`` under ``scope``: ``present`` its ids, ``gone``
+        the mirrored ids it lacks (of ``holding`` mirrored there)."""
         with self._lock:
-            reason = None if self.allow else self._reason(len(gone), holding, impact)
-            if reason is None:
-                self._deleted += impact
-                return None
-            self.held.append(HeldDeletion(collection, scope, len(gone), holding, sorted(gone, key=str)[:50]))
+            back = self.already_held.get(collection, set()) & present
+            if back:
+                self.returned.setdefault(collection, set()).update(back)
+            if gone:
+                self.proposals.append(ProposedDeletion(collection, scope, set(gone), holding))
+
+    def decide(self) -> tuple[list[ProposedDeletion], list[tuple[HeldDeletion, DeletionsHeldError]]]:
+        """Judge every proposal of the run: (the permitted ones, the held ones with the
+        error to record for each)."""
+        if self.allow:
+            return self.proposals, []
+        permitted: list[ProposedDeletion] = []
+        held: list[tuple[ProposedDeletion, str]] = []
+        for p in self.proposals:  # ids an earlier run held stay held
+            sticky = p.ids & self.already_held.get(p.collection, set())
+            if sticky:
+                held.append((dataclasses.replace(p, ids=sticky), "held by an earlier run and not yet confirmed"))
+            rest = dataclasses.replace(p, ids=p.ids - sticky)
+            if not rest.ids:
+                continue
+            if len(rest.ids) >= self.min_docs and p.holding and len(rest.ids) / p.holding >= self.share:
+                held.append((rest, f"{len(rest.ids) / p.holding:.0%} of them; the guard holds {self.share:.0%} "
+                                   f"or more of a list"))
+            else:
+                permitted.append(rest)
+        permitted = self._per_kind(permitted, held)
+        permitted = self._whole_run(permitted, held)
+        out = [(h, self._error(h)) for h in (self._held(p, reason) for p, reason in held)]
+        self.held = [h for h, _ in out]
+        return permitted, out
+
+    def _per_kind(self, permitted: list[ProposedDeletion], held: list) -> list[ProposedDeletion]:
+        by_kind: dict[str, int] = {}
+        for p in permitted:
+            by_kind[p.collection] = by_kind.get(p.collection, 0) + len(p.ids)
+        too_many = {}
+        for kind, count in by_kind.items():
+            mirrored = self.before.get(kind, 0)
+            if count >= self.min_docs and mirrored and count / mirrored >= self.kind_share:
+                too_many[kind] = (f"with the other lists of this run, {count:,} of the mirror's {mirrored:,} {kind} "
+                                  f"({count / mirrored:.0%}); the guard holds {self.kind_share:.0%} or more of a kind")
+        held.extend((p, too_many[p.collection]) for p in permitted if p.collection in too_many)
+        return [p for p in permitted if p.collection not in too_many]
+
+    def _whole_run(self, permitted: list[ProposedDeletion], held: list) -> list[ProposedDeletion]:
+        size = sum(self.before.values())
+        if not permitted or not size:
+            return permitted
+        impact = sum(len(p.ids) + self._cascade_size(p.collection, p.ids) for p in permitted)
+        if impact / size <= self.run_share:
+            return permitted
+        reason = (f"with what goes with them, this run would delete {impact / size:.0%} of the mirror; "
+                  f"the guard holds more than {self.run_share:.0%}")
+        held.extend((p, reason) for p in permitted)
+        return []
+
+    def _held(self, p: ProposedDeletion, reason: str) -> HeldDeletion:
+        return HeldDeletion(p.collection, p.scope, len(p.ids), p.holding, sorted(p.ids, key=str)[:IDS_KEPT],
+                            reason, p.ids)
+
+    def _error(self, h: HeldDeletion) -> DeletionsHeldError:
         return DeletionsHeldError(
-            f"held back deleting {len(gone):,} of the {holding:,} {collection} the mirror holds for {scope} "
-            f"({reason}); nothing in that scope was deleted. If BroadStreet really removed them, confirm with "
+            f"held back deleting {h.count:,} of the {h.holding:,} {h.collection} the mirror holds for {h.scope} "
+            f"({h.reason}); nothing in that scope was deleted. If BroadStreet really removed them, confirm with "
             f"`python -m bs_core sync --scope {self.run_scope} --allow-deletes` (or 'Allow large deletions' "
             f"in the sidebar's sync options, or \"allow_deletes\": true in POST /api/sync/trigger)")
-
-    def _reason(self, count: int, holding: int, impact: int) -> str | None:
-        if count >= self.min_docs and holding and count / holding >= self.share:
-            return f"{count / holding:.0%} of them; the guard holds {self.share:.0%} or more"
-        size = self.mirror_size()
-        if size and (self._deleted + impact) / size > self.run_share:
-            return (f"with what goes with them, this run would delete {(self._deleted + impact) / size:.0%} of "
-                    f"the mirror; the guard holds more than {self.run_share:.0%}")
-        return None
-
-    def mirror_size(self) -> int:
-        if self._mirror_size is None:
-            counts = stored_summary(self.db, "entity_counts")
-            if counts is None:
-                counts = {name: self.db[name].estimated_document_count() for name in ENTITY_NAMES}
-            self._mirror_size = sum(counts.values())
-        return self._mirror_size
 
     def _cascade_size(self, collection: str, ids: set) -> int:
         """How many documents go with ``ids`` (counted on indexed fields, but for networks)."""

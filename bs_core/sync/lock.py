@@ -57,7 +57,8 @@ class Lease:
         self._clock_base = (now, time.monotonic())
         return now
 
-    def _server_clock(self) -> dt.datetime:
+    def server_clock(self) -> dt.datetime:
+        """The server's time now (run records are stamped with it too)."""
         if self._clock_base is None:
             return self._now()
         server, mono = self._clock_base
@@ -98,7 +99,7 @@ class Lease:
     def confirm(self) -> None:
         """Raise :class:`LeaseLostError` unless this holder's lease is current and live
         (every write batch calls it first)."""
-        live = {**self._mine(), "expires_at": {"$gte": self._server_clock()}}
+        live = {**self._mine(), "expires_at": {"$gte": self.server_clock()}}
         if self.lost.is_set() or self.db.sync_lock.find_one(live, {"_id": 1}) is None:
             self.lost.set()
             raise LeaseLostError("the sync lost its lease to another run; its remaining writes were dropped")

@@ -1,10 +1,13 @@
 """Mirroring one fetched list: normalise, compare with what the mirror holds, stage the
-changes, and delete what a complete list proved gone, with everything under it.
+changes, and propose deleting what a complete list proved gone; once every list is in,
+delete what the guard permits, with everything under it.
 
 Safety: a document is deleted only when the complete fetch of its parent scope
 succeeded in this run and the document was absent from it; children go with their
 parent (``entities.Cascade``).  A scope whose fetch failed is never compared, so it
-keeps its documents.
+keeps its documents.  A list is complete only when every record in it is well-formed:
+one malformed record (a bad date, an id that is not a number) could be any document of
+that parent, so a list with one deletes nothing, and the run ends ``partial``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from pymongo.database import Database
 
 from .. import normalize as norm
 from ..entities import ENTITIES, EntityType
-from ..store import MirrorWriter
+from ..errors import IncompleteListError
+from ..store import MirrorWriter, held
 from ..store.lookups import cascades
 from .guard import DeletionGuard
 from .runs import RunRecorder
@@ -51,53 +55,89 @@ class Mirroring:
         self.recorder = recorder
         self.guard = guard
         self.existing = ExistingCache(writer)
+        self._at_end: list = []  # judgements that need the whole run's writes in the mirror
 
-    def normalize(self, entity: EntityType, raw: Any, ctx: norm.Context) -> list[dict]:
+    def at_end(self, job) -> None:
+        """Run ``job`` once every fetch is handled and written, before deletions are decided."""
+        self._at_end.append(job)
+
+    def normalize(self, entity: EntityType, raw: Any, ctx: norm.Context, label: str) -> tuple[list[dict], bool]:
+        """(the list's documents, whether it is complete: every record well-formed)."""
         docs, skipped = entity.normalize_many(raw, ctx)
         if skipped:
             self.writer.count(entity.name).skipped += len(skipped)
             self.recorder.skip(skipped)
-        return docs
+        malformed = [s for s in skipped if not s.get("duplicate")]
+        if malformed:
+            first = malformed[0]
+            self.recorder.error(IncompleteListError(
+                f"{len(malformed):,} malformed {entity.name} record(s) in {label} (first: {entity.singular} "
+                f"{first.get('id')!r}: {first['reason']}); the mirror keeps what it had, and nothing in that "
+                f"list was deleted"), label)
+        return docs, not malformed
 
     def mirror_list(self, entity: EntityType, parent: Any, raw: Any, ctx: norm.Context,
                     label: str) -> tuple[list[dict], set]:
-        """Mirror one parent's complete list (``label`` names it): stage changes, delete
-        what vanished unless the guard holds that back.
+        """Mirror one parent's complete list (``label`` names it): stage changes, propose
+        deleting what vanished.
 
         Returns (documents, ids of the new or changed ones).
         """
-        docs = self.normalize(entity, raw, ctx)
+        docs, complete = self.normalize(entity, raw, ctx, label)
         before = self.existing.get(entity.name, parent)
-        ids, changed = self.replace_rows(entity.name, docs, before, label)
-        self.writer.seen_scope(entity.name, parent)
+        ids, changed = self.replace_rows(entity.name, docs, before, label, complete)
+        if complete:
+            self.writer.seen_scope(entity.name, parent)
         return docs, changed
 
     def mirror_networks(self, raw: list, ctx: norm.Context, only: int | None) -> dict[int, str]:
         """Mirror the network list (or one network); return the fetched ones' names by id."""
         entity = ENTITIES["networks"]
-        docs = self.normalize(entity, raw, ctx)
+        docs, complete = self.normalize(entity, raw, ctx, "the account's networks")
         existing = self.writer.existing("networks", {} if only is None else {"_id": only})
         if only is None:
-            ids, _ = self.replace_rows("networks", docs, existing, "the account")
-            self.writer.seen_scope("networks", "all")
+            self.replace_rows("networks", docs, existing, "the account", complete)
+            if complete:
+                self.writer.seen_scope("networks", "all")
         else:
             ids, _ = self.writer.stage("networks", docs, existing)
         self.writer.flush()  # parents are written before anything under them is fetched
         return {d["_id"]: d.get("name_clean", "") for d in sorted(docs, key=lambda d: d["_id"])}
 
-    def replace_rows(self, collection: str, docs: list[dict], existing: dict, label: str) -> tuple[set, set]:
-        """Make the mirror's documents of one complete list (``existing``) equal ``docs``:
-        stage the new and changed ones, delete the rest when the guard permits.
+    def replace_rows(self, collection: str, docs: list[dict], existing: dict, label: str,
+                     complete: bool = True) -> tuple[set, set]:
+        """Make the mirror's documents of one list (``existing``) equal ``docs``: stage the
+        new and changed ones; when the list is complete, propose deleting the rest.
 
         Returns (ids of every document, ids of the new or changed ones).
         """
         ids, changed = self.writer.stage(collection, docs, existing)
-        held = self.guard.permits(collection, label, set(existing) - ids, len(existing))
-        if held is not None:
-            self.recorder.error(held, label)
-        else:
-            self.delete(collection, set(existing) - ids)
+        self.guard.propose(collection, label, ids, set(existing) - ids if complete else set(), len(existing))
         return ids, changed
+
+    def finish(self) -> None:
+        """Once every list is in: run the end-of-run judgements, delete what the guard
+        permits, record what it holds, and release held ids that were confirmed, came back
+        upstream, or left the mirror."""
+        self.writer.flush()  # judgements and cascades read the mirror with this run's writes in
+        for job in self._at_end:
+            job()
+        permitted, held_back = self.guard.decide()
+        for deletion, error in held_back:
+            self.recorder.error(error, deletion.scope)
+        for p in permitted:
+            self.delete(p.collection, p.ids)
+        self.writer.flush()
+        if self.writer.guard is not None:
+            self.writer.guard()  # fenced like every write: a run that lost its lease stops here
+        db, run_id, now = self.db, self.writer.run_id, self.writer.now
+        for deletion, _ in held_back:
+            held.hold(db, deletion.collection, deletion.all_ids, scope=deletion.scope,
+                      run_scope=self.guard.run_scope, run_id=run_id, now=now)
+        for collection, ids in self.guard.returned.items():
+            held.release(db, collection, ids)
+        if self.guard.already_held or self.guard.allow:
+            held.release_gone(db)
 
     def delete(self, kind: str, ids: set) -> None:
         """Delete documents a complete fetch proved gone, and everything under them."""

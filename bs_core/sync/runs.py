@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.database import Database
@@ -15,7 +16,7 @@ from ..dates import utcnow
 from ..entities import ENTITY_NAMES
 from ..errors import AuthError, RequestTimeoutError, SyncAbortedError, TransportError
 from ..redact import redact
-from ..store.history import current_lease
+from ..store.history import current_lease, server_now
 
 TRIGGERS = ("init", "button", "cli", "api", "schedule")
 #: in dependency order: the current phase is the earliest with work left
@@ -25,16 +26,17 @@ MAX_ERRORS = 200
 MAX_SKIPPED = 100
 
 
-def new_run_id() -> str:
-    """Sortable by start time, unique across processes."""
-    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+def new_run_id(now: dt.datetime) -> str:
+    """Sortable by start time (``now``: the database server's), unique across processes."""
+    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
 class RunRecorder:
     """Writes a run's document: created running, progress while it works, outcome at the end."""
 
     def __init__(self, db: Database, run_id: str, trigger: str, scope: str, owner: str,
-                 min_interval: float = 0.5, listener=None, started_by: str | None = None):
+                 min_interval: float = 0.5, listener=None, started_by: str | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow):
         if trigger not in TRIGGERS:
             raise ValueError(f"trigger must be one of {TRIGGERS}")
         self.db = db
@@ -44,7 +46,10 @@ class RunRecorder:
         self.owner = owner
         self.started_by = started_by
         self.min_interval = min_interval
-        self.started_at = utcnow()
+        #: the database server's clock (the lease's): a client whose clock is off cannot
+        #: make its run look newer or older than it is
+        self.clock = clock
+        self.started_at = clock()
         self.progress: dict[str, dict[str, int]] = {}
         self.phase: str | None = None
         self.errors: list[dict] = []
@@ -123,7 +128,7 @@ class RunRecorder:
         """A request is being retried: say what the run waits on (shown while it runs)."""
         with self._lock:
             self.waiting = {"what": what, "cause": cause, "attempt": attempt, "attempts": attempts,
-                            "until": utcnow() + dt.timedelta(seconds=wait)}
+                            "until": self.clock() + dt.timedelta(seconds=wait)}
         self._flush(force=True)
 
     def skip(self, records: list[dict]) -> None:
@@ -138,7 +143,7 @@ class RunRecorder:
         self._last_write = now
         with self._lock:
             update = {"phase": self.phase, "progress": {k: dict(v) for k, v in self.progress.items()},
-                      "errors": list(self.errors), "waiting": self.waiting, "heartbeat_at": utcnow()}
+                      "errors": list(self.errors), "waiting": self.waiting, "heartbeat_at": self.clock()}
         self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": update})
 
     def outcome(self, status: str, *, counts: dict, requests: dict, documents_written: int,
@@ -146,7 +151,7 @@ class RunRecorder:
         """The fields a finished run's document gets."""
         if status not in STATUSES:
             raise ValueError(status)
-        finished = utcnow()
+        finished = self.clock()
         return {
             "status": status,
             "finished_at": finished,
@@ -208,10 +213,11 @@ def reap_dead_runs(db: Database, live_run_id: str | None, lease_seconds: float) 
     requiring that age keeps a run that has just taken the lease safe from a caller that
     read the lock a moment before.
     """
-    cutoff = utcnow() - dt.timedelta(seconds=lease_seconds)
+    now = server_now(db)
+    cutoff = now - dt.timedelta(seconds=lease_seconds)
     result = db.sync_runs.update_many(
         {"status": "running", "_id": {"$ne": live_run_id}, "started_at": {"$lt": cutoff}},
-        {"$set": {"status": "failed", "finished_at": utcnow()},
+        {"$set": {"status": "failed", "finished_at": now},
          "$push": {"errors": {"type": "LeaseExpired", "scope": "run",
                               "message": "the process running this sync stopped (its lease expired)",
                               "plain": "The sync stopped unexpectedly"}}},

@@ -6,7 +6,11 @@ per chunk and network; later runs refetch the last 2 days (late data) plus days 
 fetched.  Which days a network has been fetched for is remembered in ``sync_scopes`` (key
 ``stats_daily|NETWORK:DATE``, with the number of rows of each collection that day had);
 a day whose rows are no longer all in the mirror counts as never fetched, so lost
-history is fetched again.  Daily rows are facts about past days: they are never deleted,
+history is fetched again.  An empty answer is not evidence of a quiet day: a complete day
+answered with no rows while the mirror had running, placed campaigns that day is recorded
+as a *gap* (``gap: true``, ``tries``), fetched again on later runs up to
+:data:`GAP_TRIES` times, and shown as missing in the coverage (``verify`` names it).  An
+answer with a malformed row is not recorded at all, so its days are fetched again.  Daily rows are facts about past days: they are never deleted,
 neither with an entity nor when a refetched day's answer lacks them (late data only
 adds), so history grows past the backfill and a deleted campaign keeps its figures.
 Days are calendar days as BroadStreet dates its rows (:data:`REPORT_TIMEZONE`).
@@ -22,11 +26,13 @@ from pymongo.database import Database
 
 from ..client import BroadStreetClient
 from ..dates import days_between, last_days, midnight
+from ..errors import IncompleteListError, ProtocolError
 from ..settings import Settings
 from .mirroring import Mirroring
 from .pipeline import REPORT_PHASE, Task
 
 REFRESH_DAYS = 2
+GAP_TRIES = 5  #: runs that refetch a day answered empty while campaigns were delivering
 DAILY = "stats_daily"  # per (day, campaign, advertisement)
 ZONE_DAILY = "stats_zone_daily"  # per (day, zone)
 _SUMS = (("views", "view_count"), ("clicks", "click_count"), ("hovers", "hover_count"),
@@ -44,7 +50,7 @@ def recorded_days(db: Database, network_id: int | None = None) -> dict[int, dict
     out: dict[int, dict[dt.date, dict]] = {}
     # escaped: "|" in the key would otherwise be a regex alternation and match every network
     for doc in db.sync_scopes.find({"collection": DAILY, "_id": {"$regex": f"^{re.escape(prefix)}"}},
-                                   {"scope": 1, "rows": 1, "zone_rows": 1}):
+                                   {"scope": 1, "rows": 1, "zone_rows": 1, "gap": 1, "tries": 1}):
         nid, _, day = doc["scope"].partition(":")
         out.setdefault(int(nid), {})[dt.date.fromisoformat(day)] = doc
     return out
@@ -63,9 +69,40 @@ def fetched_days(db: Database, network_id: int) -> set[dt.date]:
         pipeline = [{"$match": since}, {"$group": {"_id": "$date", "n": {"$sum": 1}}}]
         present[collection] = {d["_id"].date(): d["n"] for d in db[collection].aggregate(pipeline)}
     return {day for day, rec in recorded.items()
-            if "zone_rows" in rec
+            if "zone_rows" in rec and (not rec.get("gap") or rec.get("tries", 0) >= GAP_TRIES)
             and present[DAILY].get(day, 0) >= (rec.get("rows") or 0)
             and present[ZONE_DAILY].get(day, 0) >= rec["zone_rows"]}
+
+
+def gap_days(db: Database, network_id: int | None = None) -> dict[int, dict[dt.date, int]]:
+    """``{network: {day: tries}}``: days answered empty while campaigns were delivering."""
+    return {nid: {day: rec.get("tries", 0) for day, rec in days.items() if rec.get("gap")}
+            for nid, days in recorded_days(db, network_id).items()}
+
+
+def delivering_days(db: Database, network_id: int, days: Iterable[dt.date]) -> set[dt.date]:
+    """Which of ``days`` the mirror had a running campaign with placements in the network:
+    days on which an empty report cannot be believed."""
+    days = sorted(days)
+    if not days:
+        return set()
+    live = {"network_id": network_id, "active": True,
+            "$and": [{"$or": [{"starts_on": None}, {"starts_on": {"$lte": midnight(days[-1])}}]},
+                     {"$or": [{"ends_on": None}, {"ends_on": {"$gte": midnight(days[0])}}]}]}
+    placed: dict[int, bool] = {}
+    out: set[dt.date] = set()
+    for camp in db.campaigns.find(live, {"starts_on": 1, "ends_on": 1}):
+        for day in days:
+            if day in out or (camp.get("starts_on") or midnight(day)) > midnight(day) \
+                    or (camp.get("ends_on") or midnight(day)) < midnight(day):
+                continue
+            if camp["_id"] not in placed:  # one indexed probe per campaign, only when needed
+                placed[camp["_id"]] = db.placements.find_one({"campaign_id": camp["_id"]}, {"_id": 1}) is not None
+            if placed[camp["_id"]]:
+                out.add(day)
+        if len(out) == len(days):
+            break
+    return out
 
 
 def days_to_fetch(all_days: list[dt.date], already: set[dt.date], refresh: int = REFRESH_DAYS) -> list[dt.date]:
@@ -95,12 +132,12 @@ def _accumulate(acc: dict, key: tuple, new: dict, row: dict) -> None:
 
 def daily_documents(network_id: int, rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
     """Hourly rows -> (one document per (date, campaign, advertisement),
-    one per (date, zone))."""
+    one per (date, zone)).  A malformed row fails the whole answer
+    (:class:`~bs_core.errors.ProtocolError`): its days are then fetched again."""
     by_ad: dict[tuple, dict] = {}
     by_zone: dict[tuple, dict] = {}
     for r in rows:
-        day = str(r.get("dated", ""))[:10]
-        date = midnight(dt.date.fromisoformat(day))
+        day, date = _row_day(r)
         cid, ad, zone = r.get("campaign_id"), r.get("advertisement_id"), r.get("zone_id")
         _accumulate(by_ad, (day, cid, ad), {
             "_id": f"{network_id}:{day}:{cid}:{ad}", "date": date, "network_id": network_id,
@@ -109,6 +146,15 @@ def daily_documents(network_id: int, rows: Iterable[dict]) -> tuple[list[dict], 
             _accumulate(by_zone, (day, zone), {
                 "_id": f"{network_id}:{day}:{zone}", "date": date, "network_id": network_id, "zone_id": zone}, r)
     return list(by_ad.values()), list(by_zone.values())
+
+
+def _row_day(row: object) -> tuple[str, dt.datetime]:
+    try:
+        day = str(row.get("dated", ""))[:10]  # type: ignore[union-attr]
+        return day, midnight(dt.date.fromisoformat(day))
+    except (AttributeError, ValueError):
+        raise ProtocolError(f"GET /records: a malformed row ({str(row)[:80]!r}); the days of this "
+                            f"answer are fetched again on the next run", endpoint="/records") from None
 
 
 def fetch_daily(client: BroadStreetClient, network_id: int, start: dt.date,
@@ -122,7 +168,8 @@ def stats_tasks(client: BroadStreetClient, mirroring: Mirroring, network_id: int
     """One report request per chunk of missing days (and the last two)."""
     days = window(today, settings.stats_days)
     todo = days_to_fetch(days, fetched_days(mirroring.db, network_id))
-    return [_daily_task(client, mirroring, network_id, start, end)
+    tries = gap_days(mirroring.db, network_id).get(network_id, {})
+    return [_daily_task(client, mirroring, network_id, start, end, today, tries)
             for start, end in chunks(todo, settings.stats_chunk_days)]
 
 
@@ -133,7 +180,22 @@ def _rows_per_day(docs: list[dict]) -> dict[dt.date, int]:
     return rows
 
 
-def _daily_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, start: dt.date, end: dt.date) -> Task:
+def _judge_empty_days(mirroring: Mirroring, nid: int, empty: list[dt.date], tries: dict[dt.date, int],
+                      label: str) -> None:
+    """Record days answered with no rows: quiet days, or gaps when campaigns were delivering."""
+    gaps = delivering_days(mirroring.db, nid, empty)
+    for day in empty:
+        gap = {"gap": True, "tries": tries.get(day, 0) + 1} if day in gaps else {"gap": False, "tries": 0}
+        mirroring.writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", rows=0, zone_rows=0, **gap)
+    if gaps:
+        mirroring.recorder.error(IncompleteListError(
+            f"BroadStreet answered no reporting rows for {len(gaps)} day(s) of network {nid} "
+            f"({min(gaps)}..{max(gaps)}) while campaigns were running there; they count as missing "
+            f"and are fetched again on the next runs"), label)
+
+
+def _daily_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, start: dt.date, end: dt.date,
+                today: dt.date, tries: dict[dt.date, int]) -> Task:
     label = f"stats of network {nid} {start}..{end}"
 
     def handle(answer: tuple[list[dict], list[dict]]) -> list[Task]:
@@ -142,9 +204,13 @@ def _daily_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, start
         for collection, docs in zip((DAILY, ZONE_DAILY), answer, strict=True):
             writer.stage(collection, docs, writer.existing(collection, in_window))  # history is kept
         rows, zone_rows = _rows_per_day(answer[0]), _rows_per_day(answer[1])
+        empty = [d for d in days_between(start, end) if not rows.get(d) and d < today]  # today is young
         for day in days_between(start, end):
-            writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", rows=rows.get(day, 0),
-                              zone_rows=zone_rows.get(day, 0))
+            if day not in empty:
+                writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", rows=rows.get(day, 0),
+                                  zone_rows=zone_rows.get(day, 0), gap=False, tries=0)
+        if empty:  # judged once the run's campaigns and placements are in the mirror
+            mirroring.at_end(lambda: _judge_empty_days(mirroring, nid, empty, tries, label))
         return []
 
     return Task(REPORT_PHASE, lambda: fetch_daily(client, nid, start, end), handle, label)
