@@ -72,6 +72,10 @@ def _human(run: RunView) -> str:
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    # Signal handlers first: a Ctrl-C or SIGTERM that lands while the lease is being taken
+    # cancels the run it takes (recorded cancelled, lease released), never a traceback.
+    cancel = threading.Event()
+    received = _cancel_on_signals(cancel)
     from .demo import with_demo_api
     from .store import open_database
     from .sync import SyncEngine
@@ -85,7 +89,11 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     api = with_demo_api(settings) if settings.demo_mode else settings
     db = open_database(settings)
     bar = _ProgressBar(enabled=not args.json and sys.stderr.isatty())
-    engine = SyncEngine(api, db, listener=bar, allow_deletes=getattr(args, "allow_deletes", False))
+    engine = SyncEngine(api, db, listener=bar, allow_deletes=getattr(args, "allow_deletes", False), cancel=cancel)
+    if received:  # stopped before anything started
+        engine.client.close()
+        print(f"sync not started: {signal.Signals(received[0]).name}", file=sys.stderr)
+        return SIGNAL_EXIT[received[0]]
     try:
         engine.prepare(scope, args.trigger)
     except ScopeError as exc:
@@ -98,7 +106,6 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print(str(exc), file=sys.stderr)
         return EXIT["locked"]
-    received = _cancel_on_signals(engine.cancel)
     run = RunView.of(engine.execute())
     bar.close()
     code = _report(run, args.json, received, engine.database_lost, settings)

@@ -55,6 +55,12 @@ class PatientRetry(Retry):
         kw.setdefault("observer", self.observer)
         return super().new(**kw)
 
+    def get_retry_after(self, response) -> float | None:
+        """``Retry-After`` (seconds or an HTTP date), capped by the patience left: a date in
+        2099 or "3600" never holds a request past ``BS_RATE_LIMIT_PATIENCE_SECONDS``."""
+        wait = super().get_retry_after(response)
+        return None if wait is None else min(wait, max(self.patience - self.waited, 0.0))
+
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         if response is not None and response.status == 429 and self.respect_retry_after_header:
             wait = self.get_retry_after(response) or 0.0

@@ -2,14 +2,15 @@
 JSON summary to ``BS_WEBHOOK_URL``, with a ``text`` field that Slack and Teams incoming
 webhooks display as it is.
 
-Short timeouts and a few retries; a failing webhook never fails or delays a sync by more
-than those, and its outcome is recorded on the run.  The payload carries run summaries
+Short timeouts, a few retries and one total deadline; a failing webhook never fails a sync
+or delays it by more than that deadline, and its outcome is recorded on the run.  The payload carries run summaries
 only: no token, no settings.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import requests
@@ -21,6 +22,7 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 TIMEOUT = (2.0, 3.0)
 ATTEMPTS = 3
+DEADLINE = 10.0  # seconds for every try together
 PROBLEMS = ("failed", "partial", "cancelled")
 
 
@@ -47,8 +49,26 @@ def payload(run: dict) -> dict:
             "held_deletions": len(run.get("held_deletions") or []), "text": redact(text)}
 
 
-def send(settings: Settings, run: dict) -> dict:
-    """POST the run's summary; the outcome to record on the run (never raises)."""
+def send(settings: Settings, run: dict, stop: threading.Event | None = None) -> dict:
+    """POST the run's summary; the outcome to record on the run (never raises).
+
+    Every try together gets at most :data:`DEADLINE` seconds, however slowly the receiver
+    answers (a byte every 2 s never trips a read timeout), and ``stop`` (a signal to the
+    CLI) cuts the wait short; a send cut off is recorded as failed."""
+    outcome: dict = {}
+    worker = threading.Thread(target=lambda: outcome.update(_post(settings, run)), name="webhook", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + DEADLINE
+    while worker.is_alive() and time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+        worker.join(0.1)
+    if worker.is_alive():  # left behind as a daemon thread: it cannot hold the process up
+        why = "stopped" if stop is not None and stop.is_set() else f"no complete answer within {DEADLINE:g} s"
+        log.warning("webhook for run %s failed: %s", run.get("_id"), why)
+        return {"sent": False, "error": why, "attempts": outcome.get("attempts", 1)}
+    return outcome
+
+
+def _post(settings: Settings, run: dict) -> dict:
     body = payload(run)
     last = ""
     for attempt in range(1, ATTEMPTS + 1):

@@ -13,6 +13,7 @@ import atexit
 import logging
 import threading
 import time
+import weakref
 
 from pymongo.database import Database
 
@@ -32,6 +33,37 @@ SCHEDULER_CHECK_SECONDS = 60.0
 SHUTDOWN_SECONDS = 5.0  # how long the app's exit waits for its syncs to record "cancelled"
 
 
+_RUNTIMES: weakref.WeakSet = weakref.WeakSet()  # every Runtime of this process
+
+
+def stop_all_syncs() -> None:
+    """The app is stopping (its server's shutdown): cancel every sync this process runs
+    and wait, a few seconds at most, until each is recorded ``cancelled`` and its lease
+    is free."""
+    for runtime in list(_RUNTIMES):
+        runtime.shutdown()
+
+
+def on_interpreter_exit(hook) -> None:
+    """Call ``hook`` when the process stops (``streamlit run`` ends on SIGTERM or SIGINT by
+    returning from its main thread).
+
+    Registered where ``concurrent.futures`` registers its own exit hook, and so run
+    before it (those hooks run last-registered first): once that one has run, a sync can
+    no longer schedule fetches ("cannot schedule new futures after interpreter
+    shutdown") and would end ``failed`` instead of ``cancelled``.  ``atexit`` would run
+    too late, after the worker threads were joined.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    try:
+        if register is not None:
+            register(hook)
+            return
+    except RuntimeError:  # the interpreter is already shutting down
+        pass
+    atexit.register(hook)
+
+
 class Runtime:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -44,6 +76,7 @@ class Runtime:
         self._exit_hook = False
         self._scheduler: threading.Thread | None = None
         self._stopping = threading.Event()
+        _RUNTIMES.add(self)
 
     # -- database --------------------------------------------------------------------------
     def db(self) -> Database | None:
@@ -110,7 +143,7 @@ class Runtime:
             self._syncs = {k: (e, t) for k, (e, t) in self._syncs.items() if t.is_alive()}
             self._syncs[run_id] = (engine, thread)
             if not self._exit_hook:
-                atexit.register(self.shutdown)
+                on_interpreter_exit(self.shutdown)
                 self._exit_hook = True
         thread.start()
         return run_id

@@ -127,7 +127,7 @@ class SyncEngine:
         holds up the sync; its outcome is recorded on the run."""
         if not notify.wanted(self.settings, run):
             return run
-        run["webhook"] = notify.send(self.settings, run)
+        run["webhook"] = notify.send(self.settings, run, stop=self.cancel)
         if not self._database_lost:
             try:
                 self.db.sync_runs.update_one({"_id": run["_id"]}, {"$set": {"webhook": run["webhook"]}})

@@ -149,6 +149,10 @@ def request_cancel(db: Database) -> str | None:
 
 def _locked_message(holder: dict, run: dict) -> str:
     run_id = holder.get("run_id", "?")
+    if not run:  # a backup or a restore holds the lease: they record no run
+        kind = str(run_id).partition("-")[0]
+        what = f"a {kind}" if kind in ("backup", "restore") else "another process"
+        return f"The mirror is busy: {what} holds the sync lease ({run_id}); try again when it is done"
     phase = run.get("phase") or "starting"
     prog = (run.get("progress") or {}).get(phase) or {}
     detail = f"{phase} {prog.get('done', 0):,}/{prog.get('total', 0):,}" if prog else phase

@@ -19,6 +19,7 @@ from pymongo.errors import PyMongoError
 
 from .. import jsonout
 from ..dates import utcnow
+from ..store.history import LOCK_ID
 
 log = logging.getLogger(__name__)
 DATE_FIELDS = ("started_at", "finished_at")
@@ -60,6 +61,10 @@ def apply(db: Database, data_dir: Path) -> int:
             db.sync_runs.update_one({"_id": run_id, "$or": [{"status": "running"},
                                                              {"errors.type": "LeaseExpired"}]},
                                     {"$set": {**run, "recorded_late_at": utcnow()}})
+            # the run is over: its lease (still live for up to a lease period) goes with it,
+            # so `status` and `sync` agree that nothing runs
+            db.sync_lock.update_one({"_id": LOCK_ID, "run_id": run_id, "expires_at": {"$ne": None}},
+                                    {"$set": {"expires_at": None, "released_at": utcnow()}})
         except PyMongoError:
             return applied  # still unreachable: try again next time
         path.unlink(missing_ok=True)

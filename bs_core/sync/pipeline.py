@@ -55,7 +55,10 @@ def run_tasks(tasks: list[Task], *, concurrency: int, recorder: RunRecorder,
     def submit(task: Task) -> None:
         recorder.grow(task.phase)
         pool = reports if task.phase == REPORT_PHASE else api
-        pending[pool.submit(guarded, task.fetch)] = task
+        try:
+            pending[pool.submit(guarded, task.fetch)] = task
+        except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
+            raise SyncAbortedError("cancelled", "the sync was cancelled: the process is stopping") from None
 
     finished = False
     try:

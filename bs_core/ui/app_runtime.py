@@ -7,9 +7,12 @@ shared by every session, page and HTTP route of the process.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import streamlit as st
 
-from ..runtime import Runtime
+from ..runtime import Runtime, stop_all_syncs
 from ..settings import Settings, flat_secrets, load_settings, register_secrets
 
 
@@ -37,3 +40,12 @@ def app_runtime() -> Runtime:
     """The process's runtime for the current settings (built on first use)."""
     settings = app_settings()
     return _runtime_for(settings.fingerprint(), settings)
+
+
+@contextlib.asynccontextmanager
+async def app_lifespan(_app):
+    """The server's lifespan: when it stops (SIGTERM or Ctrl-C to ``streamlit run``), its
+    syncs are cancelled and recorded before the process goes.  The server re-raises the
+    signal once it has stopped, so the interpreter's own exit hooks may never run."""
+    yield None
+    await asyncio.to_thread(stop_all_syncs)
