@@ -16,6 +16,7 @@ import gzip
 import io
 import shutil
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -26,6 +27,7 @@ from bson.json_util import JSONMode, JSONOptions, dumps, loads
 from bson.raw_bson import RawBSONDocument
 from pymongo import IndexModel
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from .entities import ENTITY_NAMES
 from .errors import MirrorError
@@ -68,6 +70,10 @@ def backup(db: Database, out: Path, *, compress: bool = False, lease_seconds: fl
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BackupError(f"{out} exists and is not an empty directory; choose a new one")
+    try:
+        (out / db.name).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot write a backup to {out} ({exc.strerror or type(exc).__name__})") from None
     lease = Lease(db, lease_seconds)
     lease.acquire(f"backup-{time.time():.0f}")  # SyncLockedError when a sync runs
     lease.start_heartbeat()
@@ -133,17 +139,28 @@ def rotate(backups: Path, keep: int) -> list[Path]:
 
 
 # -- restore ---------------------------------------------------------------------------------
-def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: float = 30.0,
-            progress: Progress | None = None) -> Report:
-    """Load a backup (or a mongodump of one database) into ``db``.
+#: what a mirror's backup must hold; the others (summaries, held deletions, per-zone rows)
+#: may be missing from a backup of an older version, and are rebuilt by the next sync
+REQUIRED = (*ENTITY_NAMES, "stats_daily", "sync_runs")
+STAGING = "restore_staging__"  # prefix of the collections a restore loads before the swap
 
-    Every file is read through once first, so a directory that is not a backup or a
-    truncated file is refused before anything is written.  A non-empty mirror is
-    refused without ``drop``.  Holds the sync lease while it writes.
+
+def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: float = 30.0,
+            progress: Progress | None = None, database: str | None = None) -> Report:
+    """Load a backup (or a mongodump of one database) into ``db``: check first, then swap.
+
+    Every data and metadata file is read through and verified before anything is
+    written, so a directory that is not one database's backup, one that lacks a
+    collection of the mirror, or a truncated or corrupt file is refused with nothing
+    written.  The data then goes into staging collections, which replace the live ones
+    only once every one is loaded: a restore that fails or is killed half way leaves the
+    mirror exactly as it was.  A non-empty mirror is refused without ``drop``.  Holds
+    the sync lease while it writes.
     """
-    files = _backup_files(Path(source))
+    files = _backup_files(Path(source), database)
     for name, path in files.items():
         _check(path, name)
+        _metadata(path)
     if not drop and any(db[name].estimated_document_count() for name in ENTITY_NAMES):
         raise BackupError("the mirror is not empty; pass --drop to replace it with the backup")
     lease = Lease(db, lease_seconds)
@@ -151,29 +168,63 @@ def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: fl
     lease.start_heartbeat()
     started = time.monotonic()
     try:
+        _drop_staging(db)  # left by a restore that was killed
         counts = {}
         for name, path in files.items():
-            if drop:
-                db.drop_collection(name)
-            counts[name] = _load(db, name, path, progress)
-            _create_indexes(db, name, path)
+            counts[name] = _load(db, STAGING + name, path, progress)
+            _create_indexes(db, STAGING + name, path)
+        for name in files:  # every collection is in: swap them in
+            db[STAGING + name].rename(name, dropTarget=True)
+        for name in set(BACKED_UP) - set(files):  # the mirror becomes the backup, nothing of the old one
+            db.drop_collection(name)
         ensure_indexes(db)
+    except BaseException:
+        try:
+            _drop_staging(db)
+        except PyMongoError:
+            pass  # the next restore drops them first
+        raise
     finally:
         lease.release()
     return Report(str(source), counts, time.monotonic() - started)
 
 
-def _backup_files(source: Path) -> dict[str, Path]:
-    """``{collection: .bson path}`` of a backup directory (or its database folder)."""
+def _drop_staging(db: Database) -> None:
+    for name in db.list_collection_names():
+        if name.startswith(STAGING):
+            db.drop_collection(name)
+
+
+def _backup_files(source: Path, database: str | None = None) -> dict[str, Path]:
+    """``{collection: .bson path}`` of one database's backup: ``source`` itself, its only
+    database folder, or the folder ``database`` names (never a guess among several)."""
     if not source.is_dir():
         raise BackupError(f"{source} is not a directory")
-    folders = [source] + sorted(p for p in source.iterdir() if p.is_dir())
-    for folder in folders:
-        found = {p.name.split(".bson")[0]: p for p in sorted(folder.iterdir())
-                 if p.name.endswith((".bson", ".bson.gz")) and p.name.split(".bson")[0] in BACKED_UP}
-        if found:
-            return found
-    raise BackupError(f"{source} is not a backup: no <collection>.bson files of the mirror in it")
+    own = _mirror_files(source)
+    folders = {p.name: found for p in sorted(source.iterdir()) if p.is_dir() and (found := _mirror_files(p))}
+    if database is not None:
+        if database not in folders:
+            raise BackupError(f"{source} has no database folder {database!r} with a backup in it"
+                              + (f" (it has: {', '.join(folders)})" if folders else ""))
+        files = folders[database]
+    elif own:
+        files = own
+    elif len(folders) == 1:
+        files = next(iter(folders.values()))
+    elif folders:
+        raise BackupError(f"{source} holds backups of {len(folders)} databases ({', '.join(folders)}); "
+                          "name one with --db NAME")
+    else:
+        raise BackupError(f"{source} is not a backup: no <collection>.bson files of the mirror in it")
+    missing = [name for name in REQUIRED if name not in files]
+    if missing:
+        raise BackupError(f"the backup lacks {', '.join(missing)} (a backup cut short?); nothing was restored")
+    return files
+
+
+def _mirror_files(folder: Path) -> dict[str, Path]:
+    return {p.name.split(".bson")[0]: p for p in sorted(folder.iterdir())
+            if p.name.endswith((".bson", ".bson.gz")) and p.name.split(".bson")[0] in BACKED_UP}
 
 
 def _check(path: Path, name: str) -> int:
@@ -183,10 +234,29 @@ def _check(path: Path, name: str) -> int:
         with _open(path, "rb", path.suffix == ".gz") as fh:
             for _ in _documents(fh):
                 count += 1
-    except (bson.errors.InvalidBSON, OSError, EOFError, ValueError) as exc:
+    except (bson.errors.InvalidBSON, OSError, EOFError, ValueError, zlib.error) as exc:
         raise BackupError(f"{path.name} is truncated or corrupt after {count:,} documents ({exc}); "
                           "nothing was restored") from None
     return count
+
+
+def _metadata(bson_path: Path) -> dict:
+    """A collection's ``.metadata.json`` (``{}`` when there is none); :class:`BackupError`
+    when it is not readable JSON with a list of indexes."""
+    meta = bson_path.with_name(bson_path.name.replace(".bson", ".metadata.json"))
+    if not meta.exists():
+        return {}
+    try:
+        with _open(meta, "rb", meta.suffix == ".gz") as fh:
+            metadata = loads(fh.read().decode())
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("indexes", []), list):
+            raise ValueError("not an object with a list of indexes")
+        for ix in metadata.get("indexes", []):
+            list(ix["key"].items()), ix["name"]  # noqa: B018 - the shape every index needs
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError, zlib.error) as exc:
+        raise BackupError(f"{meta.name} is not a readable index list ({type(exc).__name__}: {str(exc)[:80]}); "
+                          "nothing was restored") from None
+    return metadata
 
 
 def _documents(fh: IO[bytes]) -> Iterator[bytes]:
@@ -228,14 +298,9 @@ def _load(db: Database, name: str, path: Path, progress: Progress | None) -> int
 
 
 def _create_indexes(db: Database, name: str, bson_path: Path) -> None:
-    meta = bson_path.with_name(bson_path.name.replace(".bson", ".metadata.json"))
-    if not meta.exists():
-        return
-    with _open(meta, "rb", meta.suffix == ".gz") as fh:
-        metadata = loads(fh.read().decode())
     models = [IndexModel(list(ix["key"].items()), name=ix["name"],
                          **{k: ix[k] for k in ("unique", "sparse", "expireAfterSeconds") if k in ix})
-              for ix in metadata.get("indexes", []) if ix.get("name") != "_id_"]
+              for ix in _metadata(bson_path).get("indexes", []) if ix.get("name") != "_id_"]
     if models:
         db[name].create_indexes(models)
 

@@ -168,6 +168,7 @@ def cmd_cancel(settings: Settings, args: argparse.Namespace) -> int:
 def status_report(db, lease_seconds: float) -> dict:
     from . import readmodels
     from .store import history
+    from .store.held import held_summary
     from .sync.runs import reap_if_idle
 
     running = history.running_run(db)
@@ -178,6 +179,7 @@ def status_report(db, lease_seconds: float) -> dict:
         "running": RunView.of(running).running() if running else None,
         "last_success": RunView.of(last).cli() | {"finished_at": last.get("finished_at")} if last else None,
         "counts": readmodels.entity_counts(db),
+        "held_deletions": held_summary(db),
     }
 
 
@@ -197,6 +199,10 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         print(f"last success: {last['run_id']} at {last['finished_at']}" if last else "last success: never")
         for name, n in report["counts"].items():
             print(f"  {name:<15} {n:,}")
+        for held in report["held_deletions"]:
+            print(f"held back: {held['count']:,} {held['collection']} since {held['since']} (e.g. "
+                  f"{'; '.join(held['scopes'][:2])}); if BroadStreet really removed them: "
+                  f"python -m bs_core sync --scope {held['run_scope']} --allow-deletes")
     return 0
 
 
@@ -262,7 +268,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     bar = _ProgressBar(enabled=not args.json and sys.stderr.isatty())
     try:
         report = restore(open_database(settings), Path(args.directory), drop=args.drop,
-                         lease_seconds=settings.lease_seconds, progress=bar)
+                         lease_seconds=settings.lease_seconds, progress=bar, database=args.db)
     except SyncLockedError as exc:
         print(f"{exc}; try again when it has finished", file=sys.stderr)
         return EXIT["locked"]
@@ -326,14 +332,19 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT["usage"])
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value}")
-    return value
+def _positive(maximum: int):
+    """An argparse type: a whole number from 1 to ``maximum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text) if text.strip().isascii() else int("x")
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") from None
+        if not 1 <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {maximum:,}, got {text[:40]}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -348,14 +359,14 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--trigger", default="cli", choices=("cli", "schedule", "api", "button", "init"),
                       help=argparse.SUPPRESS)
     cancel = sub.add_parser("cancel", help="stop the running sync (in any process); it is recorded cancelled")
-    cancel.add_argument("--wait", type=_positive, default=15, help="seconds to wait for it to stop")
+    cancel.add_argument("--wait", type=_positive(3600), default=15, help="seconds to wait for it to stop")
     status = sub.add_parser("status", help="the running sync, the last success, counts")
     status.add_argument("--json", action="store_true")
     history = sub.add_parser("history", help="recent runs")
-    history.add_argument("--limit", type=_positive, default=20)
+    history.add_argument("--limit", type=_positive(10_000), default=20)
     history.add_argument("--json", action="store_true")
     sched = sub.add_parser("schedule", help="for cron: quick sync when the mirror is older than the interval")
-    sched.add_argument("--interval", type=_positive, default=None, help="minutes (default BS_SYNC_INTERVAL_MINUTES)")
+    sched.add_argument("--interval", type=_positive(525_600), default=None, help="minutes (default BS_SYNC_INTERVAL_MINUTES)")
     sched.add_argument("--json", action="store_true")
     sched.add_argument("--demo", action="store_true")
     backup = sub.add_parser("backup", help="write the mirror in mongodump's layout (default BS_DATA_DIR/backups/TIME)")
@@ -365,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="load a backup (or a mongodump) into the configured database")
     restore.add_argument("directory")
     restore.add_argument("--drop", action="store_true", help="replace a mirror that is not empty")
+    restore.add_argument("--db", help="the database folder to restore, when the directory holds several")
     restore.add_argument("--json", action="store_true")
     verify = sub.add_parser("verify", help="check the mirror: orphans, summaries, hashes, reporting coverage")
     verify.add_argument("--upstream", action="store_true", help="also compare counts with BroadStreet (a request "

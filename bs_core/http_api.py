@@ -2,7 +2,7 @@
 
 - ``GET  /api/sync/status``  : the running run, the last success, counts, the last 10 runs.
 - ``POST /api/sync/trigger`` : ``{"scope": ..., "allow_deletes": false}`` -> 202 with the run id, 409 when a sync
-  runs, 400 for a bad scope; needs ``Authorization: Bearer <BS_ADMIN_TOKEN>`` (403 when
+  runs, 400 for a bad scope or body, 413 for a body over 16 KiB; needs ``Authorization: Bearer <BS_ADMIN_TOKEN>`` (403 when
   that setting is unset, 401 for a wrong token).
 - ``GET  /api/sync/trigger`` : the accepted scopes and the current status.
 """
@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Callable
 
 from pymongo.errors import PyMongoError
@@ -24,7 +25,10 @@ from .jsonout import jsonable
 from .runtime import Runtime
 from .runview import RunView
 from .store import history
+from .store.held import held_summary
 from .sync.scopes import SCOPE_HELP
+
+MAX_BODY = 16 * 1024  # a trigger body is a few dozen bytes
 
 
 def status_payload(runtime: Runtime) -> dict:
@@ -39,7 +43,7 @@ def status_payload(runtime: Runtime) -> dict:
 
 def _unreachable(runtime: Runtime) -> dict:
     return {"database": "unreachable", "error": runtime.db_error(), "running": None, "last_success": None,
-            "counts": None, "recent": []}
+            "counts": None, "held_deletions": None, "recent": []}
 
 
 def _status(runtime: Runtime) -> dict:
@@ -54,6 +58,9 @@ def _status(runtime: Runtime) -> dict:
         "running": RunView.of(running).api() if running else None,
         "last_success": RunView.of(last).api() if last else None,
         "counts": readmodels.entity_counts(db),
+        # counts only: the scopes that held them carry names
+        "held_deletions": [{k: h[k] for k in ("collection", "count", "since", "run_scope")}
+                           for h in held_summary(db)],
         "recent": [RunView.of(r).api() for r in history.recent_runs(db, 10)],
     })
 
@@ -99,13 +106,25 @@ def make_routes(get_runtime: Callable[[], Runtime]) -> list[Route]:
     ]
 
 
+def _too_large() -> JSONResponse:
+    return JSONResponse({"error": f"body too large: at most {MAX_BODY:,} bytes"}, status_code=413)
+
+
 async def _trigger(runtime: Runtime, request: Request) -> JSONResponse:
     denied = _authorise(runtime, request)
     if denied is not None:
         return denied
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY:
+        return _too_large()
+    raw = b""
+    async for chunk in request.stream():  # counted as it arrives: a chunked body has no length
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            return _too_large()
     try:
-        body = await request.json()
-    except ValueError:
+        body = json.loads(raw) if raw else None
+    except (ValueError, RecursionError):  # not JSON, or nested past what the parser takes
         body = None
     if (not isinstance(body, dict) or not isinstance(body.get("scope", "quick"), str)
             or not isinstance(body.get("allow_deletes", False), bool)):

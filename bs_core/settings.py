@@ -111,12 +111,23 @@ def _float(name: str, minimum: float = 0.0, maximum: float = 86_400.0):
 
 def _base_url(raw: Any) -> str:
     url = str(raw).strip().rstrip("/")
-    parsed = urlparse(url)
+    try:
+        parsed = urlparse(url)
+        parsed.port  # noqa: B018 - raises for a broken host ("http://[::1") or port
+    except ValueError:
+        raise SettingsError(f"BROADSTREET_API_BASE_URL is not a valid URL, got {url[:80]!r}") from None
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SettingsError(
             f"BROADSTREET_API_BASE_URL must be an http:// or https:// URL, got {url!r}"
         )
     return url
+
+
+def _data_dir(raw: Any) -> Path:
+    path = Path(str(raw))
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"BS_DATA_DIR must be a directory (it is created if missing), got {str(path)[:80]!r}")
+    return path
 
 
 def _mongodb_uri(raw: Any) -> str:
@@ -198,7 +209,7 @@ _FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("broadstreet_api_base_url", "BROADSTREET_API_BASE_URL", _base_url),
     ("mongodb_uri", "MONGODB_URI", _mongodb_uri),
     ("mongodb_database", "MONGODB_DATABASE", _database),
-    ("data_dir", "BS_DATA_DIR", lambda v: Path(str(v))),
+    ("data_dir", "BS_DATA_DIR", lambda v: _data_dir(v)),
     ("sync_concurrency", "BS_SYNC_CONCURRENCY", _int("BS_SYNC_CONCURRENCY", 1, 64)),
     ("sync_rate_limit", "BS_SYNC_RATE_LIMIT", _float("BS_SYNC_RATE_LIMIT", 0, 1000)),
     ("connect_timeout", "BS_CONNECT_TIMEOUT", _float("BS_CONNECT_TIMEOUT", 0.01, 300)),

@@ -11,8 +11,25 @@ from bs_core.ui.layout import PageContext, render
 
 
 def body(ctx: PageContext) -> None:
+    held_now(ctx.mirror)
     history(ctx.mirror)
     data_health(ctx)
+
+
+def held_now(mirror) -> None:
+    """Deletions the guard holds, run after run, until confirmed or back upstream."""
+    held = reads.held_deletions(mirror)
+    if not held:
+        return
+    st.subheader("Deletions held back")
+    st.caption("BroadStreet's lists no longer contain these documents, but deleting them would remove a large "
+               "part of the mirror, so they are kept until you confirm. Check in BroadStreet; if they are really "
+               "gone, run the sync shown with Allow large deletions (sidebar, More sync options) or "
+               "`python -m bs_core sync --scope SCOPE --allow-deletes`. An id that comes back is released.")
+    rows = [{"collection": h["collection"], "held": h["count"], "held since (UTC)": h["since"],
+             "confirm with a sync of": h["run_scope"], "for example": "; ".join(h["scopes"])} for h in held]
+    st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, key="held_now_table", column_config={
+        "Held since (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 
 
 def data_health(ctx: PageContext) -> None:

@@ -203,3 +203,37 @@ def test_a_client_clock_an_hour_ahead_cannot_make_its_run_the_latest(db, demo_se
     assert mirror_version(db) == later["_id"]  # the app's caches follow the newest run
     assert last_success(db)["_id"] == later["_id"]
     assert due_for_sync(db, 1, now=server_now(db) + dt.timedelta(minutes=2))
+
+
+def test_held_deletions_are_shown_in_the_sidebar_status_and_history(db, demo_server, tmp_path):
+    import json
+    import subprocess
+
+    import streamlit as st
+
+    from tests.test_app import app, no_exceptions, sidebar_text, visit
+    from tests.test_sync import cli_env
+
+    sim = demo_server.sim
+    settings = mirror_settings(demo_server, db, stats_days=2)
+    assert run_sync(settings, db, "full")["status"] == "success"
+    sim.faults.add(path="/networks", status=200, body={"networks": []}, times=1)
+    assert run_sync(settings, db, "full")["status"] == "partial"
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = app(settings).run()
+    no_exceptions(at)
+    assert "Deletions held back" in sidebar_text(at) and "2 networks" in sidebar_text(at)
+    assert "Allow large deletions" in sidebar_text(at)
+    at = visit(at, "pages/6_Sync_history.py")
+    no_exceptions(at)
+    table = next(d.value for d in at.dataframe if "Held" in d.value.columns)
+    assert table.iloc[0]["Collection"] == "networks" and table.iloc[0]["Held"] == 2
+
+    out = subprocess.run([sys.executable, "-m", "bs_core", "status", "--json"], capture_output=True, text=True,
+                         env=cli_env(demo_server, db, BS_DATA_DIR=str(tmp_path)), timeout=60)
+    held = json.loads(out.stdout)["held_deletions"]
+    assert held[0]["collection"] == "networks" and held[0]["count"] == 2 and held[0]["run_scope"] == "full"
+    st.cache_data.clear()
+    st.cache_resource.clear()

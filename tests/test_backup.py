@@ -181,3 +181,63 @@ def test_the_webhook_hears_of_a_failed_run_and_never_fails_a_sync(db, demo_serve
     assert run["status"] == "success" and run["webhook"] == {"sent": False, "error": "HTTP 500", "attempts": 3}
     unreachable = run_sync(everything.replace(webhook_url="http://127.0.0.1:9/hook"), db, "quick")
     assert unreachable["status"] == "success" and not unreachable["webhook"]["sent"]
+
+
+def _variant(tmp_path, good, name: str, change) -> object:
+    """A copy of the backup ``good`` (its database folder) with ``change(folder)`` applied."""
+    import shutil
+
+    folder = tmp_path / name / good.name
+    shutil.copytree(good, folder)
+    change(folder)
+    return tmp_path / name
+
+
+def _flip(path) -> None:
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) // 2, len(data) // 2 + 16):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_a_restore_that_fails_anywhere_leaves_the_mirror_exactly_as_it_was(synced, db, tmp_path, monkeypatch):
+    import shutil
+
+    import bs_core.backup as backup_module
+
+    backup(db, tmp_path / "plain")
+    backup(db, tmp_path / "zipped", compress=True)
+    plain, zipped = tmp_path / "plain" / db.name, tmp_path / "zipped" / db.name
+    before, before_indexes = contents(db), indexes(db)
+    bad = {
+        "metadata is not JSON": (_variant(tmp_path, plain, "m", lambda f: (f / "zones.metadata.json").write_text("{nope")),
+                                 "zones.metadata.json"),
+        "flipped gzip bytes": (_variant(tmp_path, zipped, "g", lambda f: _flip(f / "placements.bson.gz")),
+                               "placements.bson.gz"),
+        "no placements": (_variant(tmp_path, plain, "p", lambda f: (f / "placements.bson").unlink()),
+                          "lacks placements"),
+        "a stray folder beside the mirror's": (_variant(tmp_path, plain, "s", lambda f: shutil.copytree(
+            f, f.parent / "stray")), "--db NAME"),
+    }
+    for case, (path, words) in bad.items():
+        with pytest.raises(BackupError, match=words.replace(".", r"\.")):
+            restore(db, path, drop=True)
+        assert contents(db) == before and indexes(db) == before_indexes, case
+
+    real, calls = backup_module._create_indexes, []
+
+    def dies_half_way(database, name, path):  # as if killed after some collections were loaded
+        calls.append(name)
+        if len(calls) == 5:
+            raise RuntimeError("killed")
+        real(database, name, path)
+
+    monkeypatch.setattr(backup_module, "_create_indexes", dies_half_way)
+    with pytest.raises(RuntimeError):
+        restore(db, tmp_path / "plain", drop=True)
+    monkeypatch.undo()
+    assert contents(db) == before and indexes(db) == before_indexes
+    assert not [n for n in db.list_collection_names() if n.startswith(backup_module.STAGING)]
+
+    restore(db, tmp_path / "s", drop=True, database=db.name)  # the mirror's folder, named
+    assert contents(db) == before and verify(db).sound

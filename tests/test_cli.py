@@ -69,9 +69,18 @@ def test_usage_errors_are_one_line_with_exit_64(db, fast_tiny_server, tmp_path):
         (env | {"BS_LEASE_SECONDS": "1e12"}, ["sync"], "BS_LEASE_SECONDS"),
         (env | {"BS_READ_TIMEOUT": "inf"}, ["sync"], "BS_READ_TIMEOUT"),
         (env, ["sync", "--no-such-flag"], "unrecognized arguments"),
-        (env, ["history", "--limit", "abc"], "positive whole number"),
-        (env, ["history", "--limit", "0"], "positive whole number"),
+        (env, ["history", "--limit", "abc"], "expected a whole number"),
+        (env, ["history", "--limit", "0"], "from 1 to 10,000"),
         (env, ["frobnicate"], "invalid choice"),
+        # absurd values: one line and 64, never "unexpected failure" or a traceback
+        (env, ["sync", "--scope", "campaign:99999999999999999999999"], "positive integer up to"),
+        (env, ["sync", "--scope", "campaign:\u00b2"], "positive integer up to"),
+        (env, ["sync", "--scope", ""], "unknown scope ''"),
+        (env, ["history", "--limit", "99999999999999999999"], "from 1 to 10,000"),
+        (env, ["schedule", "--interval", "1" * 31], "from 1 to 525,600"),
+        (env | {"BROADSTREET_API_BASE_URL": "http://[::1"}, ["sync"], "BROADSTREET_API_BASE_URL is not a valid URL"),
+        (env | {"BS_DATA_DIR": "/etc/passwd"}, ["status"], "BS_DATA_DIR must be a directory"),
+        (env, ["backup", "--out", "/proc/nope/x"], "cannot write a backup to /proc/nope/x"),
     ]
     for case_env, args, words in cases:
         out = run_cli(case_env, *args)

@@ -146,6 +146,14 @@ def test_the_http_api_answers_json_for_unknown_paths_and_missing_targets(db, dem
     assert code == 404 and "no such endpoint" in body["error"]
     code, body = call(runtime, "POST", "/api/sync/trigger", token=ADMIN, body={"scope": "campaign:99999999"})
     assert code == 404 and "not in the mirror" in body["error"]
+    for absurd in ("campaign:99999999999999999999999", "campaign:\u00b2", ""):
+        code, body = call(runtime, "POST", "/api/sync/trigger", token=ADMIN, body={"scope": absurd})
+        assert code == 400 and "scope" in body["error"], absurd
+    code, body = call(runtime, "POST", "/api/sync/trigger", token=ADMIN, raw=b"[" * 5_000 + b"]" * 5_000)
+    assert code == 400 and "body must be JSON" in body["error"]  # nested past what the parser takes
+    for huge in (b"[" * 100_000 + b"]" * 100_000, b" " * 20_000_000):
+        code, body = call(runtime, "POST", "/api/sync/trigger", token=ADMIN, raw=huge)
+        assert code == 413 and "too large" in body["error"]
     code, status = call(runtime, "GET", "/api/sync/status")
     run = status["recent"][0]
     assert run["error_count"] > 3 and len(run["errors"]) == 3

@@ -246,11 +246,13 @@ def test_the_served_http_api_answers_status_and_triggers(live_app):
 
 # -- the same routes in-process, for every status code -------------------------------------
 def call(runtime: Runtime, method: str, path: str, *, token: str | None = None,
-         body: object = None) -> tuple[int, dict]:
+         body: object = None, raw: bytes | None = None) -> tuple[int, dict]:
+    """One request to the API routes in-process: ``body`` as JSON, or ``raw`` bytes."""
     headers = [(b"content-type", b"application/json")]
     if token is not None:
         headers.append((b"authorization", f"Bearer {token}".encode()))
-    payload = json.dumps(body).encode() if body is not None else b""
+    payload = raw if raw is not None else json.dumps(body).encode() if body is not None else b""
+    headers.append((b"content-length", str(len(payload)).encode()))
     scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "headers": headers,
              "query_string": b"", "http_version": "1.1", "scheme": "http", "server": ("test", 80),
              "client": ("127.0.0.1", 1234), "root_path": ""}

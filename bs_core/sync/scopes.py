@@ -28,21 +28,26 @@ class Scope:
         return self.kind in ("full", "quick", "network", "stats")
 
 
+MAX_ID = 2**63 - 1  # BroadStreet ids are stored as BSON int64
+
+
 def parse_scope(text: str | None) -> Scope:
-    """Parse a scope string; raise :class:`ScopeError` with the accepted forms."""
-    raw = (text or "quick").strip().lower()
+    """Parse a scope string (None means ``quick``); raise :class:`ScopeError` with the
+    accepted forms.  An empty string is an error, not a quiet ``quick``."""
+    raw = ("quick" if text is None else str(text)).strip().lower()
     if raw in ("full", "quick", "stats"):
         return Scope(raw)
     kind, sep, target = raw.partition(":")
     if sep and kind in INSTANCE_KINDS:
-        if target.isdigit() and int(target) > 0:
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses
+        if target.isascii() and target.isdigit() and 0 < int(target) <= MAX_ID:
             return Scope(kind, int(target))
-        raise ScopeError(f"scope {text!r}: {kind} id must be a positive integer")
+        raise ScopeError(f"scope {str(text)[:60]!r}: {kind} id must be a positive integer up to {MAX_ID}")
     if sep and kind == "entity":
         if target in ENTITY_NAMES:
             return Scope("entity", target)
-        raise ScopeError(f"scope {text!r}: entity must be one of {', '.join(ENTITY_NAMES)}")
-    raise ScopeError(f"unknown scope {text!r}; expected {SCOPE_HELP}")
+        raise ScopeError(f"scope {str(text)[:60]!r}: entity must be one of {', '.join(ENTITY_NAMES)}")
+    raise ScopeError(f"unknown scope {str(text)[:60]!r}; expected {SCOPE_HELP}")
 
 
 def require_target(db: Database, scope: Scope) -> None:

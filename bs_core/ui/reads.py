@@ -22,6 +22,7 @@ from .. import readmodels as rm
 from ..errors import StoreUnavailableError
 from ..runtime import Runtime
 from ..store import history
+from ..store.held import held_summary
 from ..verify import verify
 
 P = ParamSpec("P")
@@ -111,6 +112,7 @@ silent_campaigns = cached(delivery.silent_campaigns)
 unplaced_active_ads = cached(delivery.unplaced_active_ads)
 unsold_zones = cached(delivery.unsold_zones)
 ending_soon = cached(delivery.ending_soon)
+held_deletions = cached(held_summary)  # changes only when a run ends
 
 # -- read anew: they change while a run works ---------------------------------------------------
 recent_runs = fresh(history.recent_runs)

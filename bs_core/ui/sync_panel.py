@@ -21,6 +21,7 @@ from ..normalize import labelled
 from ..readmodels import name_of
 from ..runtime import Runtime
 from ..store import history
+from ..store.held import held_summary
 from ..sync.runs import reap_if_idle
 from ..sync.scopes import INSTANCE_KINDS
 from . import format as fmt
@@ -61,6 +62,7 @@ def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, st
             _running(runtime, running, access)
         _freshness(runtime, db)
         _last_failure(runtime, db, running, access)
+        _held(db)
     except PyMongoError:
         runtime.database_failed()
         st.caption("Sync status unavailable: the mirror database stopped answering.")
@@ -171,3 +173,17 @@ def _last_failure(runtime: Runtime, db, running: dict | None, access: Access) ->
     show(fmt.plain(fmt.failure_text(latest)))
     if st.button("Retry", key="retry_sync", icon=":material/refresh:", disabled=not access.operator):
         _start(runtime, latest.get("scope") or "quick", access=access)
+
+
+def _held(db) -> None:
+    """Deletions the guard holds, until confirmed or back upstream (one cheap count while none)."""
+    if not db.held_deletions.estimated_document_count():
+        return
+    held = held_summary(db)
+    parts = ", ".join(f"{h['count']:,} {h['collection']}" for h in held)
+    since = min(h["since"] for h in held)
+    scope = held[0]["run_scope"]
+    st.warning(fmt.plain(f"Deletions held back since {fmt.relative_time(since)}: {parts}. BroadStreet no longer "
+                         f"lists them. If they are really gone, tick Allow large deletions under More sync "
+                         f"options and run a {scope} sync; if they come back, the hold ends by itself."),
+               icon=":material/front_hand:")
