@@ -1,8 +1,11 @@
 """Chaos benchmark: kills, pauses, signals, empty answers and a dead database against a
 real CLI sync of the `demo` account, with the figures the README's "Reliability" table
-quotes.
+quotes; then the cases of "absence is not evidence" (a malformed record, split lists, a
+two-step account swap, empty reports, a skewed clock, stopping the app, a corrupt
+restore, a trickling webhook, a far Retry-After), each with the documents lost (must be
+0) and the seconds until the process in question exited or the run ended.
 
-    python bench/chaos.py [--kills 10]
+    python bench/chaos.py [--kills 10] [--only-absence]
 
 Every case runs against the simulator in its own process (15 ms latency) and a throwaway
 SecantusDB server.  Columns: how many times it was tried, orphans found (placements
@@ -158,27 +161,36 @@ class Chaos:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--kills", type=int, default=10)
+    ap.add_argument("--only-absence", action="store_true", help="only the absence-is-not-evidence cases")
     args = ap.parse_args()
     moments = [0.2 + 4.0 * i / max(args.kills - 1, 1) for i in range(args.kills)]
     with simulator_process("demo", 15) as root, throwaway_database("chaos") as db:
         chaos = Chaos(root, db, Path(os.environ.get("TMPDIR", "/tmp")) / "bs-chaos")
-        rows = []
-        rows.append(("SIGKILL during a first full sync", len(moments), chaos.first_sync_kills(moments), "", "",
-                     ""))
-        found, worst, lost = chaos.resync_kills(moments)
-        rows.append(("SIGKILL during a resync of a whole mirror", len(moments), found, "", f"{worst:.1f}", lost))
-        writes, seconds = chaos.pause()
-        rows.append(("holder paused past its lease (SIGSTOP), taken over", 1, orphans(db), writes,
-                     f"{seconds:.1f}", 0))
-        rows.append(('{"networks": []} once', 1, orphans(db), "", "0.0",
-                     chaos.empty_answer("/networks", {"networks": []})))
-        nid = sorted(ids(db)["networks"])[0]
-        rows.append(('{"zones": []} for one network', 1, orphans(db), "", "0.0",
-                     chaos.empty_answer("/zones", {"zones": []}, {"network_id": nid})))
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            took, status, free = chaos.signal(signum)
-            rows.append((f"{signal.Signals(signum).name} during a full sync ({status}, lease "
-                         f"{'free' if free else 'HELD'})", 1, orphans(db), "", f"{took:.1f}", 0))
+        if not args.only_absence:
+            classic(chaos, db, moments)
+        from chaos_absence import absence_cases
+
+        print(f"\n{'case (absence is not evidence)':<62} {'docs lost':>9} {'s to exit':>9}  outcome")
+        for case, lost, seconds, outcome in absence_cases(chaos):
+            print(f"{case:<62} {lost:>9} {seconds:>9.1f}  {outcome}")
+
+
+def classic(chaos: Chaos, db, moments: list[float]) -> None:
+    """Kills, a pause, empty lists and signals: the README's Reliability table."""
+    rows = [("SIGKILL during a first full sync", len(moments), chaos.first_sync_kills(moments), "", "", "")]
+    found, worst, lost = chaos.resync_kills(moments)
+    rows.append(("SIGKILL during a resync of a whole mirror", len(moments), found, "", f"{worst:.1f}", lost))
+    writes, seconds = chaos.pause()
+    rows.append(("holder paused past its lease (SIGSTOP), taken over", 1, orphans(db), writes, f"{seconds:.1f}", 0))
+    rows.append(('{"networks": []} once', 1, orphans(db), "", "0.0",
+                 chaos.empty_answer("/networks", {"networks": []})))
+    nid = sorted(ids(db)["networks"])[0]
+    rows.append(('{"zones": []} for one network', 1, orphans(db), "", "0.0",
+                 chaos.empty_answer("/zones", {"zones": []}, {"network_id": nid})))
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        took, status, free = chaos.signal(signum)
+        rows.append((f"{signal.Signals(signum).name} during a full sync ({status}, lease "
+                     f"{'free' if free else 'HELD'})", 1, orphans(db), "", f"{took:.1f}", 0))
     print(f"\n{'case':<58} {'tried':>5} {'orphans':>7} {'writes after takeover':>21} "
           f"{'s to recover':>12} {'docs lost':>9}")
     for case, tried, found, writes, secs, lost in rows:

@@ -35,7 +35,7 @@ from bs_core.ui import format as fmt
 
 # -- scopes -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(("text", "scope"), [
-    (None, Scope("quick")), ("", Scope("quick")), (" FULL ", Scope("full")), ("stats", Scope("stats")),
+    (None, Scope("quick")), (" FULL ", Scope("full")), ("stats", Scope("stats")),
     ("network:12", Scope("network", 12)), ("advertiser:7", Scope("advertiser", 7)),
     ("campaign:3", Scope("campaign", 3)), ("entity:zones", Scope("entity", "zones")),
 ])
@@ -47,6 +47,7 @@ def test_scopes_parse(text, scope):
 @pytest.mark.parametrize(("text", "says"), [
     ("campaign:x", "positive integer"), ("campaign:0", "positive integer"), ("network:-1", "positive integer"),
     ("entity:sections", "entity must be one of"), ("zone:3", "unknown scope"), ("everything", "unknown scope"),
+    ("", "unknown scope ''"), ("campaign:99999999999999999999999", "up to"), ("campaign:\u00b2", "up to"),
 ])
 def test_bad_scopes_say_what_is_accepted(text, says):
     with pytest.raises(ScopeError, match=says):
