@@ -24,11 +24,11 @@ run: $(RUNTIME_STAMP)  ## start the dashboard (demo mode when no BroadStreet tok
 stop: $(RUNTIME_STAMP)  ## stop the embedded database and demo simulator that `make run` left running
 	$(PY) -m bs_core db stop
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP)  ## ruff, and the import rules between the packages (pyproject.toml [tool.importlinter])
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
-test: $(DEV_STAMP)  ## lint plus the whole test suite (the same command CI runs)
-	$(VENV)/bin/ruff check .
+test: lint  ## lint plus the whole test suite (the same command CI runs)
 	$(PY) -m pytest
 
 bench: $(DEV_STAMP)  ## print the benchmark figures (takes several minutes)

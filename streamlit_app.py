@@ -3,14 +3,14 @@ placements per zone, and reporting for a chosen date range."""
 
 import streamlit as st
 
-from bs_core.http_api import make_routes
 from bs_core.normalize import labelled
-from bs_core.reporting import Coverage, StatsFilter, previous_period
+from bs_core.read.reporting import Coverage, StatsFilter, previous_period
 from bs_core.ui import charts, reads, urlstate
 from bs_core.ui import format as fmt
 from bs_core.ui.app_runtime import app_lifespan, app_runtime
 from bs_core.ui.columns import columns_for
 from bs_core.ui.frames import campaigns_frame, daily_stats_frame
+from bs_core.ui.http_api import make_routes
 from bs_core.ui.layout import PageContext, advertiser_select, network_select, open_detail, render
 from bs_core.ui.period import coverage_line, period_picker
 from bs_core.ui.tables import clickable, csv_button

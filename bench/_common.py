@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pymongo import MongoClient  # noqa: E402
 
-from bs_core.embedded import embedded_server, uri_for  # noqa: E402
+from bs_core.process.embedded import embedded_server, uri_for  # noqa: E402
 
 
 @contextlib.contextmanager

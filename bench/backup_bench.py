@@ -26,8 +26,8 @@ from bson.raw_bson import RawBSONDocument
 from pages_bench import sync_into
 from sync_bench import simulator_process
 
-from bs_core.backup import BACKED_UP
 from bs_core.store import INDEXES
+from bs_core.store.backup import BACKED_UP
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = CodecOptions(document_class=RawBSONDocument)
@@ -35,7 +35,8 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from pymongo import MongoClient
-from bs_core.backup import backup, restore
+from bs_core.store.backup import backup
+from bs_core.store.restore import restore
 uri, name, action, path = sys.argv[1:5]
 db = MongoClient(uri, tz_aware=False)[name]
 started = time.perf_counter()

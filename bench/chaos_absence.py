@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from bs_core.client import BroadStreetClient
-from bs_core.managed_process import free_port
+from bs_core.process.managed import free_port
 from bs_core.store.history import current_lease, mirror_version
 from bs_core.sync.stats import daily_documents
 

@@ -15,7 +15,7 @@ import datetime as dt
 from _common import throwaway_database, timed
 
 from bs_core import normalize as norm
-from bs_core import readmodels as rm
+from bs_core import read as rm
 from bs_core.entities import ENTITIES
 from bs_core.simulator import Dataset
 from bs_core.simulator.dataset import public

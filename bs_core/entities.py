@@ -2,9 +2,10 @@
 
 Per entity: its collection, the upstream list call, the parent it is listed under (and
 the field that names that parent on a stored document), its normaliser, its indexes,
-the fields pages may sort by, the children deleted with it, and its labels.  The
-store, normalisation, the sync planner, run phases, read models, UI labels, the live
-fallback and the simulator all derive from :data:`ENTITIES`.
+the fields pages may sort by, the children deleted with it, and its labels; and for
+reading, its figures, sorts, page and detail.  The store, normalisation, the sync
+planner, run phases, read models, navigation, UI labels and the live fallback derive
+from :data:`ENTITIES` (the simulator declares its own kinds, and a test holds them equal).
 
 How BroadStreet lists these is described in ``docs/broadstreet-api.md``.
 """
@@ -62,6 +63,26 @@ class EntityType:
     #: other entities its documents point to besides the parent (a placement names its
     #: zone and advertisement): written, like the parent, before any of its documents
     also_refers_to: tuple[str, ...] = ()
+    #: its records do not name their parent (BroadStreet lists placements per campaign
+    #: without campaign_id): the parent id comes from the request (:meth:`parent_context`)
+    parent_from_request: bool = False
+    # -- reading: what read models and pages derive ---------------------------------------
+    #: the field naming it in reporting rows and placement tallies, e.g. "campaign_id"
+    stats_field: str | None = None
+    #: figures a listing can also be sorted by, besides the stored ``sortable`` fields
+    metric_sorts: tuple[str, ...] = ()
+    #: date fields where null means "open-ended": they sort after every date
+    open_ended: tuple[str, ...] = ()
+    #: its page (``pages/N_Name.py``; navigation follows N) and that page's icon
+    page: str | None = None
+    icon: str = ""
+    #: its page opens one document's detail (``open=SINGULAR:ID`` links)
+    has_detail: bool = False
+
+    def parent_context(self, parent_id: Any) -> dict[str, Any]:
+        """The :class:`~bs_core.normalize.Context` fields a record of this kind takes from
+        the request it was listed by rather than from itself."""
+        return {self.parent_field: parent_id} if self.parent_from_request and self.parent_field else {}
 
     def normalize_many(self, raws: Any, ctx: norm.Context) -> tuple[list[dict], list[dict]]:
         return norm.normalize_many(self.name, self.normalizer, raws, ctx)
@@ -83,6 +104,7 @@ _TYPES = (  # networks first: the root of the tree
         fetch=lambda client, _parent: client.networks(),
         normalizer=norm.network,
         indexes=(NAME_INDEX,),
+        page="pages/5_Networks.py", icon=":material/hub:",
         # cascade: everything stored under a network (filled in below)
     ),
     EntityType(
@@ -92,6 +114,8 @@ _TYPES = (  # networks first: the root of the tree
         indexes=(NETWORK_NAME_INDEX, NAME_INDEX),
         sortable=("name_key", "_id", "network_id"),
         cascade=(Cascade("campaigns", "advertiser_id"), Cascade("placements", "campaign_id", via="campaigns")),
+        stats_field="advertiser_id", metric_sorts=("running", "views"),
+        page="pages/2_Advertisers.py", icon=":material/storefront:", has_detail=True,
     ),
     EntityType(
         "zones", "zone", "Zones",
@@ -100,6 +124,8 @@ _TYPES = (  # networks first: the root of the tree
         indexes=(NETWORK_NAME_INDEX, NAME_INDEX),
         sortable=("name_key", "_id", "network_id"),
         cascade=(Cascade("placements", "zone_id"),),
+        stats_field="zone_id", metric_sorts=("views", "placements"),
+        page="pages/4_Zones.py", icon=":material/grid_view:", has_detail=True,
     ),
     EntityType(
         "advertisements", "advertisement", "Advertisements",
@@ -109,6 +135,8 @@ _TYPES = (  # networks first: the root of the tree
         sortable=("name_key", "updated_at_utc", "type", "_id", "advertiser_name"),
         cascade=(Cascade("placements", "advertisement_id"),),
         after="advertisers",
+        stats_field="advertisement_id",
+        page="pages/3_Advertisements.py", icon=":material/image:",
     ),
     EntityType(
         "campaigns", "campaign", "Campaigns",
@@ -120,6 +148,8 @@ _TYPES = (  # networks first: the root of the tree
                  _index("starts_on"), _index("ends_on"), NAME_INDEX),
         sortable=("name_key", "starts_on", "ends_on", "status", "weight_value", "_id", "advertiser_id"),
         cascade=(Cascade("placements", "campaign_id"),),
+        stats_field="campaign_id", metric_sorts=("views", "clicks", "ctr", "placements"), open_ended=("ends_on",),
+        page="pages/1_Campaigns.py", icon=":material/campaign:", has_detail=True,
     ),
     EntityType(
         "placements", "placement", "Placements",
@@ -131,6 +161,7 @@ _TYPES = (  # networks first: the root of the tree
         sortable=("campaign_id", "zone_id", "advertisement_id", "_id"),
         quick_only_active_parents=True,
         also_refers_to=("zones", "advertisements"),
+        parent_from_request=True,
     ),
 )
 # Reporting rows (stats_daily, stats_zone_daily) are facts about past days: they are never
@@ -147,4 +178,14 @@ BY_SINGULAR: dict[str, str] = {e.singular: e.name for e in ENTITIES.values()}
 def children(name: str) -> list[EntityType]:
     """Entity types listed under ``name``, in registry order."""
     return [e for e in ENTITIES.values() if e.parent == name]
+
+
+#: ``KIND:ID`` scopes: the lists under one network, advertiser or campaign
+INSTANCE_KINDS: tuple[str, ...] = tuple(e.singular for e in ENTITIES.values() if children(e.name))
+#: every scope a sync accepts, as the CLI, the HTTP API and errors name them
+SCOPE_HELP = " | ".join(("full", "quick", *(f"{k}:ID" for k in INSTANCE_KINDS), "entity:NAME", "stats"))
+#: entities with a page, in the navigation's order (the N of ``pages/N_Name.py``)
+WITH_PAGES: tuple[EntityType, ...] = tuple(sorted((e for e in ENTITIES.values() if e.page), key=lambda e: e.page))
+#: the page that shows each kind's detail, by singular (``open=campaign:123``)
+DETAIL_PAGES: dict[str, str] = {e.singular: e.page for e in ENTITIES.values() if e.has_detail and e.page}
 

@@ -10,6 +10,7 @@ optional scheduler.  The app holds one per settings through ``st.cache_resource`
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import logging
 import threading
 import time
@@ -17,20 +18,31 @@ import weakref
 
 from pymongo.database import Database
 
-from .demo import api_settings
 from .errors import StoreUnavailableError, SyncLockedError
+from .process.demo import api_settings
 from .settings import Settings
 from .store import ensure_indexes, open_database
-from .store.history import needs_initialisation, running_run
+from .store.history import last_finished, last_success, needs_initialisation, running_run
+from .store.lease import request_cancel
 from .sync import SyncEngine, pending
-from .sync.init import prepare_initialisation
-from .sync.lock import request_cancel
+from .sync.first_start import prepare_initialisation
+from .sync.runs import reap_if_idle
 from .sync.scopes import parse_scope
 
 log = logging.getLogger(__name__)
 DB_RETRY_SECONDS = 10.0  # while the database is down, how often a page tries it again
 SCHEDULER_CHECK_SECONDS = 60.0
 SHUTDOWN_SECONDS = 5.0  # how long the app's exit waits for its syncs to record "cancelled"
+REAP_SECONDS = 10.0  # how often one process marks runs whose holder died as failed
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncStatus:
+    """What runs now and what finished last, as every status view shows it."""
+
+    running: dict | None  #: the run holding the live lease, if it still runs
+    last_finished: dict | None  #: the newest run that no longer runs
+    last_success: dict | None  #: the last successful full or quick sync
 
 
 _RUNTIMES: weakref.WeakSet = weakref.WeakSet()  # every Runtime of this process
@@ -76,6 +88,7 @@ class Runtime:
         self._exit_hook = False
         self._scheduler: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._reaped = float("-inf")  # when this process last reaped dead runs
         _RUNTIMES.add(self)
 
     # -- database --------------------------------------------------------------------------
@@ -103,6 +116,20 @@ class Runtime:
 
     def db_error(self) -> str | None:
         return self._db_error
+
+    def sync_status(self) -> SyncStatus:
+        """What is running and what finished last.  While nothing runs, a run whose holder
+        died is marked failed first: here, at most every :data:`REAP_SECONDS` per process,
+        not by every open tab.  Raises :class:`StoreUnavailableError` without a database
+        (and pymongo's errors when it stops answering)."""
+        db = self.db()
+        if db is None:
+            raise StoreUnavailableError(self._db_error or "the mirror database is unreachable")
+        running = running_run(db)
+        if running is None and time.monotonic() - self._reaped >= REAP_SECONDS:
+            self._reaped = time.monotonic()
+            reap_if_idle(db, self.settings.lease_seconds)
+        return SyncStatus(running, last_finished(db), last_success(db))
 
     def database_failed(self, reason: str = "MongoDB stopped answering") -> None:
         """A query failed: forget the connection, so the next :meth:`db` after the retry
@@ -202,7 +229,7 @@ class Runtime:
             self._scheduler.start()
 
     def _schedule_loop(self) -> None:
-        from .scheduler import due_for_sync
+        from .sync.scheduler import due_for_sync
 
         while not self._stopping.is_set():
             db = self.db()

@@ -5,11 +5,11 @@ import datetime as dt
 
 import streamlit as st
 
-from bs_core import readmodels as rm
+from bs_core import read as rm
 from bs_core.normalize import CAMPAIGN_STATUSES
 from bs_core.ui import reads, urlstate
 from bs_core.ui.columns import columns_for
-from bs_core.ui.details import campaign_panel
+from bs_core.ui.detail_panels import campaign_panel
 from bs_core.ui.frames import campaigns_frame
 from bs_core.ui.layout import PageContext, advertiser_select, network_select, remember, render
 from bs_core.ui.period import coverage_line, period_picker

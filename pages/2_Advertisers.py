@@ -1,7 +1,7 @@
 """Advertisers: filter, sort by running campaigns or views; click a row to open one."""
 
 from bs_core.ui import reads
-from bs_core.ui.details import advertiser_panel
+from bs_core.ui.detail_panels import advertiser_panel
 from bs_core.ui.frames import advertisers_frame
 from bs_core.ui.layout import PageContext, render
 from bs_core.ui.listing import Listing, listing_page

@@ -1,7 +1,7 @@
 """Zones: views, placements and running campaigns per zone; click a row to open one."""
 
 from bs_core.ui import reads
-from bs_core.ui.details import zone_panel
+from bs_core.ui.detail_panels import zone_panel
 from bs_core.ui.frames import zones_frame
 from bs_core.ui.layout import PageContext, render
 from bs_core.ui.listing import Listing, listing_page

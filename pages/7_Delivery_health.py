@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from bs_core.delivery import ENDING_WITHIN_DAYS, QUIET_DAYS
+from bs_core.read.delivery import ENDING_WITHIN_DAYS, QUIET_DAYS
 from bs_core.ui import reads, urlstate
 from bs_core.ui.columns import columns_for
 from bs_core.ui.frames import advertisements_frame, campaigns_frame, silent_frame, unsold_zones_frame

@@ -50,7 +50,7 @@ BACKENDS = ("secantus", "mongodb")
 @pytest.fixture(scope="session")
 def secantus_uri(tmp_path_factory):
     """A throwaway SecantusDB server (in memory) for the whole test session."""
-    from bs_core.embedded import embedded_server, uri_for
+    from bs_core.process.embedded import embedded_server, uri_for
 
     server = embedded_server(tmp_path_factory.mktemp("secantus"), storage=":memory:")
     port = server.ensure_running()

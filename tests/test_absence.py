@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from bs_core import reporting
+from bs_core.read import reporting
+from bs_core.read.verify import verify
 from bs_core.store.held import held_summary
+from bs_core.store.stats_days import GAP_TRIES
 from bs_core.sync import run_sync
-from bs_core.sync.stats import GAP_TRIES
-from bs_core.verify import verify
 from tests.conftest import mirror_settings
 from tests.test_faults import counts, orphans
 from tests.test_sync import assert_mirror_matches
@@ -182,8 +182,8 @@ def test_a_malformed_report_row_records_nothing_for_those_days(db, demo_server):
 def test_a_client_clock_an_hour_ahead_cannot_make_its_run_the_latest(db, demo_server, monkeypatch):
     import bs_core
     import bs_core.dates as dates
-    from bs_core.scheduler import due_for_sync
     from bs_core.store.history import last_success, mirror_version, server_now
+    from bs_core.sync.scheduler import due_for_sync
 
     sim = demo_server.sim
     settings = mirror_settings(demo_server, db, stats_days=2)

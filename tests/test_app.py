@@ -12,9 +12,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from bs_core import readmodels as rm
-from bs_core import reporting
+from bs_core import read as rm
 from bs_core.normalize import labelled
+from bs_core.read import reporting
 from bs_core.settings import Settings, as_environment
 from bs_core.sync import run_sync
 from bs_core.ui import format as fmt
@@ -245,7 +245,7 @@ def test_an_empty_mirror_initialises_in_the_background_and_pages_read_live(db, d
 
 
 def test_pages_say_so_when_the_database_is_down(demo_server, tmp_path):
-    from bs_core.managed_process import free_port
+    from bs_core.process.managed import free_port
 
     settings = mirror_settings(demo_server, _Unreachable())
     settings = settings.replace(mongodb_uri=f"mongodb://127.0.0.1:{free_port()}/?serverSelectionTimeoutMS=300")
@@ -344,7 +344,7 @@ def test_advertiser_and_zone_details_open_from_links(synced, db):
 
 
 def test_delivery_health_lists_what_the_read_models_find(synced, db):
-    from bs_core import delivery
+    from bs_core.read import delivery
 
     at = visit(app(synced).run(), "pages/7_Delivery_health.py")
     no_exceptions(at)

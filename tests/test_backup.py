@@ -11,10 +11,11 @@ import threading
 
 import pytest
 
-from bs_core.backup import BACKED_UP, BackupError, backup, restore, rotate
 from bs_core.client import BroadStreetClient
+from bs_core.read.verify import verify
+from bs_core.store.backup import BACKED_UP, BackupError, backup, rotate
+from bs_core.store.restore import restore
 from bs_core.sync import run_sync
-from bs_core.verify import verify
 from tests.conftest import fresh_database, mirror_settings
 from tests.test_sync import cli_env
 
@@ -203,7 +204,7 @@ def _flip(path) -> None:
 def test_a_restore_that_fails_anywhere_leaves_the_mirror_exactly_as_it_was(synced, db, tmp_path, monkeypatch):
     import shutil
 
-    import bs_core.backup as backup_module
+    import bs_core.store.restore as backup_module
 
     backup(db, tmp_path / "plain")
     backup(db, tmp_path / "zipped", compress=True)

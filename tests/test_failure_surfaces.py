@@ -12,7 +12,7 @@ import time
 import pytest
 
 from bs_core import runtime as runtime_module
-from bs_core.embedded import embedded_server
+from bs_core.process.embedded import embedded_server
 from bs_core.runtime import Runtime
 from bs_core.store import open_database
 from bs_core.sync import run_sync

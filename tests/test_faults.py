@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from bs_core.embedded import embedded_server, uri_for
 from bs_core.errors import SyncLockedError
 from bs_core.normalize import labelled
+from bs_core.process.embedded import embedded_server, uri_for
 from bs_core.store.history import current_lease
+from bs_core.store.lease import Lease
 from bs_core.sync import run_sync
-from bs_core.sync.lock import Lease
 from tests.conftest import mirror_settings
 from tests.test_sync import KINDS, assert_mirror_matches, cli_env
 
@@ -168,7 +168,7 @@ def test_a_client_clock_running_ahead_cannot_take_a_live_lease(db, monkeypatch):
     holder = Lease(db, lease_seconds=30)
     holder.acquire("holder-run")
     import bs_core.dates as dates
-    import bs_core.sync.lock as lock
+    import bs_core.store.lease as lock
 
     real = dates.utcnow
     for module in (dates, lock):  # wherever the lease code could read this machine's clock

@@ -17,13 +17,13 @@ import pytest
 import requests
 from starlette.applications import Starlette
 
-from bs_core.demo import demo_simulator
-from bs_core.embedded import embedded_server
-from bs_core.http_api import make_routes
-from bs_core.managed_process import free_port
+from bs_core.process.demo import demo_simulator
+from bs_core.process.embedded import embedded_server
+from bs_core.process.managed import free_port
 from bs_core.runtime import Runtime
 from bs_core.settings import Settings
 from bs_core.sync import run_sync
+from bs_core.ui.http_api import make_routes
 from tests.conftest import mirror_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bs_core import readmodels as rm
-from bs_core import reporting
+from bs_core import read as rm
+from bs_core.read import reporting
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.sync import run_sync
 from tests.conftest import fresh_database, mirror_settings

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from bs_core import delivery, details, reporting
-from bs_core import readmodels as rm
+from bs_core import read as rm
 from bs_core.dates import midnight
-from bs_core.reporting import Coverage, StatsFilter
+from bs_core.read import delivery, details, reporting
+from bs_core.read.reporting import Coverage, StatsFilter
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.store import summaries
 from bs_core.sync import run_sync

@@ -8,8 +8,8 @@ import textwrap
 
 from pymongo import MongoClient
 
-from bs_core.embedded import embedded_server, uri_for
-from bs_core.managed_process import pid_alive
+from bs_core.process.embedded import embedded_server, uri_for
+from bs_core.process.managed import pid_alive
 from bs_core.store import INDEXES, MirrorWriter, ensure_indexes
 
 
@@ -70,7 +70,7 @@ def test_embedded_server_start_reuse_stale_pid_and_restart_keeps_data(tmp_path):
 
 def test_two_concurrent_starters_end_with_one_server(tmp_path):
     script = textwrap.dedent(f"""
-        from bs_core.embedded import embedded_server
+        from bs_core.process.embedded import embedded_server
         print(embedded_server({str(tmp_path)!r}).ensure_running())
     """)
     procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from bs_core import jsonout
+from bs_core.client.ratelimit import IntervalLimiter, SlidingWindowLimiter
 from bs_core.dates import days_between, last_days, midnight
-from bs_core.entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, children
+from bs_core.entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, SCOPE_HELP, children
 from bs_core.errors import (
     BadRecordError,
     BroadStreetError,
@@ -22,14 +22,13 @@ from bs_core.errors import (
     SyncAbortedError,
     SyncLockedError,
 )
-from bs_core.ratelimit import IntervalLimiter, SlidingWindowLimiter
-from bs_core.runview import RunView
 from bs_core.settings import Settings, as_environment, load_settings
 from bs_core.simulator.dataset import KINDS
-from bs_core.store import INDEXES
+from bs_core.store import INDEXES, jsonout
+from bs_core.store.runview import RunView
 from bs_core.sync import stats
 from bs_core.sync.runs import PHASES
-from bs_core.sync.scopes import SCOPE_HELP, Scope, parse_scope
+from bs_core.sync.scopes import Scope, parse_scope
 from bs_core.ui import format as fmt
 
 

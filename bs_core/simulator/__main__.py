@@ -6,8 +6,9 @@ import argparse
 import signal
 import sys
 
+from .api import DEFAULT_TOKEN, Simulator
 from .dataset import PRESETS
-from .server import DEFAULT_TOKEN, Simulator, SimulatorServer
+from .server import SimulatorServer
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,7 +40,7 @@ def mongo_uri(settings: Settings) -> str:
     """The user's ``MONGODB_URI``, or the embedded server's (started if needed)."""
     if settings.mongodb_uri:
         return settings.mongodb_uri
-    from ..embedded import ensure_embedded_uri  # only when no MONGODB_URI: starts a process
+    from ..process.embedded import ensure_embedded_uri  # only when no MONGODB_URI: starts a process
 
     return ensure_embedded_uri(settings.data_dir)
 

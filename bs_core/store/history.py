@@ -1,6 +1,6 @@
 """Reading the run history and the sync lease: what ran, what runs now, which mirror
 version the pages show.  (Runs are written by ``sync/runs.py``, the lease by
-``sync/lock.py``.)"""
+``store/lease.py``.)"""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from collections import Counter
 
 from pymongo.database import Database
 
-from ..entities import ENTITY_NAMES
+from ..entities import ENTITIES, ENTITY_NAMES
 from ..normalize import website_url
 from .history import last_finished
 from .lookups import count_by, names
@@ -45,13 +45,12 @@ def networks_sorted(db: Database) -> list[dict]:
 def network_summaries_live(db: Database) -> list[dict]:
     nets = networks_sorted(db)
     ids = [n["_id"] for n in nets]
-    per = {name: count_by(db, name, "network_id", ids) for name in ("advertisers", "zones", "advertisements",
-                                                                     "campaigns")}
+    # every entity the mirror finds per network by index (entities.EntityType.indexed_by_network)
+    per = {e.name: count_by(db, e.name, "network_id", ids) for e in ENTITIES.values() if e.indexed_by_network}
     running = count_by(db, "campaigns", "network_id", ids, {"status": "running"})
     return [{
         "id": n["_id"], "name": n.get("name_clean", ""),
-        "advertisers": per["advertisers"].get(n["_id"], 0), "zones": per["zones"].get(n["_id"], 0),
-        "advertisements": per["advertisements"].get(n["_id"], 0), "campaigns": per["campaigns"].get(n["_id"], 0),
+        **{name: counts.get(n["_id"], 0) for name, counts in per.items()},
         "running campaigns": running.get(n["_id"], 0),
         "website": website_url(n.get("web_home_url")),
         "path": n.get("path"),

@@ -18,17 +18,16 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from .. import notify
 from ..client import BroadStreetClient
 from ..dates import today_utc
 from ..errors import LeaseLostError, MirrorError, SyncAbortedError
 from ..settings import Settings
 from ..store import MirrorWriter, ensure_indexes
 from ..store.history import server_now
+from ..store.lease import Lease
 from ..store.summaries import refresh_summaries
-from . import pending
+from . import notify, pending
 from .guard import DeletionGuard
-from .lock import Lease
 from .mirroring import Mirroring
 from .pipeline import run_tasks
 from .plan import Planner

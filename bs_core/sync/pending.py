@@ -17,8 +17,8 @@ from pathlib import Path
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from .. import jsonout
 from ..dates import utcnow
+from ..store import jsonout
 from ..store.history import LOCK_ID
 
 log = logging.getLogger(__name__)

@@ -193,8 +193,7 @@ class Planner:
         return ready
 
     def _context(self, entity: EntityType, parent: int, network_id: int) -> norm.Context:
-        ctx = norm.Context(self.today, network_id=network_id,
-                           campaign_id=parent if entity.parent == "campaigns" else None)
+        ctx = norm.Context(self.today, network_id=network_id, **entity.parent_context(parent))
         if entity.name == "advertisements":  # ads name their advertiser: resolve it by name
             ctx.advertiser_ids_by_name = self._advertiser_names.get(network_id) or self._mirrored_names(network_id)
         return ctx

@@ -70,11 +70,6 @@ class RunRecorder:
             "errors": [], "skipped": [],
         })
 
-    def start_phase(self, phase: str, total: int) -> None:
-        """Announce ``total`` units of work in ``phase`` (phases overlap; totals grow)."""
-        self.grow(phase, total)
-        self._flush(force=True)
-
     def grow(self, phase: str, n: int = 1) -> None:
         with self._lock:
             entry = self.progress.setdefault(phase, {"done": 0, "total": 0})

@@ -7,12 +7,10 @@ import dataclasses
 
 from pymongo.database import Database
 
-from ..entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, children
+from ..entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, INSTANCE_KINDS, SCOPE_HELP
 from ..errors import ScopeError, ScopeTargetError
 
-#: ``KIND:ID`` scopes: the lists under one network, advertiser or campaign
-INSTANCE_KINDS = tuple(e.singular for e in ENTITIES.values() if children(e.name))
-SCOPE_HELP = " | ".join(("full", "quick", *(f"{k}:ID" for k in INSTANCE_KINDS), "entity:NAME", "stats"))
+__all__ = ["INSTANCE_KINDS", "SCOPE_HELP", "Scope", "parse_scope", "require_target"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,10 +20,6 @@ class Scope:
 
     def __str__(self) -> str:
         return self.kind if self.target is None else f"{self.kind}:{self.target}"
-
-    @property
-    def includes_stats(self) -> bool:
-        return self.kind in ("full", "quick", "network", "stats")
 
 
 MAX_ID = 2**63 - 1  # BroadStreet ids are stored as BSON int64

@@ -19,7 +19,6 @@ Days are calendar days as BroadStreet dates its rows (:data:`REPORT_TIMEZONE`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 
 from pymongo.database import Database
@@ -28,13 +27,11 @@ from ..client import BroadStreetClient
 from ..dates import days_between, last_days, midnight
 from ..errors import IncompleteListError, ProtocolError
 from ..settings import Settings
+from ..store.stats_days import DAILY, ZONE_DAILY, fetched_days, gap_days
 from .mirroring import Mirroring
 from .pipeline import REPORT_PHASE, Task
 
 REFRESH_DAYS = 2
-GAP_TRIES = 5  #: runs that refetch a day answered empty while campaigns were delivering
-DAILY = "stats_daily"  # per (day, campaign, advertisement)
-ZONE_DAILY = "stats_zone_daily"  # per (day, zone)
 _SUMS = (("views", "view_count"), ("clicks", "click_count"), ("hovers", "hover_count"),
          ("conversions", "conversion_count"))
 
@@ -42,42 +39,6 @@ _SUMS = (("views", "view_count"), ("clicks", "click_count"), ("hovers", "hover_c
 def window(today: dt.date, days: int) -> list[dt.date]:
     """The reporting window: ``days`` days ending today, oldest first."""
     return last_days(today, days)
-
-
-def recorded_days(db: Database, network_id: int | None = None) -> dict[int, dict[dt.date, dict]]:
-    """``{network: {day: {"rows": n, "zone_rows": n}}}`` as the runs that fetched them recorded."""
-    prefix = f"stats_daily|{network_id}:" if network_id is not None else "stats_daily|"
-    out: dict[int, dict[dt.date, dict]] = {}
-    # escaped: "|" in the key would otherwise be a regex alternation and match every network
-    for doc in db.sync_scopes.find({"collection": DAILY, "_id": {"$regex": f"^{re.escape(prefix)}"}},
-                                   {"scope": 1, "rows": 1, "zone_rows": 1, "gap": 1, "tries": 1}):
-        nid, _, day = doc["scope"].partition(":")
-        out.setdefault(int(nid), {})[dt.date.fromisoformat(day)] = doc
-    return out
-
-
-def fetched_days(db: Database, network_id: int) -> set[dt.date]:
-    """Days whose rows for this network are all in the mirror as they were fetched.
-
-    A record without ``zone_rows`` predates per-zone daily rows: the day is fetched again."""
-    recorded = recorded_days(db, network_id).get(network_id, {})
-    if not recorded:
-        return set()
-    since = {"network_id": network_id, "date": {"$gte": midnight(min(recorded))}}
-    present = {}
-    for collection in (DAILY, ZONE_DAILY):
-        pipeline = [{"$match": since}, {"$group": {"_id": "$date", "n": {"$sum": 1}}}]
-        present[collection] = {d["_id"].date(): d["n"] for d in db[collection].aggregate(pipeline)}
-    return {day for day, rec in recorded.items()
-            if "zone_rows" in rec and (not rec.get("gap") or rec.get("tries", 0) >= GAP_TRIES)
-            and present[DAILY].get(day, 0) >= (rec.get("rows") or 0)
-            and present[ZONE_DAILY].get(day, 0) >= rec["zone_rows"]}
-
-
-def gap_days(db: Database, network_id: int | None = None) -> dict[int, dict[dt.date, int]]:
-    """``{network: {day: tries}}``: days answered empty while campaigns were delivering."""
-    return {nid: {day: rec.get("tries", 0) for day, rec in days.items() if rec.get("gap")}
-            for nid, days in recorded_days(db, network_id).items()}
 
 
 def delivering_days(db: Database, network_id: int, days: Iterable[dt.date]) -> set[dt.date]:

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ..runview import RunView
+from ..read import RunView
 from .format import dashboard_link
 
 AD_TYPES = {"StaticAdvertisement": "Static", "HtmlAdvertisement": "HTML", "StencilAdvertisement": "Stencil"}
@@ -45,7 +45,7 @@ def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def advertisers_frame(rows: list[dict]) -> pd.DataFrame:
-    """Advertisers as ``readmodels.advertisers_enriched`` gives them."""
+    """Advertisers as ``read.advertisers_enriched`` gives them."""
     return pd.DataFrame([{
         "Name": r.get("name_clean", ""), "Running campaigns": r.get("running_campaigns", 0),
         "Campaigns": r.get("campaign_count", 0), **_figures(r), "Network": r.get("network_name", ""),
@@ -68,7 +68,7 @@ def advertisements_frame(rows: list[dict], tallies: dict[str, dict]) -> pd.DataF
 
 
 def zones_frame(rows: list[dict]) -> pd.DataFrame:
-    """Zones as ``readmodels.zones_enriched`` gives them."""
+    """Zones as ``read.zones_enriched`` gives them."""
     return pd.DataFrame([{
         "Name": r.get("name_clean", ""), **_figures(r), "Placements": r.get("placement_count", 0),
         "Running campaigns": r.get("running_campaigns", 0), "Network": r.get("network_name", ""),
@@ -78,7 +78,7 @@ def zones_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def placements_frame(rows: list[dict]) -> pd.DataFrame:
-    """Placements as ``readmodels.placements_named`` gives them."""
+    """Placements as ``read.placements_named`` gives them."""
     return pd.DataFrame([{
         "Zone": r.get("zone_name", ""), "Advertisement": r.get("advertisement_name", ""),
         "Restrictions": ", ".join(r.get("restrictions") or []), "Zone ID": r["zone_id"],

@@ -11,10 +11,10 @@ import streamlit as st
 from pymongo.errors import PyMongoError
 
 from ..dates import today_utc
-from ..entities import ENTITIES
+from ..entities import DETAIL_PAGES, WITH_PAGES
 from ..errors import BroadStreetError, SettingsError, StoreUnavailableError
+from ..read import mirror_version, needs_initialisation
 from ..runtime import Runtime
-from ..store.history import mirror_version, needs_initialisation
 from . import auth, reads
 from . import format as fmt
 from .app_runtime import app_runtime, app_secrets
@@ -188,19 +188,14 @@ def _targets(mirror: MirrorView | None, keys: dict[str, str]) -> dict[str, tuple
     return out
 
 
+#: the sidebar's page links: the Overview, a page per entity with one (``entities.WITH_PAGES``),
+#: then the pages about the mirror itself
 NAVIGATION = (
     ("streamlit_app.py", "Overview", ":material/dashboard:"),
-    ("pages/1_Campaigns.py", ENTITIES["campaigns"].label, ":material/campaign:"),
-    ("pages/2_Advertisers.py", ENTITIES["advertisers"].label, ":material/storefront:"),
-    ("pages/3_Advertisements.py", ENTITIES["advertisements"].label, ":material/image:"),
-    ("pages/4_Zones.py", ENTITIES["zones"].label, ":material/grid_view:"),
-    ("pages/5_Networks.py", ENTITIES["networks"].label, ":material/hub:"),
+    *((e.page, e.label, e.icon) for e in WITH_PAGES),
     ("pages/7_Delivery_health.py", "Delivery health", ":material/monitor_heart:"),
     ("pages/6_Sync_history.py", "Sync history", ":material/history:"),
 )
-#: the page that shows the detail of each kind (``open=KIND:ID``)
-DETAIL_PAGES = {"campaign": "pages/1_Campaigns.py", "advertiser": "pages/2_Advertisers.py",
-                "zone": "pages/4_Zones.py"}
 
 
 def open_detail(kind: str, ident: int) -> None:

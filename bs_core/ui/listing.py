@@ -22,7 +22,7 @@ FIGURE_COLUMNS = ["Views", "Clicks", "CTR"]
 class Listing:
     kind: str  #: singular, as ``open=KIND:ID`` names it ("zone")
     noun: str  #: plural, for captions and keys ("zones")
-    sorts: dict[str, str]  #: label -> field or figure (readmodels.METRIC_SORTS)
+    sorts: dict[str, str]  #: label -> field or figure (read.METRIC_SORTS)
     read: Callable  #: reads.zones_enriched(view, network, search, sort, page, size, start, end)
     frame: Callable  #: rows -> DataFrame
     panel: Callable  #: details.zone_panel(ctx, id, period, on_close)

@@ -41,7 +41,6 @@ def _listed(client: BroadStreetClient, entity: EntityType) -> list[dict]:
     rows: list[dict] = []
     for parent in _listed(client, ENTITIES[entity.parent]):
         network_id = parent["_id"] if entity.parent == "networks" else parent.get("network_id")
-        ctx = norm.Context(today, network_id=network_id,
-                           campaign_id=parent["_id"] if entity.parent == "campaigns" else None)
+        ctx = norm.Context(today, network_id=network_id, **entity.parent_context(parent["_id"]))
         rows += entity.normalize_many(entity.fetch(client, parent["_id"]), ctx)[0]
     return rows

@@ -7,7 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
-from ..reporting import Coverage
+from ..read.reporting import Coverage
 
 DEFAULT_DAYS = 30
 

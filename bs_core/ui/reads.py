@@ -17,13 +17,11 @@ from typing import Concatenate, ParamSpec, TypeVar
 import streamlit as st
 from pymongo.database import Database
 
-from .. import delivery, details, reporting
-from .. import readmodels as rm
+from .. import read as rm
 from ..errors import StoreUnavailableError
+from ..read import delivery, details, reporting
+from ..read.verify import verify
 from ..runtime import Runtime
-from ..store import history
-from ..store.held import held_summary
-from ..verify import verify
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -76,7 +74,6 @@ def fresh(fn: Callable[Concatenate[Database, P], R]) -> Callable[Concatenate[Mir
 
 
 # -- cached per mirror version ----------------------------------------------------------------
-entity_counts = cached(rm.entity_counts)
 scoped_counts = cached(rm.scoped_counts)
 campaign_status_counts = cached(rm.campaign_status_counts)
 campaigns_enriched = cached(rm.campaigns_enriched)
@@ -90,7 +87,6 @@ placement_tallies = cached(rm.placement_tallies)
 network_summaries = cached(rm.network_summaries)
 name_options = cached(rm.name_options)
 name_of = cached(rm.name_of)
-campaign_counts = cached(rm.campaign_counts)
 campaigns_ending_within = cached(rm.campaigns_ending_within)
 campaign_timeline = cached(rm.campaign_timeline)
 top_advertisers_by_running = cached(rm.top_advertisers_by_running)
@@ -112,12 +108,9 @@ silent_campaigns = cached(delivery.silent_campaigns)
 unplaced_active_ads = cached(delivery.unplaced_active_ads)
 unsold_zones = cached(delivery.unsold_zones)
 ending_soon = cached(delivery.ending_soon)
-held_deletions = cached(held_summary)  # changes only when a run ends
+held_deletions = cached(rm.held_summary)  # changes only when a run ends
 
 # -- read anew: they change while a run works ---------------------------------------------------
-recent_runs = fresh(history.recent_runs)
-get_run = fresh(history.get_run)
-running_run = fresh(history.running_run)
-last_success = fresh(history.last_success)
-last_finished = fresh(history.last_finished)
+recent_runs = fresh(rm.recent_runs)
+get_run = fresh(rm.get_run)
 verify_mirror = fresh(verify)

@@ -14,16 +14,12 @@ import time
 import streamlit as st
 from pymongo.errors import PyMongoError
 
+from .. import read
 from ..dates import utcnow
-from ..entities import BY_SINGULAR
+from ..entities import BY_SINGULAR, INSTANCE_KINDS
 from ..errors import ScopeError, StoreUnavailableError, SyncLockedError
 from ..normalize import labelled
-from ..readmodels import name_of
-from ..runtime import Runtime
-from ..store import history
-from ..store.held import held_summary
-from ..sync.runs import reap_if_idle
-from ..sync.scopes import INSTANCE_KINDS
+from ..runtime import Runtime, SyncStatus
 from . import format as fmt
 from .auth import Access
 
@@ -51,19 +47,18 @@ def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, st
         st.caption("Sync status unavailable: the mirror database is unreachable.")
         return
     try:
-        running = history.running_run(db)
-        if running is None:
-            reap_if_idle(db, runtime.settings.lease_seconds)
-            if history.mirror_version(db) != seen_version:
-                st.rerun(scope="app")  # a run ended: redraw the page with its data, then announce it
+        status = runtime.sync_status()
+        running = status.running
+        if running is None and read.mirror_version(db) != seen_version:
+            st.rerun(scope="app")  # a run ended: redraw the page with its data, then announce it
         _announce_end(db, running)
         _controls(runtime, targets, busy=running is not None, access=access)
         if running is not None:
             _running(runtime, running, access)
-        _freshness(runtime, db)
-        _last_failure(runtime, db, running, access)
+        _freshness(runtime, db, status)
+        _last_failure(runtime, status, access)
         _held(db)
-    except PyMongoError:
+    except (PyMongoError, StoreUnavailableError):
         runtime.database_failed()
         st.caption("Sync status unavailable: the mirror database stopped answering.")
 
@@ -133,7 +128,7 @@ def _announce_end(db, running: dict | None) -> None:
     watched = st.session_state.get(WATCHED)
     if not watched or (running is not None and running["_id"] == watched):
         return
-    run = history.get_run(db, watched)
+    run = read.get_run(db, watched)
     if run is None or run.get("status") == "running":
         return
     st.session_state.pop(WATCHED)
@@ -143,11 +138,11 @@ def _announce_end(db, running: dict | None) -> None:
                               time.monotonic() + DONE_SECONDS)
 
 
-def _freshness(runtime: Runtime, db) -> None:
-    last = history.last_success(db)
+def _freshness(runtime: Runtime, db, status: SyncStatus) -> None:
+    last = status.last_success
     finished = last.get("finished_at") if last else None
     st.markdown(f"Last full or quick sync: **{fmt.relative_time(finished)}**", help=fmt.timestamp(finished))
-    targeted = history.last_targeted(db)
+    targeted = read.last_targeted(db)
     if targeted is not None:
         st.caption(fmt.plain(f"{_scope_words(db, targeted.get('scope', ''))} synced "
                              f"{fmt.relative_time(targeted.get('finished_at'))}; the rest is as of the line above."))
@@ -161,13 +156,13 @@ def _scope_words(db, scope: str) -> str:
     """ "Advertiser Lakeside Bakery (104137)" for ``advertiser:104137``."""
     kind, _, target = scope.partition(":")
     if target.isdigit() and kind in INSTANCE_KINDS:
-        return f"{kind.capitalize()} {labelled(name_of(db, BY_SINGULAR[kind], int(target)), target)}"
+        return f"{kind.capitalize()} {labelled(read.name_of(db, BY_SINGULAR[kind], int(target)), target)}"
     return {"stats": "Reporting stats", "entity": f"All {target}"}.get(kind, scope)
 
 
-def _last_failure(runtime: Runtime, db, running: dict | None, access: Access) -> None:
-    latest = history.last_finished(db)
-    if running is not None or not latest or latest["status"] not in ("failed", "partial", "cancelled"):
+def _last_failure(runtime: Runtime, status: SyncStatus, access: Access) -> None:
+    latest = status.last_finished
+    if status.running is not None or not latest or latest["status"] not in ("failed", "partial", "cancelled"):
         return
     show = st.error if latest["status"] == "failed" else st.warning
     show(fmt.plain(fmt.failure_text(latest)))
@@ -179,7 +174,7 @@ def _held(db) -> None:
     """Deletions the guard holds, until confirmed or back upstream (one cheap count while none)."""
     if not db.held_deletions.estimated_document_count():
         return
-    held = held_summary(db)
+    held = read.held_summary(db)
     parts = ", ".join(f"{h['count']:,} {h['collection']}" for h in held)
     since = min(h["since"] for h in held)
     scope = held[0]["run_scope"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from ..readmodels import Page
+from ..read import Page
 
 PAGE_SIZES = (25, 50, 100, 250)
 

@@ -8,8 +8,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from ..readmodels import CampaignFilter
-from ..reporting import StatsFilter
+from ..entities import DETAIL_PAGES
+from ..read import CampaignFilter
+from ..read.reporting import StatsFilter
 from . import charts, reads
 from . import format as fmt
 from .columns import columns_for
@@ -22,7 +23,7 @@ from .frames import (
     placements_frame,
     zone_campaigns_frame,
 )
-from .layout import DETAIL_PAGES, PageContext, open_detail
+from .layout import PageContext, open_detail
 from .tables import clickable, csv_button, paged
 
 Period = tuple[dt.date, dt.date] | None

@@ -10,9 +10,9 @@ import datetime as dt
 
 from pymongo.database import Database
 
-from .dates import midnight
-from .readmodels import campaigns_ending_within, enrich_campaigns, field_match, placement_tallies
-from .store.lookups import names
+from ..dates import midnight
+from ..store.lookups import names
+from . import campaigns_ending_within, enrich_campaigns, field_match, placement_tallies
 
 QUIET_DAYS = 2  # "no views in the last two days": today and yesterday
 ENDING_WITHIN_DAYS = 14

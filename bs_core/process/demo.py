@@ -10,9 +10,9 @@ import sys
 
 import requests
 
-from .managed_process import ManagedProcess
-from .settings import Settings
-from .simulator import DEFAULT_TOKEN
+from ..settings import Settings
+from ..simulator import DEFAULT_TOKEN
+from .managed import ManagedProcess
 
 
 def _answers(port: int) -> bool:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from pymongo.database import Database
 
-from .store.history import last_success, running_run, server_now
+from ..store.history import last_success, running_run, server_now
 
 
 def due_for_sync(db: Database, interval_minutes: int, now: dt.datetime | None = None) -> bool:

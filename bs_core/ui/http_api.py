@@ -19,14 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from . import readmodels
-from .errors import ScopeError, ScopeTargetError, StoreUnavailableError, SyncLockedError
-from .jsonout import jsonable
-from .runtime import Runtime
-from .runview import RunView
-from .store import history
-from .store.held import held_summary
-from .sync.scopes import SCOPE_HELP
+from .. import read
+from ..entities import SCOPE_HELP
+from ..errors import ScopeError, ScopeTargetError, StoreUnavailableError, SyncLockedError
+from ..read import RunView, jsonable
+from ..runtime import Runtime
 
 MAX_BODY = 16 * 1024  # a trigger body is a few dozen bytes
 
@@ -36,7 +33,7 @@ def status_payload(runtime: Runtime) -> dict:
     counts and run summaries only."""
     try:
         return _status(runtime)
-    except PyMongoError:
+    except (PyMongoError, StoreUnavailableError):
         runtime.database_failed()
         return _unreachable(runtime)
 
@@ -50,18 +47,18 @@ def _status(runtime: Runtime) -> dict:
     db = runtime.db()
     if db is None:
         return _unreachable(runtime)
-    running = history.running_run(db)
-    last = history.last_success(db)
+    status = runtime.sync_status()
+    running, last = status.running, status.last_success
     return jsonable({
         "database": "ok",
         "demo_mode": runtime.settings.demo_mode,
         "running": RunView.of(running).api() if running else None,
         "last_success": RunView.of(last).api() if last else None,
-        "counts": readmodels.entity_counts(db),
+        "counts": read.entity_counts(db),
         # counts only: the scopes that held them carry names
         "held_deletions": [{k: h[k] for k in ("collection", "count", "since", "run_scope")}
-                           for h in held_summary(db)],
-        "recent": [RunView.of(r).api() for r in history.recent_runs(db, 10)],
+                           for h in read.held_summary(db)],
+        "recent": [RunView.of(r).api() for r in read.recent_runs(db, 10)],
     })
 
 

@@ -8,13 +8,11 @@ from collections import Counter
 
 from pymongo.database import Database
 
-from . import reporting
-from .readmodels import enrich_campaigns, placement_tallies
+from ..store.lookups import names
+from . import enrich_campaigns, placement_tallies, reporting
 from .reporting import StatsFilter
-from .store.lookups import names
 
 #: the kinds a detail can be opened for, as ``open=KIND:ID`` names them
-DETAIL_KINDS = {"campaign": "campaigns", "advertiser": "advertisers", "zone": "zones"}
 
 
 def _figures(db: Database, flt: StatsFilter, start: dt.date | None, end: dt.date | None) -> dict:

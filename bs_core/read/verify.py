@@ -14,11 +14,11 @@ import datetime as dt
 
 from pymongo.database import Database
 
-from .client import BroadStreetClient
-from .entities import ENTITIES, ENTITY_NAMES
-from .normalize import content_hash
-from .store.summaries import entity_counts_live, placements_per_zone_live, stored_summary
-from .sync.stats import GAP_TRIES, fetched_days, gap_days
+from ..client import BroadStreetClient
+from ..entities import ENTITIES, ENTITY_NAMES
+from ..normalize import content_hash
+from ..store.stats_days import GAP_TRIES, fetched_days, gap_days
+from ..store.summaries import entity_counts_live, placements_per_zone_live, stored_summary
 
 SAMPLE = 5  # ids named per finding
 

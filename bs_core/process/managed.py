@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import ProcessStartError
+from ..errors import ProcessStartError
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -15,69 +15,24 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
-from urllib3.util.retry import RequestHistory, Retry
 
-from . import errors
+from .. import errors
+from ..redact import install_log_redaction
+from ..settings import Settings
+from .answers import describe_request, envelope, error_detail, object_of
 from .ratelimit import IntervalLimiter, shared_limiter
-from .redact import install_log_redaction, redact
-from .settings import Settings
+from .retry import RETRY_STATUSES, PatientRetry
 
+__all__ = ["BroadStreetClient", "PatientRetry", "describe_request"]
 log = logging.getLogger(__name__)
 
-RETRY_STATUSES = (429, 500, 502, 503, 504)
 CUSTOM_GROUPS = ("network", "zone", "campaign", "advertiser", "advertisement")
 REPORT_TYPES = ("network", "advertiser", "campaign", "advertisement")
 RECORDS_MARGIN = 0.25  # seconds added to the /records window (see BroadStreetClient.__init__)
-
-
-class PatientRetry(Retry):
-    """urllib3's Retry, except that a 429 with a positive ``Retry-After`` is waited out
-    without using up an attempt, until such waits add up to ``patience`` seconds; after
-    that a 429 counts like any failed attempt.  (A storm of rate limits is BroadStreet
-    asking us to slow down, not a failure.)"""
-
-    def __init__(self, *args: Any, patience: float = 0.0, waited: float = 0.0,
-                 observer: Callable[[str, str, int, float], None] | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.patience = patience
-        self.waited = waited
-        #: told of every retry: (path and query without the token, cause, next attempt, wait s)
-        self.observer = observer
-
-    def new(self, **kw: Any) -> PatientRetry:
-        kw.setdefault("patience", self.patience)
-        kw.setdefault("waited", self.waited)
-        kw.setdefault("observer", self.observer)
-        return super().new(**kw)
-
-    def get_retry_after(self, response) -> float | None:
-        """``Retry-After`` (seconds or an HTTP date), capped by the patience left: a date in
-        2099 or "3600" never holds a request past ``BS_RATE_LIMIT_PATIENCE_SECONDS``."""
-        wait = super().get_retry_after(response)
-        return None if wait is None else min(wait, max(self.patience - self.waited, 0.0))
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        if response is not None and response.status == 429 and self.respect_retry_after_header:
-            wait = self.get_retry_after(response) or 0.0
-            if wait > 0 and self.waited + wait <= self.patience:
-                history = self.history + (RequestHistory(method, url, error, 429, None),)
-                return self._observed(self.new(history=history, waited=self.waited + wait), url, response, error,
-                                      wait)
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
-        wait = (retry.get_retry_after(response) if response is not None else None) or retry.get_backoff_time()
-        return self._observed(retry, url, response, error, wait)
-
-    def _observed(self, retry: PatientRetry, url: str | None, response, error, wait: float) -> PatientRetry:
-        if self.observer is not None:
-            cause = f"HTTP {response.status}" if response is not None else type(error).__name__
-            where = redact(str(url or ""))
-            self.observer(where, cause, len(retry.history) + 1, wait)
-        return retry
 
 
 class BroadStreetClient:
@@ -213,7 +168,7 @@ class BroadStreetClient:
 
     def _status_error(self, resp: requests.Response, endpoint: str) -> errors.BroadStreetError:
         status = resp.status_code
-        detail = _error_detail(resp)
+        detail = error_detail(resp)
         msg = f"GET {endpoint}: HTTP {status}{': ' + detail if detail else ''}"
         if status in (401, 403):
             cls = errors.AuthError
@@ -232,32 +187,32 @@ class BroadStreetClient:
 
     # -- endpoints ---------------------------------------------------------------
     def networks(self) -> list[dict]:
-        return _envelope(self._get("/networks", {}, "/networks"), "networks", "/networks")
+        return envelope(self._get("/networks", {}, "/networks"), "networks", "/networks")
 
     def network(self, network_id: int) -> dict:
         data = self._get(f"/networks/{int(network_id)}", {}, "/networks/{id}")
-        return _object(data, "network", "/networks/{id}")
+        return object_of(data, "network", "/networks/{id}")
 
     def advertisers(self, network_id: int) -> list[dict]:
         data = self._get("/advertisers", {"network_id": int(network_id)}, "/advertisers")
-        return _envelope(data, "advertisers", "/advertisers")
+        return envelope(data, "advertisers", "/advertisers")
 
     def zones(self, network_id: int) -> list[dict]:
         data = self._get("/zones", {"network_id": int(network_id)}, "/zones")
-        return _envelope(data, "zones", "/zones")
+        return envelope(data, "zones", "/zones")
 
     def campaigns(self, *, advertiser_id: int | None = None, zone_id: int | None = None) -> list[dict]:
         if (advertiser_id is None) == (zone_id is None):
             raise ValueError("campaigns() needs exactly one of advertiser_id or zone_id")
         params = {"advertiser_id": advertiser_id, "zone_id": zone_id}
-        return _envelope(self._get("/campaigns", params, "/campaigns"), "campaigns", "/campaigns")
+        return envelope(self._get("/campaigns", params, "/campaigns"), "campaigns", "/campaigns")
 
     def advertisements(
         self, network_id: int, *, advertiser_id: int | None = None, zone_id: int | None = None
     ) -> list[dict]:
         params = {"network_id": int(network_id), "advertiser_id": advertiser_id, "zone_id": zone_id}
         data = self._get("/advertisements", params, "/advertisements")
-        return _envelope(data, "advertisements", "/advertisements")
+        return envelope(data, "advertisements", "/advertisements")
 
     def placements(self, campaign_id: int) -> list[dict]:
         """Placements of a campaign.  The real API answers a bare array (the spec's
@@ -325,52 +280,8 @@ class BroadStreetClient:
             "start_date": str(start_date),
             "end_date": str(end_date),
         }
-        return _envelope(self._get("/records", params, "/records"), "records", "/records")
+        return envelope(self._get("/records", params, "/records"), "records", "/records")
 
     def highlights(self, network_id: int) -> dict:
         data = self._get(f"/networks/{int(network_id)}/highlights", {}, "/networks/{id}/highlights")
-        return _object(data, "data", "/networks/{id}/highlights")
-
-
-def _envelope(data: Any, key: str, endpoint: str) -> list[dict]:
-    if isinstance(data, dict) and isinstance(data.get(key), list):
-        return data[key]
-    got = sorted(data)[:5] if isinstance(data, dict) else type(data).__name__
-    raise errors.ProtocolError(
-        f"GET {endpoint}: expected {{'{key}': [...]}}, got {got}", endpoint=endpoint
-    )
-
-
-def _object(data: Any, key: str, endpoint: str) -> dict:
-    if isinstance(data, dict) and isinstance(data.get(key), dict):
-        return data[key]
-    raise errors.ProtocolError(f"GET {endpoint}: expected {{'{key}': {{...}}}}", endpoint=endpoint)
-
-
-def _error_detail(resp: requests.Response) -> str:
-    """A short, token-free description of an error body."""
-    try:
-        body = resp.json()
-    except ValueError:
-        ctype = resp.headers.get("Content-Type", "")
-        return "HTML error page" if "html" in ctype or resp.text.lstrip().startswith("<") else ""
-    if isinstance(body, dict):
-        detail = body.get("message") or body.get("errors") or ""
-        return redact(json.dumps(detail) if not isinstance(detail, str) else detail)[:200]
-    return ""
-
-
-_LIST_OF = {"network_id": "network", "advertiser_id": "advertiser", "campaign_id": "campaign", "zone_id": "zone"}
-
-
-def describe_request(url: str) -> str:
-    """A request in words: ``/campaigns?advertiser_id=7`` -> "campaigns of advertiser 7"."""
-    parts = urlsplit(url)
-    path = parts.path.rsplit("/api/1", 1)[-1].strip("/") or "the API"
-    query = parse_qs(parts.query)
-    if path == "records":
-        return f"reporting for {query.get('type', ['?'])[0]} {query.get('id', query.get('network_id', ['?']))[0]}"
-    for field, noun in _LIST_OF.items():
-        if field in query:
-            return f"{path} of {noun} {query[field][0]}"
-    return path
+        return object_of(data, "data", "/networks/{id}/highlights")

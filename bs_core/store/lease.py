@@ -28,7 +28,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from ..errors import LeaseLostError, SyncLockedError
-from ..store.history import LOCK_ID, current_lease, server_now
+from .history import LOCK_ID, current_lease, server_now
 
 __all__ = ["Lease", "current_lease", "new_owner", "request_cancel"]
 POLL_SECONDS = 0.5  # how often a holder looks for a takeover or a cancel request
@@ -149,10 +149,9 @@ def request_cancel(db: Database) -> str | None:
 
 def _locked_message(holder: dict, run: dict) -> str:
     run_id = holder.get("run_id", "?")
-    if not run:  # a backup or a restore holds the lease: they record no run
-        kind = str(run_id).partition("-")[0]
-        what = f"a {kind}" if kind in ("backup", "restore") else "another process"
-        return f"The mirror is busy: {what} holds the sync lease ({run_id}); try again when it is done"
+    kind = str(run_id).partition("-")[0]
+    if not run and kind in ("backup", "restore"):  # they hold the lease but record no run
+        return f"The mirror is busy: a {kind} holds the sync lease ({run_id}); try again when it is done"
     phase = run.get("phase") or "starting"
     prog = (run.get("progress") or {}).get(phase) or {}
     detail = f"{phase} {prog.get('done', 0):,}/{prog.get('total', 0):,}" if prog else phase

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 from pymongo.database import Database
 
-from .dates import days_between, midnight
-from .store.lookups import names
-from .sync.stats import DAILY, ZONE_DAILY, recorded_days
+from ..dates import days_between, midnight
+from ..store.lookups import names
+from ..store.stats_days import DAILY, ZONE_DAILY, recorded_days
 
 #: BroadStreet dates its report rows by calendar day; the mirror keeps those days as they come.
 REPORT_TIMEZONE = "UTC"

@@ -13,7 +13,7 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from .managed_process import ManagedProcess, tcp_open
+from .managed import ManagedProcess, tcp_open
 
 SERVER_NAME = "mongo"
 
