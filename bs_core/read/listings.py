@@ -60,6 +60,26 @@ def campaigns_enriched(db: Database, flt: CampaignFilter, sort: tuple[str, int],
 EXPORT_LIMIT = 100_000
 
 
+def _listed(network_id: int | None, search: str, advertiser: int | None, statuses: tuple[str, ...],
+            live: tuple[dt.date | None, dt.date | None]) -> CampaignFilter:
+    return CampaignFilter(network_id, advertiser, tuple(statuses), live[0], live[1], search)
+
+
+def campaigns_listing(db: Database, network_id: int | None, search: str, sort: tuple[str, int], page: int,
+                      page_size: int, start: dt.date | None, end: dt.date | None, advertiser: int | None = None,
+                      statuses: tuple[str, ...] = (), live: tuple = (None, None)) -> Page:
+    """:func:`campaigns_enriched` with the arguments of the listing page (``ui/listing.py``)."""
+    return campaigns_enriched(db, _listed(network_id, search, advertiser, statuses, live), sort, page, page_size,
+                              start, end)
+
+
+def campaigns_listing_export(db: Database, network_id: int | None, search: str, sort: tuple[str, int],
+                             start: dt.date | None, end: dt.date | None, advertiser: int | None = None,
+                             statuses: tuple[str, ...] = (), live: tuple = (None, None)) -> list[dict]:
+    """:func:`campaigns_for_export` with the arguments of the listing page."""
+    return campaigns_for_export(db, _listed(network_id, search, advertiser, statuses, live), sort, start, end)
+
+
 def campaigns_for_export(db: Database, flt: CampaignFilter, sort: tuple[str, int],
                          stats_from: dt.date | None, stats_to: dt.date | None) -> list[dict]:
     """Every campaign matching the filters (not just one page), enriched, for CSV."""

@@ -1,11 +1,13 @@
-"""The page pattern of Advertisers and Zones: a network filter, a name search and a
-reporting period (all in the URL), sorts by stored fields or figures, pages, CSV, and the
-detail a row click opens."""
+"""The page pattern of Campaigns, Advertisers and Zones: a network filter, a name search
+and a reporting period (all in the URL), more filters where a kind has them (Campaigns:
+advertiser, status, live in a date range), sorts by stored fields or figures, pages, CSV,
+and the detail a row click opens."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -16,6 +18,8 @@ from .period import coverage_line, period_picker
 from .tables import clickable, csv_button, forget_click, paged
 
 FIGURE_COLUMNS = ["Views", "Clicks", "CTR"]
+FIGURE_SORTS = ("views", "clicks", "ctr")  # need a covered period
+EXPORT_ROWS = 100_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +31,15 @@ class Listing:
     frame: Callable  #: rows -> DataFrame
     panel: Callable  #: details.zone_panel(ctx, id, period, on_close)
     placeholder: str = ""
+    #: more filters: their URL parameters (given the page's context), a function that
+    #: draws them (ctx, network) and returns what ``read`` takes besides the common
+    #: arguments, and the session keys Clear filters also resets
+    extra_params: Callable[[PageContext], list[urlstate.Param]] | None = None
+    extra_filters: Callable[[PageContext, int | None], dict[str, Any]] | None = None
+    extra_keys: tuple[str, ...] = ()
+    #: every filtered row for the CSV: (view, network, search, sort, start, end, **extra);
+    #: by default ``read`` with one very large page
+    export: Callable | None = None
 
     def key(self, name: str) -> str:
         return f"f_{self.noun}_{name}"
@@ -38,6 +51,8 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
               urlstate.Param("q", key("search"), lambda t: t[:200]),
               *urlstate.period_params(key("period")),
               urlstate.Param("open", key("open"), urlstate.opened(spec.kind), lambda i: f"{spec.kind}:{i}")]
+    if spec.extra_params is not None:
+        params[1:1] = spec.extra_params(ctx)
     urlstate.read_url(spec.noun, params)
     c1, c2, c3, c4 = st.columns([1, 1, 1, 0.6], vertical_alignment="bottom")
     network = network_select(ctx, key("network"), c1)
@@ -45,14 +60,15 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     coverage = reads.stats_coverage(m, network)
     with c3:
         period = period_picker(coverage, key("period"), label="Views and clicks over")
-    urlstate.clear_button(spec.noun, params, c4, extra_keys=(key("sort"), key("desc")))
+    urlstate.clear_button(spec.noun, params, c4, extra_keys=(key("sort"), key("desc"), *spec.extra_keys))
+    extra = spec.extra_filters(ctx, network) if spec.extra_filters is not None else {}
     c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
     sort_label = c1.selectbox("Sort by", list(spec.sorts), key=remember(key("sort"), "Name"))
     descending = c2.toggle("Descending", key=key("desc"))
     c3.caption(coverage_line(coverage, ctx.today))
     urlstate.write_url(spec.noun, params)
     sort = (spec.sorts[sort_label], -1 if descending else 1)
-    if period is None and sort[0] == "views":
+    if period is None and sort[0] in FIGURE_SORTS:
         sort = ("name_key", 1)  # no figures without a covered period
     start, end = period or (None, None)
 
@@ -63,7 +79,8 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     if state.get(key("open")) is not None:
         spec.panel(ctx, state[key("open")], period, close)
         st.divider()
-    result = paged(spec.noun, lambda p, n: spec.read(m, network, search, sort, p, n, start, end), spec.noun)
+    result = paged(spec.noun, lambda p, n: spec.read(m, network, search, sort, p, n, start, end, **extra),
+                   spec.noun)
     if not result.total:
         return
     df = spec.frame(result.rows)
@@ -72,6 +89,11 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     st.caption(f"Click a row to open the {spec.kind}.")
     clickable(df, f"{spec.noun}_table", [r["_id"] for r in result.rows], lambda i: state.update({key("open"): i}),
               column_config=columns_for(df))
-    csv_button(f"Export all filtered {spec.noun} (CSV)",
-               lambda: spec.frame(spec.read(m, network, search, sort, 1, 100_000, start, end).rows),
-               f"{spec.noun}.csv", key=f"{spec.noun}_csv")
+
+    def every_row() -> list[dict]:
+        if spec.export is not None:
+            return spec.export(m, network, search, sort, start, end, **extra)
+        return spec.read(m, network, search, sort, 1, EXPORT_ROWS, start, end, **extra).rows
+
+    csv_button(f"Export all filtered {spec.noun} (CSV)", lambda: spec.frame(every_row()), f"{spec.noun}.csv",
+               key=f"{spec.noun}_csv")
