@@ -92,3 +92,48 @@ def test_a_backup_holding_the_lease_is_named_as_such(db, demo_server):
     Lease(db, lease_seconds=30).acquire("backup-1764480000")
     with pytest.raises(SyncLockedError, match="a backup holds the sync lease"):
         run_sync(mirror_settings(demo_server, db), db, "quick")
+
+
+def test_a_frozen_database_lets_the_cli_go_and_status_and_sync_agree_after(demo_server, tmp_path):
+    """The database SIGSTOPped mid-sync: it answers nothing and fails nothing.  The CLI
+    leaves on its own (the measured seconds are in bench/chaos.py), with one line and the
+    run kept on disk; once the database is back, `status` shows the run failed and a new
+    sync starts (no "already running" for a run that is over)."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from pymongo import MongoClient
+
+    from bs_core.process.embedded import embedded_server, uri_for
+    from tests.test_faults import start_cli, wait_running
+    from tests.test_sync import cli_env
+
+    server = embedded_server(tmp_path / "state", storage=":memory:")
+    port = server.ensure_running()
+    db = MongoClient(uri_for(port), tz_aware=False)["mirror"]
+    env = cli_env(demo_server, db, BS_DATA_DIR=str(tmp_path / "data"), BS_STATS_DAYS="3")
+    demo_server.sim.faults.set_latency(40)
+    pid = server.read_state()["pid"]
+    try:
+        proc = start_cli(env, "--scope", "full")
+        run_id = wait_running(db)["_id"]
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGSTOP)
+        out, err = proc.communicate(timeout=20)  # it waited 34 s before the watchdog
+        assert proc.returncode == 1 and json.loads(out)["status"] == "failed"
+        assert len(err.strip().splitlines()) == 1 and "stopped answering" in err and "Traceback" not in err
+        os.kill(pid, signal.SIGCONT)
+        demo_server.sim.faults.set_latency(0)
+        status = subprocess.run([sys.executable, "-m", "bs_core", "status", "--json"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        assert json.loads(status.stdout)["running"] is None
+        assert db.sync_runs.find_one({"_id": run_id})["status"] == "failed"
+        again = subprocess.run([sys.executable, "-m", "bs_core", "sync", "--json", "--scope", "full"], env=env,
+                               capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        server.stop()

@@ -18,6 +18,7 @@ from ..sync.scopes import parse_scope
 from .common import EXIT, SIGNAL_EXIT, ProgressBar, fail_usage, print_json
 
 log = logging.getLogger(__name__)
+DATABASE_SILENCE_SECONDS = 8.0  # with the server's 3 s connect timeout, the CLI leaves within 10 s
 
 
 def _human(run: RunView) -> str:
@@ -66,7 +67,11 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         else:
             print(str(exc), file=sys.stderr)
         return EXIT["locked"]
+    finished = threading.Event()
+    threading.Thread(target=_leave_when_database_silent, args=(engine, finished, args, received, settings),
+                     name="database-watchdog", daemon=True).start()
     run = RunView.of(engine.execute())
+    finished.set()
     bar.close()
     code = _report(run, args.json, received, engine.database_lost, settings)
     if run.status not in ("success", "partial"):
@@ -75,6 +80,23 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def _leave_when_database_silent(engine, finished: threading.Event, args: argparse.Namespace,
+                                received: list[int], settings: Settings) -> None:
+    """A frozen database (SIGSTOP, a hung host) answers nothing and fails nothing: the run's
+    calls would wait on it for long.  When the lease's heartbeat has heard nothing for
+    :data:`DATABASE_SILENCE_SECONDS`, record the run failed on disk, say so, and leave."""
+    while not finished.wait(0.25):
+        if engine.lease is not None and engine.lease.silent_for() > DATABASE_SILENCE_SECONDS:
+            if finished.is_set():
+                return
+            run = RunView.of(engine.abandon(f"the mirror database did not answer for "
+                                            f"{DATABASE_SILENCE_SECONDS:g} s"))
+            code = _report(run, args.json, received, True, settings)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
 
 
 def _cancel_on_signals(cancel: threading.Event) -> list[int]:

@@ -45,9 +45,12 @@ def mongo_uri(settings: Settings) -> str:
     return ensure_embedded_uri(settings.data_dir)
 
 
+CONNECT_TIMEOUT_MS = 3000  # a frozen server (SIGSTOP, a hung host) is noticed by the monitor this soon
+
+
 def connect(settings: Settings, *, timeout_ms: int = 5000) -> MongoClient:
     client = MongoClient(mongo_uri(settings), serverSelectionTimeoutMS=timeout_ms, tz_aware=False,
-                         appname="broadstreet-mirror")
+                         connectTimeoutMS=CONNECT_TIMEOUT_MS, appname="broadstreet-mirror")
     try:
         client.admin.command("ping")
     except PyMongoError as exc:

@@ -49,6 +49,8 @@ class Lease:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._clock_base: tuple[dt.datetime, float] | None = None  # (server time, monotonic) when read
+        self._answered = time.monotonic()  # when the heartbeat last heard from the database
+        self.longest_silence = 0.0  #: the longest the database went without answering the heartbeat
 
     def _now(self) -> dt.datetime:
         """The server's time, read from the server, remembered with this machine's
@@ -116,10 +118,18 @@ class Lease:
         self._thread = threading.Thread(target=self._beat, name="sync-lease-heartbeat", daemon=True)
         self._thread.start()
 
-    def stop_heartbeat(self) -> None:
+    def stop_heartbeat(self, wait: float = 5.0) -> None:
+        """Stop renewing; wait up to ``wait`` s for the heartbeat thread (a daemon: with the
+        database gone, nothing is gained by waiting for its stuck call)."""
         self._stop.set()
         if self._thread and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=wait)
+
+    def silent_for(self) -> float:
+        """Seconds since the database last answered the heartbeat (it asks twice a second
+        while it beats; 0 when it does not beat)."""
+        beating = self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+        return time.monotonic() - self._answered if beating else 0.0
 
     def _beat(self) -> None:
         polls_per_renewal = max(int(self.lease_seconds / 3 / POLL_SECONDS), 1)
@@ -133,6 +143,8 @@ class Lease:
                 doc = self.db.sync_lock.find_one({"_id": LOCK_ID}, {"fence": 1, "owner": 1, "cancel": 1}) or {}
             except PyMongoError:
                 continue  # transient; the lease still has time left
+            self.longest_silence = max(self.longest_silence, self.silent_for())
+            self._answered = time.monotonic()
             if doc.get("fence") != self.fence or doc.get("owner") != self.owner:
                 self.lost.set()
                 return

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import NetworkTimeout, PyMongoError
 
 from ..client import BroadStreetClient
 from ..dates import today_utc
@@ -121,6 +121,18 @@ class SyncEngine:
             self.client.close()
         return self._notify(run)
 
+    def abandon(self, why: str) -> dict:
+        """The database stopped answering mid-run: the run's outcome, ``failed``, built
+        without a word to the database and kept on disk (``pending``) until it is back.
+        For a process about to leave (the CLI's watchdog); the run's threads are left."""
+        self._database_lost = True
+        self.recorder.error(NetworkTimeout(why), "run")
+        counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
+        run = self.recorder.document(self.recorder.outcome(
+            "failed", counts=counts, requests=self._requests(), documents_written=self.writer.documents_written))
+        pending.save(self.settings.data_dir, run)
+        return run
+
     def _notify(self, run: dict) -> dict:
         """The webhook, after the run is recorded and the lease free: it never fails or
         holds up the sync; its outcome is recorded on the run."""
@@ -167,7 +179,7 @@ class SyncEngine:
             self._flush_quietly()
             return "failed"
         finally:
-            self.lease.stop_heartbeat()
+            self.lease.stop_heartbeat(wait=0 if self._database_lost else 5)
 
     def _record(self, outcome: dict[str, Any]) -> dict:
         """Store the outcome; with the database gone, keep it on disk and return it."""
