@@ -38,6 +38,7 @@ bench: $(DEV_STAMP)  ## print the benchmark figures (takes several minutes)
 	$(PY) bench/pages_bench.py
 	$(PY) bench/backup_bench.py
 	$(PY) bench/chaos.py
+	$(PY) bench/silence_bench.py
 
 simulator: $(RUNTIME_STAMP)  ## serve a simulated BroadStreet on :8765
 	$(PY) -m bs_core.simulator --port 8765 --size demo
