@@ -1,16 +1,17 @@
-"""The table pattern shared by the entity pages: pagination, a dataframe, CSV export."""
+"""The table pattern shared by the entity pages: pagination, a dataframe, CSV and Excel export."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
+from .. import export
 from ..read import Page
 
 PAGE_SIZES = (25, 50, 100, 250)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def paged(key: str, fetch: Callable[[int, int], Page], noun: str) -> Page:
@@ -59,12 +60,17 @@ def forget_click(key: str) -> None:
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
-    buf = io.StringIO()
-    df.to_csv(buf, index=False)
-    return buf.getvalue().encode()
+    """Every CSV the dashboard offers: safe to open in a spreadsheet (``bs_core.export``)."""
+    return export.csv_bytes(df)
 
 
 def csv_button(label: str, make_frame: Callable[[], pd.DataFrame], file_name: str, key: str) -> None:
-    """A download button whose CSV is built only when clicked (all filtered rows)."""
-    st.download_button(label, data=lambda: to_csv(make_frame()), file_name=file_name, mime="text/csv",
-                       key=key, icon=":material/download:", on_click="ignore")
+    """A CSV download button and an Excel one beside it; each file is built only when its
+    button is clicked (all filtered rows), through the one exporter (``bs_core.export``)."""
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.download_button(label, data=lambda: to_csv(make_frame()), file_name=file_name, mime="text/csv",
+                         key=key, icon=":material/download:", on_click="ignore")
+    stem = file_name.rsplit(".", 1)[0]
+    right.download_button("Excel", data=lambda: export.xlsx_bytes(make_frame(), stem), file_name=f"{stem}.xlsx",
+                          mime=XLSX, key=f"{key}_xlsx", icon=":material/table_view:", on_click="ignore",
+                          help=f"The same rows as an Excel workbook ({stem}.xlsx)")

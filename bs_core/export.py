@@ -1,0 +1,121 @@
+"""Exports a spreadsheet can open safely: one place that turns a table into CSV or Excel
+bytes, used by every download of the dashboard.
+
+Names come from BroadStreet and are data: a campaign renamed ``=HYPERLINK("http://…")``
+must not become a formula when the file is opened.  Every text cell that begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'``, as OWASP
+recommends for CSV injection; numbers stay numbers (a negative figure is a number, not
+text).  Excel files get typed columns: dates as dates, CTR as a percentage, ids as whole
+numbers, a bold header row and frozen panes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from typing import Any
+
+import pandas as pd
+
+#: what makes a spreadsheet read a text cell as a formula (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PERCENT_COLUMNS = ("CTR",)  # stored as a fraction (0.0123), shown as 1.23%
+MAX_SHEET_TITLE = 31  # Excel's limit
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` as a spreadsheet cell must hold it: text that would start a formula is
+    prefixed with ``'``; everything else (numbers included) is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells (and headers) are neutralised."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The table as UTF-8 CSV with its headers, safe to open in a spreadsheet."""
+    buf = io.StringIO()
+    # RFC 4180 line ends: a field holding a carriage return is then quoted, not split
+    safe_frame(df).to_csv(buf, index=False, lineterminator="\r\n")
+    return buf.getvalue().encode()
+
+
+def xlsx_bytes(df: pd.DataFrame, sheet: str = "Export") -> bytes:
+    """The table as an Excel workbook: typed columns, a bold header, frozen panes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "".join(ch for ch in sheet if ch not in "[]:*?/\\")[:MAX_SHEET_TITLE] or "Export"
+    typed = df.apply(_iso_days)
+    safe = safe_frame(typed)
+    ws.append([str(c) for c in safe.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in safe.itertuples(index=False):
+        ws.append([_cell(v) for v in row])
+    for index, column in enumerate(typed.columns, start=1):
+        fmt = _number_format(str(column), typed[column])
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = fmt
+        width = max([len(str(column))] + [len(str(v)) for v in df[column].head(200)]) + 2
+        ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = min(width, 60)
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+#: what a date column holds where there is no date ("—", or "open-ended" for an end)
+NO_DATE = ("", "—", "open-ended")
+
+
+def _iso_days(values: pd.Series) -> pd.Series:
+    """A column of YYYY-MM-DD texts (and placeholders) as dates, so Excel sorts and filters
+    them as dates; any other column as it is."""
+    texts = [v for v in values if isinstance(v, str) and v not in NO_DATE]
+    if not texts or len(texts) + sum(v in NO_DATE or v is None for v in values) != len(values):
+        return values
+    try:
+        days = {v: dt.date.fromisoformat(v) for v in texts if len(v) == 10}
+    except ValueError:
+        return values
+    if len(days) != len(set(texts)):
+        return values
+    return values.map(lambda v: days.get(v, None if v in NO_DATE else v))
+
+
+def _cell(value: Any) -> Any:
+    """A pandas value as openpyxl stores it (missing values as empty cells)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _number_format(column: str, values: pd.Series) -> str | None:
+    if column in PERCENT_COLUMNS:
+        return "0.00%"
+    if column == "ID" or column.endswith(" ID"):
+        return "0"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "yyyy-mm-dd hh:mm"
+    sample = values.dropna().head(50)
+    if len(sample) and all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in sample):
+        return "yyyy-mm-dd"
+    return None
