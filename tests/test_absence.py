@@ -211,7 +211,7 @@ def test_held_deletions_are_shown_in_the_sidebar_status_and_history(db, demo_ser
 
     import streamlit as st
 
-    from tests.test_app import app, no_exceptions, sidebar_text, visit
+    from tests.test_app import app, no_exceptions, sidebar_text, visit, wait_idle
     from tests.test_sync import cli_env
 
     sim = demo_server.sim
@@ -235,5 +235,13 @@ def test_held_deletions_are_shown_in_the_sidebar_status_and_history(db, demo_ser
                          env=cli_env(demo_server, db, BS_DATA_DIR=str(tmp_path)), timeout=60)
     held = json.loads(out.stdout)["held_deletions"]
     assert held[0]["collection"] == "networks" and held[0]["count"] == 2 and held[0]["run_scope"] == "full"
+
+    # confirming is for one run: "Allow large deletions" is unticked once that run starts
+    at.sidebar.checkbox(key="sync_allow_deletes").check().run()
+    at.sidebar.button(key="resync_scope").click().run()
+    assert "with large deletions allowed" in sidebar_text(at)
+    assert at.sidebar.checkbox(key="sync_allow_deletes").value is False
+    wait_idle(db)
+    assert held_summary(db) == []  # the ids were back upstream: released, nothing deleted
     st.cache_data.clear()
     st.cache_resource.clear()

@@ -27,6 +27,8 @@ STATUS_POLL_SECONDS = 2
 WATCHED = "sync_watched_run"  # session key: the run this session saw running, to announce its end
 DONE = "sync_done"  # session key: (level, what the last watched run changed, shown until)
 DONE_SECONDS = 30
+ALLOW = "sync_allow_deletes"  # session key: the "Allow large deletions" box
+ALLOW_USED = "sync_allow_used"  # session key: a run just started with it; untick it
 
 
 def sync_panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]], access: Access) -> None:
@@ -78,7 +80,9 @@ def _controls(runtime: Runtime, targets: dict[str, tuple[int, str]], busy: bool,
         full_names = "; ".join(f"{kind}: {name}" for kind, (_, name) in targets.items())
         scope = st.radio("Scope", list(choices), format_func=choices.get, key="sync_scope_choice",
                          label_visibility="collapsed", help=fmt.plain(full_names) if full_names else None)
-        allow = st.checkbox("Allow large deletions", key="sync_allow_deletes",
+        if st.session_state.pop(ALLOW_USED, False):  # a confirmation is for one run, not the next
+            st.session_state[ALLOW] = False
+        allow = st.checkbox("Allow large deletions", key=ALLOW,
                             help="Let through deletions the deletion guard held back in an earlier run, "
                                  "once you have checked in BroadStreet that the items are really gone.")
         if st.button("Run sync", key="resync_scope", use_container_width=True, disabled=busy, help=why):
@@ -102,7 +106,9 @@ def _start(runtime: Runtime, scope: str, *, access: Access, allow_deletes: bool 
         st.session_state["sync_notice"] = ("error", str(exc))
     else:
         st.session_state[WATCHED] = run_id
-        st.session_state["sync_notice"] = ("info", f"Sync started ({scope}, run {run_id}).")
+        st.session_state["sync_notice"] = ("info", f"Sync started ({scope}, run {run_id})"
+                                           + (" with large deletions allowed." if allow_deletes else "."))
+        st.session_state[ALLOW_USED] = allow_deletes
     st.rerun()  # draw the sync as running at once (in every part of the page)
 
 
