@@ -167,6 +167,15 @@ def test_a_link_opens_the_campaign_detail_with_its_heading(synced, db):
     assert not at.subheader or at.subheader[0].value != fmt.plain(fmt.short(camp["name_clean"], 120))
     assert "open" not in at.query_params
 
+    # an id the mirror never held (and has no reporting of) is not "deleted": it is unknown
+    at = app(synced)
+    at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
+    at.query_params["open"] = "campaign:999999999"
+    at.run()
+    no_exceptions(at)
+    assert any("Campaign 999999999 is not in the mirror" in w.value for w in at.warning)
+    assert not any("(deleted)" in h.value for h in at.subheader)
+
 
 def test_bad_link_parameters_are_named_and_ignored(synced, db):
     at = app(synced)

@@ -241,8 +241,7 @@ def test_campaign_advertiser_and_zone_details(mirror):
     placed = Counter(p["advertisement_id"] for p in every(mirror, "placements", campaign_id=camp_id))
     assert [(a["_id"], a["zones_placed"]) for a in details.campaign_ads(mirror, camp_id)] == sorted(
         placed.items(), key=lambda kv: (-kv[1], kv[0]))
-    gone = details.campaign(mirror, 999_999_999, start, end)
-    assert gone["deleted"] and gone["lifetime"]["views"] == 0
+    assert details.campaign(mirror, 999_999_999, start, end) is None  # never mirrored, no history
 
     adv = details.advertiser(mirror, rows[0]["advertiser_id"], start, end)
     assert adv["campaign_count"] == len(every(mirror, "campaigns", advertiser_id=adv["_id"]))

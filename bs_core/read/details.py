@@ -20,10 +20,13 @@ def _figures(db: Database, flt: StatsFilter, start: dt.date | None, end: dt.date
     return {"lifetime": reporting.totals(db, None, None, flt), "period": reporting.totals(db, start, end, flt)}
 
 
-def campaign(db: Database, campaign_id: int, start: dt.date | None, end: dt.date | None) -> dict:
+def campaign(db: Database, campaign_id: int, start: dt.date | None, end: dt.date | None) -> dict | None:
     """The campaign with its names and figures.  A campaign deleted upstream keeps its
-    figures (``deleted`` True, no other fields)."""
+    figures (``deleted`` True, no other fields); one the mirror never held, no reporting
+    of it included, is None."""
     doc = db.campaigns.find_one({"_id": campaign_id}, {"_sync": 0})
+    if doc is None and db.stats_daily.find_one({"campaign_id": campaign_id}, {"_id": 1}) is None:
+        return None
     out = {"_id": campaign_id, "deleted": doc is None, **(doc or {})}
     if doc is not None:
         enrich_campaigns(db, [out], start, end)

@@ -74,6 +74,9 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
     m = ctx.mirror
     start, end = period or (None, None)
     camp = reads.campaign_detail(m, campaign_id, start, end)
+    if camp is None:  # never mirrored, and no reporting of it either: not a deleted campaign
+        st.warning(f"Campaign {campaign_id} is not in the mirror.", icon=":material/search_off:")
+        return
     if camp["deleted"]:
         _heading("campaign", f"campaign {campaign_id} (deleted)", on_close)
         st.caption("This campaign is no longer in BroadStreet; its reporting stays in the mirror.")
