@@ -72,8 +72,19 @@ def history(mirror) -> None:
 
     st.subheader("Run detail")
     labels = {r["_id"]: f"{r['_id']} · {r.get('trigger')} · {r.get('scope')} · {r.get('status')}" for r in recent}
+    follow_newest(recent[0]["_id"])
     chosen = st.selectbox("Run", list(labels), format_func=labels.get, key="history_run")
     run_detail(reads.get_run(mirror, chosen) or recent[0])
+
+
+def follow_newest(newest: str) -> None:
+    """The detail shows the newest run, a new one as soon as it starts, unless the user
+    picked another run (then it stays on theirs)."""
+    state = st.session_state
+    if state.get("_history_newest") != newest:
+        if state.get("history_run") in (None, state.get("_history_newest")):
+            state["history_run"] = newest
+        state["_history_newest"] = newest
 
 
 def run_detail(run: dict) -> None:

@@ -380,3 +380,18 @@ def test_a_link_with_a_network_and_its_advertiser_applies_both(synced, db):
     assert not at.warning
     counts = rm.scoped_counts(db, networks[1], adv["_id"])
     assert {m.label: m.value for m in at.metric}["Advertisements"] == f"{counts['advertisements']:,}"
+
+
+def test_sync_history_follows_the_newest_run_unless_another_was_picked(synced, db, demo_server):
+    first = db.sync_runs.find_one(sort=[("started_at", -1)])["_id"]
+    at = visit(app(synced).run(), "pages/6_Sync_history.py")
+    no_exceptions(at)
+    assert at.selectbox(key="history_run").value == first
+    newer = run_sync(synced, db, "quick")["_id"]
+    at.run()
+    assert at.selectbox(key="history_run").value == newer  # a new run is shown as it comes
+    at.selectbox(key="history_run").set_value(first).run()
+    newest = run_sync(synced, db, "quick")["_id"]
+    at.run()
+    assert at.selectbox(key="history_run").value == first  # the user's pick stays
+    assert newest in at.selectbox(key="history_run").options[0]
