@@ -381,6 +381,16 @@ def test_a_link_with_a_network_and_its_advertiser_applies_both(synced, db):
     counts = rm.scoped_counts(db, networks[1], adv["_id"])
     assert {m.label: m.value for m in at.metric}["Advertisements"] == f"{counts['advertisements']:,}"
 
+    # the advertiser is in the mirror, under the other network: the line says so
+    at = app(synced)
+    at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
+    at.query_params.update({"network": str(networks[0]), "advertiser": str(adv["_id"])})
+    at.run()
+    no_exceptions(at)
+    said = " ".join(w.value for w in at.warning)
+    assert f"advertiser={adv['_id']}" in said and "under another network" in said and "not in the mirror" not in said
+    assert at.selectbox(key="f_campaigns_network").value == networks[0]
+
 
 def test_sync_history_follows_the_newest_run_unless_another_was_picked(synced, db, demo_server):
     first = db.sync_runs.find_one(sort=[("started_at", -1)])["_id"]

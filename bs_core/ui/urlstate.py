@@ -68,9 +68,17 @@ def owner_params(options: Callable[..., dict], network_key: str, advertiser_key:
     gives the ids the mirror holds; an advertiser is checked against the network chosen
     when it is read (the link's own network comes first)."""
     out = [Param("network", network_key, positive_int, valid=lambda v: v in options("networks"))]
+
+    def advertiser_known(ident: int) -> bool:
+        network = st.session_state.get(network_key)
+        if ident in options("advertisers", network):
+            return True
+        if network is not None and ident in options("advertisers"):  # say why, not "not in the mirror"
+            raise ValueError(f"in the mirror, but under another network than {network}")
+        return False
+
     if advertiser_key is not None:
-        out.append(Param("advertiser", advertiser_key, positive_int,
-                         valid=lambda v: v in options("advertisers", st.session_state.get(network_key))))
+        out.append(Param("advertiser", advertiser_key, positive_int, valid=advertiser_known))
     return out
 
 
