@@ -7,7 +7,7 @@ from bs_core.dates import utcnow
 from bs_core.ui import charts, reads
 from bs_core.ui import format as fmt
 from bs_core.ui.frames import runs_frame, sentence_case
-from bs_core.ui.layout import PageContext, render
+from bs_core.ui.layout import PageContext, live_fragment, render
 
 
 def body(ctx: PageContext) -> None:
@@ -53,7 +53,7 @@ def data_health(ctx: PageContext) -> None:
         st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, key="health_table")
 
 
-@st.fragment(run_every=2)
+@live_fragment(run_every=2)
 def history(mirror) -> None:
     """Read anew every 2 s: a running run's progress, duration and errors move."""
     limit = st.selectbox("Runs to show", [20, 50, 200], key="f_history_limit")

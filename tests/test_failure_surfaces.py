@@ -159,3 +159,38 @@ def test_the_http_api_answers_json_for_unknown_paths_and_missing_targets(db, dem
     assert run["error_count"] > 3 and len(run["errors"]) == 3
     assert run["started_at"].endswith("+00:00") and run["finished_at"].endswith("+00:00")
     assert len(json.dumps(status)) < 20_000
+
+
+def test_a_part_that_rereads_on_a_timer_says_the_database_is_gone_in_one_line():
+    """A timed fragment reruns alone, outside the page's guard (Sync history's run list
+    showed a red StoreUnavailableError block for ~10 s when the database died)."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        from bs_core.errors import StoreUnavailableError
+        from bs_core.ui.layout import live_fragment
+
+        class Runtime:
+            def database_failed(self):
+                pass
+
+            def db_error(self):
+                return "MongoDB stopped answering"
+
+        class View:
+            runtime = Runtime()
+
+        @live_fragment(run_every=60)
+        def part(mirror):
+            raise StoreUnavailableError("MongoDB stopped answering")
+
+        part(View())
+
+    at = AppTest.from_function(script, default_timeout=30).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "unreachable" in at.error[0].value
+    root = Path(__file__).resolve().parent.parent
+    for page in [root / "streamlit_app.py", *sorted((root / "pages").glob("*.py"))]:
+        assert "st.fragment(run_every" not in page.read_text(), page.name  # pages use live_fragment

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 
@@ -107,6 +108,26 @@ def database_down_banner(runtime: Runtime) -> None:
     st.error(f"The mirror database is unreachable ({runtime.db_error() or 'no answer'}); entity tables read "
              "BroadStreet directly until it is back. This page checks again every few seconds.",
              icon=":material/cloud_off:")
+
+
+def live_fragment(run_every: float):
+    """``st.fragment(run_every=...)`` for a part of a page that reads the mirror anew on a
+    timer.  Such a rerun runs the part alone, outside :func:`render`'s guard: if the
+    database stops answering meanwhile, the part says so in one line (the page's own banner
+    takes over on the next full run) instead of showing a traceback."""
+
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def guarded(mirror, *args, **kwargs):
+            try:
+                return fn(mirror, *args, **kwargs)
+            except (PyMongoError, StoreUnavailableError):
+                mirror.runtime.database_failed()
+                database_down_banner(mirror.runtime)
+
+        return st.fragment(run_every=run_every)(guarded)
+
+    return wrap
 
 
 def render(title: str, body: Callable[[PageContext], None], *, live: str | None = None,
