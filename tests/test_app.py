@@ -405,3 +405,21 @@ def test_sync_history_follows_the_newest_run_unless_another_was_picked(synced, d
     at.run()
     assert at.selectbox(key="history_run").value == first  # the user's pick stays
     assert newest in at.selectbox(key="history_run").options[0]
+
+
+def test_bad_link_values_are_named_after_the_redirect_and_an_unknown_open_kind_too(synced, db):
+    at = app(synced)
+    at.query_params.update({"status": "bogus", "from": "2099-01-01", "open": "campaign:999999999",
+                            "network": "abc"})
+    at.run()
+    no_exceptions(at)
+    said = " ".join(w.value for w in at.warning)
+    assert "Campaign 999999999 is not in the mirror" in said  # landed on Campaigns with the link's values
+    for name in ("network=abc", "status=bogus", "from"):
+        assert name in said, (name, said)
+
+    at = app(synced)
+    at.query_params["open"] = "bogus:1"
+    at.run()
+    no_exceptions(at)
+    assert any(fmt.plain("open=bogus:1") in w.value and fmt.plain("campaign:ID") in w.value for w in at.warning)

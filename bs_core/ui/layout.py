@@ -141,6 +141,11 @@ def render(title: str, body: Callable[[PageContext], None], *, live: str | None 
     instead of a traceback."""
     _follow_open_detail(detail)
     ctx = page(title, target_keys=target_keys)
+    unknown = st.session_state.pop("_unknown_open", None)
+    if unknown:
+        kinds = ", ".join(f"{k}:ID" for k in DETAIL_PAGES)
+        st.warning(fmt.plain(f"This link's open={fmt.short(unknown, 40)} (expected {kinds}) could not be used."),
+                   icon=":material/link_off:")
     if live is not None:
         live_fallback(ctx, live, live_columns)
     elif ctx.mirror is None:
@@ -235,7 +240,10 @@ def _follow_open_detail(detail: str | None) -> None:
     asked = str(st.query_params.get("open") or "")
     kind = asked.partition(":")[0].strip().lower()
     if kind in DETAIL_PAGES and kind != detail:
-        st.switch_page(DETAIL_PAGES[kind], query_params={"open": asked})
+        # every parameter goes along: the page it lands on uses them, or names the bad ones
+        st.switch_page(DETAIL_PAGES[kind], query_params={k: st.query_params[k] for k in st.query_params})
+    if asked and kind not in DETAIL_PAGES and detail is None:  # said once the page has its frame
+        st.session_state["_unknown_open"] = asked
 
 
 def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:
