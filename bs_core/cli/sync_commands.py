@@ -87,8 +87,14 @@ def _leave_when_database_silent(engine, finished: threading.Event, args: argpars
     """A frozen database (SIGSTOP, a hung host) answers nothing and fails nothing: the run's
     calls would wait on it for long.  When the lease's heartbeat has heard nothing for
     :data:`DATABASE_SILENCE_SECONDS`, record the run failed on disk, say so, and leave."""
+    resumed = last_tick = time.monotonic()
     while not finished.wait(0.25):
-        if engine.lease is not None and engine.lease.silent_for() > DATABASE_SILENCE_SECONDS:
+        now = time.monotonic()
+        if now - last_tick > 2:  # this process was itself stopped (SIGSTOP): count afresh from now
+            resumed = now
+        last_tick = now
+        silence = min(engine.lease.silent_for(), now - resumed) if engine.lease is not None else 0.0
+        if silence > DATABASE_SILENCE_SECONDS:
             if finished.is_set():
                 return
             run = RunView.of(engine.abandon(f"the mirror database did not answer for "

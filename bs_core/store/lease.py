@@ -49,8 +49,8 @@ class Lease:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._clock_base: tuple[dt.datetime, float] | None = None  # (server time, monotonic) when read
-        self._answered = time.monotonic()  # when the heartbeat last heard from the database
-        self.longest_silence = 0.0  #: the longest the database went without answering the heartbeat
+        self._answered = time.monotonic()  # when the database last answered the heartbeat
+        self.longest_silence = 0.0  #: the longest the database went without answering it
 
     def _now(self) -> dt.datetime:
         """The server's time, read from the server, remembered with this machine's
@@ -126,8 +126,9 @@ class Lease:
             self._thread.join(timeout=wait)
 
     def silent_for(self) -> float:
-        """Seconds since the database last answered the heartbeat (it asks twice a second
-        while it beats; 0 when it does not beat)."""
+        """Seconds since the database last answered the heartbeat, which asks twice a
+        second (0 when it does not beat).  A process that was itself stopped (SIGSTOP) has
+        heard nothing meanwhile either: a caller tells the two apart by its own clock."""
         beating = self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
         return time.monotonic() - self._answered if beating else 0.0
 
