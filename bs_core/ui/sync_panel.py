@@ -21,6 +21,7 @@ from ..errors import ScopeError, StoreUnavailableError, SyncLockedError
 from ..normalize import labelled
 from ..runtime import Runtime, SyncStatus
 from . import format as fmt
+from . import reads
 from .auth import Access
 
 STATUS_POLL_SECONDS = 2
@@ -59,7 +60,7 @@ def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, st
             _running(runtime, running, access)
         _freshness(runtime, db, status)
         _last_failure(runtime, status, access)
-        _held(db)
+        _held(reads.MirrorView(runtime, seen_version))
     except (PyMongoError, StoreUnavailableError):
         runtime.database_failed()
         st.caption("Sync status unavailable: the mirror database stopped answering.")
@@ -176,11 +177,12 @@ def _last_failure(runtime: Runtime, status: SyncStatus, access: Access) -> None:
         _start(runtime, latest.get("scope") or "quick", access=access)
 
 
-def _held(db) -> None:
-    """Deletions the guard holds, until confirmed or back upstream (one cheap count while none)."""
-    if not db.held_deletions.estimated_document_count():
+def _held(mirror: reads.MirrorView) -> None:
+    """Deletions the guard holds, until confirmed or back upstream.  They change only when
+    a run ends, so this cached read costs a poll nothing (no query per tab per tick)."""
+    held = reads.held_deletions(mirror)
+    if not held:
         return
-    held = read.held_summary(db)
     parts = ", ".join(f"{h['count']:,} {h['collection']}" for h in held)
     since = min(h["since"] for h in held)
     scope = held[0]["run_scope"]
