@@ -51,16 +51,14 @@ class ProposedDeletion:
 class HeldDeletion:
     collection: str
     scope: str
-    count: int
     holding: int
-    ids: list
+    ids: set = dataclasses.field(repr=False)  #: every id held (all of them go to ``store/held.py``)
     reason: str = ""
-    all_ids: set = dataclasses.field(default_factory=set, repr=False)
 
     def record(self) -> dict:
-        """As the run record keeps it."""
-        return {"collection": self.collection, "scope": self.scope, "count": self.count,
-                "holding": self.holding, "ids": self.ids, "reason": self.reason}
+        """As the run record keeps it: the count and the first :data:`IDS_KEPT` ids."""
+        return {"collection": self.collection, "scope": self.scope, "count": len(self.ids),
+                "holding": self.holding, "ids": sorted(self.ids, key=str)[:IDS_KEPT], "reason": self.reason}
 
 
 class DeletionGuard:
@@ -142,12 +140,11 @@ class DeletionGuard:
         return []
 
     def _held(self, p: ProposedDeletion, reason: str) -> HeldDeletion:
-        return HeldDeletion(p.collection, p.scope, len(p.ids), p.holding, sorted(p.ids, key=str)[:IDS_KEPT],
-                            reason, p.ids)
+        return HeldDeletion(p.collection, p.scope, p.holding, p.ids, reason)
 
     def _error(self, h: HeldDeletion) -> DeletionsHeldError:
         return DeletionsHeldError(
-            f"held back deleting {h.count:,} of the {h.holding:,} {h.collection} the mirror holds for {h.scope} "
+            f"held back deleting {len(h.ids):,} of the {h.holding:,} {h.collection} the mirror holds for {h.scope} "
             f"({h.reason}); nothing in that scope was deleted. If BroadStreet really removed them, confirm with "
             f"`python -m bs_core sync --scope {self.run_scope} --allow-deletes` (or 'Allow large deletions' "
             f"in the sidebar's sync options, or \"allow_deletes\": true in POST /api/sync/trigger)")

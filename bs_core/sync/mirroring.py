@@ -132,7 +132,7 @@ class Mirroring:
             self.writer.guard()  # fenced like every write: a run that lost its lease stops here
         db, run_id, now = self.db, self.writer.run_id, self.writer.now
         for deletion, _ in held_back:
-            held.hold(db, deletion.collection, deletion.all_ids, scope=deletion.scope,
+            held.hold(db, deletion.collection, deletion.ids, scope=deletion.scope,
                       run_scope=self.guard.run_scope, run_id=run_id, now=now)
         for collection, ids in self.guard.returned.items():
             held.release(db, collection, ids)
