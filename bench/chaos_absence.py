@@ -22,7 +22,7 @@ import requests
 from bs_core.client import BroadStreetClient
 from bs_core.process.managed import free_port
 from bs_core.store.history import current_lease, mirror_version
-from bs_core.sync.stats import daily_documents
+from bs_core.sync.report_rows import grains
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("networks", "advertisers", "zones", "advertisements", "campaigns", "placements")
@@ -120,7 +120,7 @@ def empty_reports(chaos):
     expected = 0
     for nid in ids(db)["networks"]:
         rows = client.records("network", nid, start, today - dt.timedelta(days=1))["records"]
-        expected += len(daily_documents(nid, rows)[0])
+        expected += len(grains(nid, rows).documents["stats_daily"])
     client.close()
     present = db.stats_daily.count_documents({"date": {"$lt": dt.datetime(today.year, today.month, today.day)}})
     return ("first sync's report answers all empty, then two syncs", max(expected - present, 0), seconds,

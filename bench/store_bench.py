@@ -21,7 +21,7 @@ from bs_core.simulator import Dataset
 from bs_core.simulator.dataset import public
 from bs_core.simulator.reports import Reports
 from bs_core.store import MirrorWriter, ensure_indexes, summaries
-from bs_core.sync.stats import daily_documents
+from bs_core.sync.report_rows import grains
 
 
 def placements_of(ds: Dataset, today: dt.date) -> list[dict]:
@@ -44,7 +44,7 @@ def load_mirror(db, ds: Dataset, today: dt.date) -> None:
     reports = Reports(ds)
     start = today - dt.timedelta(days=29)
     for nid in ds.networks:
-        writer.stage("stats_daily", daily_documents(nid, reports.hourly_rows(nid, start, today)), {})
+        writer.stage("stats_daily", grains(nid, reports.hourly_rows(nid, start, today)).documents["stats_daily"], {})
     writer.flush()
 
 

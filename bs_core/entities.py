@@ -164,7 +164,7 @@ _TYPES = (  # networks first: the root of the tree
         parent_from_request=True,
     ),
 )
-# Reporting rows (stats_daily, stats_zone_daily) are facts about past days: they are never
+# Reporting rows (stats_daily and the other stats_* grains) are facts about past days: they are never
 # deleted with an entity, so a deleted campaign's history stays.
 _UNDER_NETWORK = tuple(Cascade(e.name, "network_id") for e in _TYPES[1:])
 ENTITIES: dict[str, EntityType] = {e.name: e for e in (

@@ -60,7 +60,8 @@ def test_coverage_is_the_fetched_days_and_says_so(mirror):
     cov = reporting.stats_coverage(mirror)
     assert (cov.first, cov.last, cov.missing, cov.days) == (start, end, (), DAYS)
     assert cov.covers(start, end) and not cov.covers(start - dt.timedelta(days=1), end)
-    assert cov.describe() == f"{start} to {end} ({DAYS} days, UTC dates)"
+    # days are the account's: each network's UTC offset, as its report rows carried it
+    assert cov.describe() == f"{start} to {end} ({DAYS} days, account time, UTC-05:00, UTC-08:00)"
     assert cov.clip(dt.date(2020, 1, 1), end) == (start, end)
     # a day whose rows went missing is no longer covered (and the next sync refetches it)
     gap = start + dt.timedelta(days=3)
@@ -105,8 +106,10 @@ def test_totals_and_series_per_network_advertiser_campaign_and_zone(mirror):
         series = reporting.daily_series(mirror, start, end, flt)
         assert [(s["date"], s["views"], s["hovers"]) for s in series] == [
             (d, c["views"], c["hovers"]) for d, c in sorted(per_day.items())]
+    # a campaign within a zone reads the per (campaign, zone) rows
+    assert StatsFilter(zone_id=1, campaign_id=2).collection == "stats_campaign_zone_daily"
     with pytest.raises(ValueError):
-        StatsFilter(zone_id=1, campaign_id=2).match(None, None)
+        reporting.stats_by(mirror, "advertisement_id", None, start, end, StatsFilter(zone_id=1))
 
 
 def test_zone_rows_and_campaign_rows_add_up_to_the_same_views(mirror):

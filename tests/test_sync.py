@@ -251,7 +251,7 @@ def test_stats_totals_equal_the_simulators_and_later_runs_refetch_two_days(db, d
 
     again = run_sync(settings, db, "stats")
     assert again["requests"]["/records"]["requests"] == networks  # the last 2 days, one request
-    assert set(again["counts"]) == {"stats_daily", "stats_zone_daily"}
+    assert set(again["counts"]) == {"stats_daily", "stats_zone_daily", "stats_campaign_zone_daily", "stats_hours"}
     assert again["counts"]["stats_daily"]["deleted"] == 0
 
 

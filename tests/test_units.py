@@ -26,7 +26,7 @@ from bs_core.settings import Settings, as_environment, load_settings
 from bs_core.simulator.dataset import KINDS
 from bs_core.store import INDEXES, jsonout
 from bs_core.store.runview import RunView
-from bs_core.sync import stats
+from bs_core.sync import report_rows, stats
 from bs_core.sync.runs import PHASES
 from bs_core.sync.scopes import Scope, parse_scope
 from bs_core.ui import format as fmt
@@ -123,19 +123,36 @@ def test_chunks_are_contiguous_and_bounded():
     assert stats.chunks([], 5) == []
 
 
-def test_hourly_rows_sum_into_daily_documents_per_ad_and_per_zone():
-    rows = [{"dated": "2026-01-01T01:00:00", "campaign_id": 1, "advertisement_id": 2, "advertiser_id": 3,
+def test_hourly_rows_sum_into_every_grain_on_the_day_written_in_dated():
+    rows = [{"dated": "2026-01-01T01:00:00.000-05:00", "campaign_id": 1, "advertisement_id": 2, "advertiser_id": 3,
              "zone_id": 40, "view_count": 5, "click_count": 1},
-            {"dated": "2026-01-01T02:00:00", "campaign_id": 1, "advertisement_id": 2, "advertiser_id": 3,
+            # 23:00 at UTC-05:00 is the next day in UTC: it stays on its own (account) day
+            {"dated": "2026-01-01T23:00:00.000-05:00", "campaign_id": 1, "advertisement_id": 2, "advertiser_id": 3,
              "zone_id": 41, "view_count": 7, "hover_count": 2},
-            {"dated": "2026-01-02T00:00:00", "campaign_id": 1, "advertisement_id": 2, "zone_id": 40, "view_count": 1}]
-    per_ad, per_zone = stats.daily_documents(9, rows)
-    docs = {d["_id"]: d for d in per_ad}
+            {"dated": "2026-01-02T00:00:00.000-05:00", "campaign_id": 1, "advertisement_id": 2, "zone_id": 40,
+             "view_count": 1}]
+    got = report_rows.grains(9, rows)
+    docs = {d["_id"]: d for d in got.documents["stats_daily"]}
     assert set(docs) == {"9:2026-01-01:1:2", "9:2026-01-02:1:2"}
     first = docs["9:2026-01-01:1:2"]
     assert (first["views"], first["clicks"], first["hovers"], first["date"]) == (12, 1, 2, dt.datetime(2026, 1, 1))
-    zones = {d["_id"]: (d["zone_id"], d["views"], d["clicks"]) for d in per_zone}
+    zones = {d["_id"]: (d["zone_id"], d["views"], d["clicks"]) for d in got.documents["stats_zone_daily"]}
     assert zones == {"9:2026-01-01:40": (40, 5, 1), "9:2026-01-01:41": (41, 7, 0), "9:2026-01-02:40": (40, 1, 0)}
+    per_cz = {d["_id"]: d["views"] for d in got.documents["stats_campaign_zone_daily"]}
+    assert per_cz == {"9:2026-01-01:1:40": 5, "9:2026-01-01:1:41": 7, "9:2026-01-02:1:40": 1}
+    hours = {d["_id"]: d for d in got.documents["stats_hours"]}
+    assert hours["9:2026-01-01:1"]["views"][1] == 5 and hours["9:2026-01-01:1"]["views"][23] == 7
+    assert sum(hours["9:2026-01-01:1"]["views"]) == 12 and hours["9:2026-01-02:1"]["views"][0] == 1
+    assert got.offsets == {dt.date(2026, 1, 1): "-05:00", dt.date(2026, 1, 2): "-05:00"}
+
+
+def test_dated_parses_the_spec_format_the_old_format_and_refuses_others():
+    assert report_rows.parse_dated("2022-05-25T22:00:00.000+12:00") == (dt.date(2022, 5, 25), 22, "+12:00")
+    assert report_rows.parse_dated("2026-11-29 13:00:00") == (dt.date(2026, 11, 29), 13, None)
+    assert report_rows.parse_dated("2026-11-29T13:00:00Z") == (dt.date(2026, 11, 29), 13, "+00:00")
+    for bad in ("2026-02-30T01:00:00", "2026-11-29", "not a date", "2026-11-29T25:00:00", ""):
+        with pytest.raises(ValueError):
+            report_rows.parse_dated(bad)
 
 
 # -- formatting -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Reporting read models: which days the mirror covers, and figures over a period.
 
 Every figure is an aggregation over the daily rows (``stats_daily`` per campaign and
-advertisement, ``stats_zone_daily`` per zone).  A period is only summed when the mirror
+advertisement, ``stats_zone_daily`` per zone, ``stats_campaign_zone_daily`` per campaign
+in a zone).  A period is only summed when the mirror
 covers every day of it: a sum over half the days would look like a collapse, so callers
 check :meth:`Coverage.covers` first and say what is missing instead.
 """
@@ -16,10 +17,10 @@ from pymongo.database import Database
 
 from ..dates import days_between, midnight
 from ..store.lookups import names
-from ..store.stats_days import DAILY, ZONE_DAILY, recorded_days
+from ..store.stats_days import CAMPAIGN_ZONE_DAILY, DAILY, ZONE_DAILY, every_grain, recorded_days, utc_offsets
 
-#: BroadStreet dates its report rows by calendar day; the mirror keeps those days as they come.
-REPORT_TIMEZONE = "UTC"
+#: BroadStreet dates its report rows by the account's local hour; the mirror keeps those days.
+REPORT_TIMEZONE = "account time"
 FIGURES = ("views", "clicks", "hovers", "conversions")
 _SUMS = {f: {"$sum": f"${f}"} for f in FIGURES}
 
@@ -32,6 +33,14 @@ class Coverage:
     first: dt.date | None = None
     last: dt.date | None = None
     missing: tuple[dt.date, ...] = ()  # days between first and last it does not hold
+    offsets: tuple[str, ...] = ()  # the UTC offsets the rows of these networks carry
+
+    @property
+    def clock(self) -> str:
+        """ "account time, UTC-05:00": which clock the days follow."""
+        if not self.offsets:
+            return REPORT_TIMEZONE
+        return f"{REPORT_TIMEZONE}, " + ", ".join(f"UTC{o}" for o in self.offsets)
 
     @property
     def days(self) -> int:
@@ -44,11 +53,11 @@ class Coverage:
         return not any(start <= day <= end for day in self.missing)
 
     def describe(self) -> str:
-        """ "2026-09-01 to 2026-11-29 (90 days, UTC dates)" """
+        """ "2026-09-01 to 2026-11-29 (90 days, account time, UTC-05:00)" """
         if self.first is None:
             return "no reporting days yet"
         gaps = f", {len(self.missing)} missing inside" if self.missing else ""
-        return f"{self.first} to {self.last} ({self.days:,} days{gaps}, {REPORT_TIMEZONE} dates)"
+        return f"{self.first} to {self.last} ({self.days:,} days{gaps}, {self.clock})"
 
     def clip(self, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
         """[start, end] cut to the covered range (None when they do not meet)."""
@@ -65,13 +74,15 @@ def stats_coverage(db: Database, network_id: int | None = None) -> Coverage:
         networks = {d["_id"] for d in db.networks.find({}, {"_id": 1})}
         per_network = {nid: days for nid, days in per_network.items() if nid in networks} or per_network
     # a gap (a day answered empty while campaigns delivered) is missing, not a quiet day
-    sets = [{day for day, rec in days.items() if "zone_rows" in rec and not rec.get("gap")}
+    sets = [{day for day, rec in days.items() if every_grain(rec) and not rec.get("gap")}
             for days in per_network.values()]
     held = set.intersection(*sets) if sets else set()
     if not held:
         return Coverage()
     first, last = min(held), max(held)
-    return Coverage(first, last, tuple(d for d in days_between(first, last) if d not in held))
+    offsets = utc_offsets(db)
+    clocks = tuple(sorted({offsets[n] for n in per_network if n in offsets}))
+    return Coverage(first, last, tuple(d for d in days_between(first, last) if d not in held), clocks)
 
 
 def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
@@ -92,12 +103,10 @@ class StatsFilter:
 
     @property
     def collection(self) -> str:
-        return ZONE_DAILY if self.zone_id is not None else DAILY
+        return grain_for({f for f, v in dataclasses.asdict(self).items() if v is not None})
 
     def match(self, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
         q: dict[str, Any] = {f: v for f, v in dataclasses.asdict(self).items() if v is not None}
-        if self.zone_id is not None and (self.advertiser_id is not None or self.campaign_id is not None):
-            raise ValueError("zone rows are not split by advertiser or campaign")
         return q | dates(start, end)
 
     def stages(self, start: dt.date | None, end: dt.date | None, ids: dict | None = None) -> list[dict]:
@@ -110,6 +119,15 @@ class StatsFilter:
             return [{"$match": self.match(start, end)}]
         rest = {k: v for k, v in self.match(start, end).items() if k not in narrow}
         return [{"$match": narrow}] + ([{"$match": rest}] if rest else [])
+
+
+def grain_for(fields: set[str]) -> str:
+    """The reporting collection that holds figures split by ``fields``."""
+    if "zone_id" not in fields:
+        return DAILY
+    if "advertisement_id" in fields:
+        raise ValueError("figures are not kept per advertisement and zone together")
+    return CAMPAIGN_ZONE_DAILY if fields & {"campaign_id", "advertiser_id"} else ZONE_DAILY
 
 
 def dates(start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
@@ -150,7 +168,8 @@ def daily_series(db: Database, start: dt.date | None, end: dt.date | None, flt: 
     return [with_ctr({"date": d.pop("_id"), **d}) for d in db[flt.collection].aggregate(pipeline)]
 
 
-def stats_by(db: Database, field: Literal["campaign_id", "advertiser_id", "advertisement_id", "zone_id"],
+def stats_by(db: Database, field: Literal["campaign_id", "advertiser_id", "advertisement_id", "zone_id",
+                                         "network_id"],
              ids: list | None = None, start: dt.date | None = None, end: dt.date | None = None,
              flt: StatsFilter = ANY) -> dict:
     """``{id: {views, clicks, hovers, conversions, ctr}}`` over [start, end] for ``ids``
@@ -160,7 +179,7 @@ def stats_by(db: Database, field: Literal["campaign_id", "advertiser_id", "adver
     if ids is not None and (field not in NARROWING or len(set(ids)) > IN_LIMIT):
         wanted = set(ids)  # cheaper: every id's figures over the period, then keep these
         return {k: v for k, v in stats_by(db, field, None, start, end, flt).items() if k in wanted}
-    collection = ZONE_DAILY if field == "zone_id" else flt.collection
+    collection = grain_for({field} | {f for f, v in dataclasses.asdict(flt).items() if v is not None})
     wanted = {field: {"$in": list(set(ids))}} if ids is not None else None
     pipeline = [*flt.stages(start, end, wanted), {"$group": {"_id": f"${field}", **_SUMS}}]
     return {d.pop("_id"): with_ctr(d) for d in db[collection].aggregate(pipeline)}

@@ -26,12 +26,16 @@ class Preset:
     advertisements: int
     placements: int
     big_campaign: int  # placements of the one very large campaign (0 = none)
+    #: each network's reporting timezone as minutes from UTC (cycled over the networks);
+    #: empty: report rows dated the old way, "2026-11-29 13:00:00" with no offset
+    utc_offsets: tuple[int, ...] = ()
 
 
 PRESETS: dict[str, Preset] = {
     "tiny": Preset((5,), (8,), 8, 7, 30, 0),
-    "demo": Preset((30, 18), (400, 249), 122, 102, 4400, 1200),
-    "large": Preset((200,) * 10, (250,) * 10, 10_000, 12_000, 150_000, 1500),
+    "demo": Preset((30, 18), (400, 249), 122, 102, 4400, 1200, utc_offsets=(-300, -480)),
+    "large": Preset((200,) * 10, (250,) * 10, 10_000, 12_000, 150_000, 1500,
+                    utc_offsets=(-300, -360, -420, -480, 60)),
 }
 
 _ADJ = ("Harbor", "Maple", "Summit", "Riverside", "Coastal", "Golden", "Pine", "Union",
@@ -110,6 +114,7 @@ def generate(ds: Dataset, p: Preset, rng: random.Random) -> None:
             "logo": {"url": f"https://cdn.{slug}.com/logo.png" if rng.random() < 0.7 else None},
             "valet_active": rng.random() < 0.5,
             "path": f"/networks/{nid}",
+            "_utc_offset": p.utc_offsets[i % len(p.utc_offsets)] if p.utc_offsets else None,
         }
 
     adv_by_network: dict[int, list[int]] = {}

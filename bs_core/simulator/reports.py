@@ -82,9 +82,16 @@ class Reports:
             return self._sources
 
     def hourly_rows(self, network_id: int, start: dt.date, end: dt.date) -> list[dict]:
-        """Every activity row of a network between two dates (inclusive)."""
+        """Every activity row of a network between two of its days (inclusive).
+
+        Days and hours are the network's own (its ``_utc_offset``): ``dated`` is the local
+        hour with its offset, as the published spec shows it
+        (``2026-11-29T22:00:00.000-05:00``), or the old ``2026-11-29 22:00:00`` for a
+        network without one."""
         seed = self.dataset.seed
-        now = self.now()
+        with self.dataset.lock:
+            offset = (self.dataset.networks.get(network_id) or {}).get("_utc_offset")
+        now = self.now() + dt.timedelta(minutes=offset or 0)  # the network's wall clock
         rows = []
         day = start
         while day <= end:
@@ -93,7 +100,7 @@ class Reports:
                 moment = dt.datetime(day.year, day.month, day.day, hour)
                 if moment > now:
                     break
-                stamp = moment.strftime("%Y-%m-%d %H:00:00")
+                stamp = dated(moment, offset)
                 hour_key = int(moment.timestamp()) // 3600
                 for cid, ad, zone, adv, _s, _e, rate, ctr in active:
                     h = _mix(seed, cid, ad, zone, hour_key)
@@ -155,6 +162,15 @@ class Reports:
             for s in select:
                 acc[s] += r[SELECT_FIELDS[s]]
         return [sums[k] for k in sorted(sums)]
+
+
+def dated(moment: dt.datetime, offset_minutes: int | None) -> str:
+    """A row's ``dated``: the spec's ``2026-11-29T22:00:00.000-05:00``, or the old
+    ``2026-11-29 22:00:00`` when the network has no offset."""
+    if offset_minutes is None:
+        return moment.strftime("%Y-%m-%d %H:00:00")
+    sign, minutes = ("-" if offset_minutes < 0 else "+"), abs(offset_minutes)
+    return moment.strftime("%Y-%m-%dT%H:00:00.000") + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _daily(rows: list[dict]) -> list[dict]:

@@ -11,7 +11,8 @@ from ..errors import StoreUnavailableError
 from ..settings import Settings
 
 ENTITY_COLLECTIONS = ENTITY_NAMES
-COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zone_daily", "sync_runs", "sync_lock", "sync_scopes",
+COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zone_daily", "stats_campaign_zone_daily",
+                                    "stats_hours", "sync_runs", "sync_lock", "sync_scopes",
                                     "mirror_summary", "held_deletions")
 
 # Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
@@ -26,6 +27,15 @@ INDEXES: dict[str, list[IndexModel]] = {
     "stats_zone_daily": [
         IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),
         IndexModel([("zone_id", ASCENDING), ("date", ASCENDING)], name="zone_date"),
+    ],
+    "stats_campaign_zone_daily": [
+        IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),
+        IndexModel([("campaign_id", ASCENDING), ("date", ASCENDING)], name="campaign_date"),
+        IndexModel([("zone_id", ASCENDING), ("date", ASCENDING)], name="zone_date"),
+    ],
+    "stats_hours": [
+        IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),
+        IndexModel([("campaign_id", ASCENDING), ("date", ASCENDING)], name="campaign_date"),
     ],
     "sync_runs": [
         IndexModel([("started_at", DESCENDING)], name="started_at"),

@@ -2,9 +2,11 @@
 side (coverage, verify) reads.
 
 A run that fetched a network's day records it in ``sync_scopes`` (key
-``stats_daily|NETWORK:DATE``, with the number of rows of each collection that day had,
-and whether the day was a *gap*: answered empty while campaigns were delivering, with
-how many runs tried it).
+``stats_daily|NETWORK:DATE``, with the number of rows of each reporting collection that
+day had (:data:`ROW_FIELDS`), the UTC offset its rows carried, and whether the day was a
+*gap*: answered empty while campaigns were delivering, with how many runs tried it).
+A record that lacks a collection's count predates that collection: the day is fetched
+again, so a new grain fills itself in on the next run.
 """
 
 from __future__ import annotations
@@ -18,37 +20,55 @@ from ..dates import midnight
 
 DAILY = "stats_daily"  # per (day, campaign, advertisement)
 ZONE_DAILY = "stats_zone_daily"  # per (day, zone)
+CAMPAIGN_ZONE_DAILY = "stats_campaign_zone_daily"  # per (day, campaign, zone)
+HOURS = "stats_hours"  # per (day, campaign): 24 hourly counts per figure
+#: each reporting collection and the field of a day's record that counts its rows
+ROW_FIELDS = {DAILY: "rows", ZONE_DAILY: "zone_rows", CAMPAIGN_ZONE_DAILY: "campaign_zone_rows",
+              HOURS: "hour_rows"}
 GAP_TRIES = 5  #: runs that refetch a day answered empty while campaigns were delivering
 
 
 def recorded_days(db: Database, network_id: int | None = None) -> dict[int, dict[dt.date, dict]]:
-    """``{network: {day: {"rows": n, "zone_rows": n}}}`` as the runs that fetched them recorded."""
+    """``{network: {day: {"rows": n, "zone_rows": n, ...}}}`` as the runs that fetched them recorded."""
     prefix = f"stats_daily|{network_id}:" if network_id is not None else "stats_daily|"
     out: dict[int, dict[dt.date, dict]] = {}
     # escaped: "|" in the key would otherwise be a regex alternation and match every network
     for doc in db.sync_scopes.find({"collection": DAILY, "_id": {"$regex": f"^{re.escape(prefix)}"}},
-                                   {"scope": 1, "rows": 1, "zone_rows": 1, "gap": 1, "tries": 1}):
+                                   {"scope": 1, "gap": 1, "tries": 1, "utc_offset": 1,
+                                    **dict.fromkeys(ROW_FIELDS.values(), 1)}):
         nid, _, day = doc["scope"].partition(":")
         out.setdefault(int(nid), {})[dt.date.fromisoformat(day)] = doc
     return out
 
 
-def fetched_days(db: Database, network_id: int) -> set[dt.date]:
-    """Days whose rows for this network are all in the mirror as they were fetched.
+def every_grain(record: dict) -> bool:
+    """Whether a day's record counts the rows of every reporting collection."""
+    return all(field in record for field in ROW_FIELDS.values())
 
-    A record without ``zone_rows`` predates per-zone daily rows: the day is fetched again."""
+
+def fetched_days(db: Database, network_id: int) -> set[dt.date]:
+    """Days whose rows for this network are all in the mirror as they were fetched."""
     recorded = recorded_days(db, network_id).get(network_id, {})
     if not recorded:
         return set()
     since = {"network_id": network_id, "date": {"$gte": midnight(min(recorded))}}
     present = {}
-    for collection in (DAILY, ZONE_DAILY):
+    for collection in ROW_FIELDS:
         pipeline = [{"$match": since}, {"$group": {"_id": "$date", "n": {"$sum": 1}}}]
         present[collection] = {d["_id"].date(): d["n"] for d in db[collection].aggregate(pipeline)}
     return {day for day, rec in recorded.items()
-            if "zone_rows" in rec and (not rec.get("gap") or rec.get("tries", 0) >= GAP_TRIES)
-            and present[DAILY].get(day, 0) >= (rec.get("rows") or 0)
-            and present[ZONE_DAILY].get(day, 0) >= rec["zone_rows"]}
+            if every_grain(rec) and (not rec.get("gap") or rec.get("tries", 0) >= GAP_TRIES)
+            and all(present[c].get(day, 0) >= (rec.get(f) or 0) for c, f in ROW_FIELDS.items())}
+
+
+def utc_offsets(db: Database) -> dict[int, str]:
+    """``{network: "-05:00"}``: the offset of each network's newest day whose rows carried one."""
+    out: dict[int, tuple[dt.date, str]] = {}
+    for nid, days in recorded_days(db).items():
+        for day, rec in days.items():
+            if rec.get("utc_offset") and (nid not in out or out[nid][0] < day):
+                out[nid] = (day, rec["utc_offset"])
+    return {nid: offset for nid, (_, offset) in out.items()}
 
 
 def gap_days(db: Database, network_id: int | None = None) -> dict[int, dict[dt.date, int]]:

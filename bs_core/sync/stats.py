@@ -1,10 +1,11 @@
-"""Reporting stats: hourly ``/records`` rows -> daily rows per campaign and advertisement
-(``stats_daily``) and per zone (``stats_zone_daily``), both from the same answer.
+"""Reporting stats: one network report per chunk of days, summed into every reporting
+grain (:mod:`.report_rows`: per campaign and ad, per zone, per campaign and zone, per hour).
 
 The first run backfills ``BS_STATS_DAYS`` days (default 90) in chunks, one report request
 per chunk and network; later runs refetch the last 2 days (late data) plus days never
 fetched.  Which days a network has been fetched for is remembered in ``sync_scopes`` (key
-``stats_daily|NETWORK:DATE``, with the number of rows of each collection that day had);
+``stats_daily|NETWORK:DATE``, with the number of rows of each collection that day had
+and the rows' UTC offset);
 a day whose rows are no longer all in the mirror counts as never fetched, so lost
 history is fetched again.  An empty answer is not evidence of a quiet day: a complete day
 answered with no rows while the mirror had running, placed campaigns that day is recorded
@@ -13,7 +14,7 @@ as a *gap* (``gap: true``, ``tries``), fetched again on later runs up to
 answer with a malformed row is not recorded at all, so its days are fetched again.  Daily rows are facts about past days: they are never deleted,
 neither with an entity nor when a refetched day's answer lacks them (late data only
 adds), so history grows past the backfill and a deleted campaign keeps its figures.
-Days are calendar days as BroadStreet dates its rows (:data:`REPORT_TIMEZONE`).
+Days are the account's calendar days, as BroadStreet dates its rows (its local date).
 """
 
 from __future__ import annotations
@@ -25,15 +26,14 @@ from pymongo.database import Database
 
 from ..client import BroadStreetClient
 from ..dates import days_between, last_days, midnight
-from ..errors import IncompleteListError, ProtocolError
+from ..errors import IncompleteListError
 from ..settings import Settings
-from ..store.stats_days import DAILY, ZONE_DAILY, fetched_days, gap_days
+from ..store.stats_days import DAILY, ROW_FIELDS, fetched_days, gap_days
 from .mirroring import Mirroring
 from .pipeline import REPORT_PHASE, Task
+from .report_rows import Grains, grains
 
 REFRESH_DAYS = 2
-_SUMS = (("views", "view_count"), ("clicks", "click_count"), ("hovers", "hover_count"),
-         ("conversions", "conversion_count"))
 
 
 def window(today: dt.date, days: int) -> list[dt.date]:
@@ -83,45 +83,9 @@ def chunks(days: list[dt.date], size: int) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
-def _accumulate(acc: dict, key: tuple, new: dict, row: dict) -> None:
-    doc = acc.get(key)
-    if doc is None:
-        doc = acc[key] = {**new, **{name: 0 for name, _ in _SUMS}}
-    for name, field in _SUMS:
-        doc[name] += int(row.get(field) or 0)
-
-
-def daily_documents(network_id: int, rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
-    """Hourly rows -> (one document per (date, campaign, advertisement),
-    one per (date, zone)).  A malformed row fails the whole answer
-    (:class:`~bs_core.errors.ProtocolError`): its days are then fetched again."""
-    by_ad: dict[tuple, dict] = {}
-    by_zone: dict[tuple, dict] = {}
-    for r in rows:
-        day, date = _row_day(r)
-        cid, ad, zone = r.get("campaign_id"), r.get("advertisement_id"), r.get("zone_id")
-        _accumulate(by_ad, (day, cid, ad), {
-            "_id": f"{network_id}:{day}:{cid}:{ad}", "date": date, "network_id": network_id,
-            "campaign_id": cid, "advertisement_id": ad, "advertiser_id": r.get("advertiser_id")}, r)
-        if zone is not None:
-            _accumulate(by_zone, (day, zone), {
-                "_id": f"{network_id}:{day}:{zone}", "date": date, "network_id": network_id, "zone_id": zone}, r)
-    return list(by_ad.values()), list(by_zone.values())
-
-
-def _row_day(row: object) -> tuple[str, dt.datetime]:
-    try:
-        day = str(row.get("dated", ""))[:10]  # type: ignore[union-attr]
-        return day, midnight(dt.date.fromisoformat(day))
-    except (AttributeError, ValueError):
-        raise ProtocolError(f"GET /records: a malformed row ({str(row)[:80]!r}); the days of this "
-                            f"answer are fetched again on the next run", endpoint="/records") from None
-
-
-def fetch_daily(client: BroadStreetClient, network_id: int, start: dt.date,
-                end: dt.date) -> tuple[list[dict], list[dict]]:
+def fetch_grains(client: BroadStreetClient, network_id: int, start: dt.date, end: dt.date) -> Grains:
     report = client.records("network", network_id, start, end)
-    return daily_documents(network_id, report["records"])
+    return grains(network_id, report["records"])
 
 
 def stats_tasks(client: BroadStreetClient, mirroring: Mirroring, network_id: int, today: dt.date,
@@ -134,20 +98,14 @@ def stats_tasks(client: BroadStreetClient, mirroring: Mirroring, network_id: int
             for start, end in chunks(todo, settings.stats_chunk_days)]
 
 
-def _rows_per_day(docs: list[dict]) -> dict[dt.date, int]:
-    rows: dict[dt.date, int] = {}
-    for doc in docs:
-        rows[doc["date"].date()] = rows.get(doc["date"].date(), 0) + 1
-    return rows
-
-
 def _judge_empty_days(mirroring: Mirroring, nid: int, empty: list[dt.date], tries: dict[dt.date, int],
                       label: str) -> None:
     """Record days answered with no rows: quiet days, or gaps when campaigns were delivering."""
     gaps = delivering_days(mirroring.db, nid, empty)
     for day in empty:
         gap = {"gap": True, "tries": tries.get(day, 0) + 1} if day in gaps else {"gap": False, "tries": 0}
-        mirroring.writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", rows=0, zone_rows=0, **gap)
+        mirroring.writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", **dict.fromkeys(ROW_FIELDS.values(), 0),
+                                    **gap)
     if gaps:
         mirroring.recorder.error(IncompleteListError(
             f"BroadStreet answered no reporting rows for {len(gaps)} day(s) of network {nid} "
@@ -159,19 +117,20 @@ def _daily_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, start
                 today: dt.date, tries: dict[dt.date, int]) -> Task:
     label = f"stats of network {nid} {start}..{end}"
 
-    def handle(answer: tuple[list[dict], list[dict]]) -> list[Task]:
+    def handle(answer: Grains) -> list[Task]:
         writer = mirroring.writer
         in_window = {"network_id": nid, "date": {"$gte": midnight(start), "$lte": midnight(end)}}
-        for collection, docs in zip((DAILY, ZONE_DAILY), answer, strict=True):
+        for collection, docs in answer.documents.items():
             writer.stage(collection, docs, writer.existing(collection, in_window))  # history is kept
-        rows, zone_rows = _rows_per_day(answer[0]), _rows_per_day(answer[1])
-        empty = [d for d in days_between(start, end) if not rows.get(d) and d < today]  # today is young
+        per_day = {collection: answer.rows_per_day(collection) for collection in ROW_FIELDS}
+        empty = [d for d in days_between(start, end) if not per_day[DAILY].get(d) and d < today]  # today is young
         for day in days_between(start, end):
             if day not in empty:
-                writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", rows=rows.get(day, 0),
-                                  zone_rows=zone_rows.get(day, 0), gap=False, tries=0)
+                counts = {field: per_day[c].get(day, 0) for c, field in ROW_FIELDS.items()}
+                offset = {"utc_offset": answer.offsets[day]} if day in answer.offsets else {}
+                writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", **counts, **offset, gap=False, tries=0)
         if empty:  # judged once the run's campaigns and placements are in the mirror
             mirroring.at_end(lambda: _judge_empty_days(mirroring, nid, empty, tries, label))
         return []
 
-    return Task(REPORT_PHASE, lambda: fetch_daily(client, nid, start, end), handle, label)
+    return Task(REPORT_PHASE, lambda: fetch_grains(client, nid, start, end), handle, label)

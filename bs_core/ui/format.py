@@ -14,9 +14,11 @@ import re
 from ..entities import ENTITIES
 
 PHASE_LABELS = {**{e.name: e.label for e in ENTITIES.values()}, "stats": "Reporting stats"}
-#: what run counts are kept per: the entity collections and the two reporting ones
+#: what run counts are kept per: the entity collections and the reporting ones
 COLLECTION_LABELS = {**PHASE_LABELS, "stats_daily": "Daily campaign stats rows",
-                     "stats_zone_daily": "Daily zone stats rows"}
+                     "stats_zone_daily": "Daily zone stats rows",
+                     "stats_campaign_zone_daily": "Daily campaign-in-zone stats rows",
+                     "stats_hours": "Hour-of-day stats rows"}
 BROADSTREET_DASHBOARD = "https://my.broadstreetads.com"
 
 
