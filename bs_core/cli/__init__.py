@@ -1,4 +1,4 @@
-"""Command line: ``python -m bs_core sync|cancel|status|history|schedule|db``.
+"""Command line: ``python -m bs_core sync|cancel|status|history|schedule|report|db``.
 
 Exit codes: 0 success, 1 failed, 2 partial, 3 another sync is running, 64 usage error
 (a bad scope, a missing token, an invalid setting), 130 / 143 a sync stopped by Ctrl-C /
@@ -22,6 +22,8 @@ from ..settings import load_settings, register_secrets
 from ..store.backup import BackupError
 from .common import EXIT, SIGNAL_EXIT, fail_usage
 from .mirror_commands import cmd_backup, cmd_db, cmd_restore, cmd_verify
+from .report_command import add_parser as add_report_parser
+from .report_command import cmd_report
 from .sync_commands import cmd_cancel, cmd_history, cmd_schedule, cmd_status, cmd_sync, status_report
 
 __all__ = ["EXIT", "build_parser", "main", "status_report"]
@@ -87,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--upstream", action="store_true", help="also compare counts with BroadStreet (a request "
                                                                "per network)")
     verify.add_argument("--json", action="store_true")
+    add_report_parser(sub, _positive)
     db = sub.add_parser("db", help="the embedded database server: start, stop (also the demo simulator), status")
     db.add_argument("action", choices=("start", "stop", "status"))
     return ap
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     register_secrets(settings)
     handlers = {"sync": cmd_sync, "cancel": cmd_cancel, "status": cmd_status, "history": cmd_history,
                 "schedule": cmd_schedule, "backup": cmd_backup, "restore": cmd_restore, "verify": cmd_verify,
-                "db": cmd_db}
+                "report": cmd_report, "db": cmd_db}
     try:
         return handlers[args.command](settings, args)
     except KeyboardInterrupt:

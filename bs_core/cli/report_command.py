@@ -1,0 +1,70 @@
+"""``python -m bs_core report KIND``: figures from the mirror for scripts and cron, as
+JSON (a list of row objects), CSV (spreadsheet-safe) or an Excel file."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..export import csv_bytes, xlsx_bytes
+from ..read.reports import KINDS, ReportError, ReportQuery, report
+from ..settings import Settings
+from .common import fail_usage, print_json
+
+
+def add_parser(sub, whole_number) -> None:
+    rep = sub.add_parser("report", help="figures from the mirror: " + ", ".join(KINDS))
+    rep.add_argument("kind", choices=KINDS)
+    rep.add_argument("--from", dest="start", type=_day, help="first day, YYYY-MM-DD (default: 30 days before --to)")
+    rep.add_argument("--to", dest="end", type=_day, help="last day, inclusive (default: yesterday)")
+    rep.add_argument("--network", type=whole_number(10**12))
+    rep.add_argument("--campaign", type=whole_number(10**12))
+    rep.add_argument("--advertiser", type=whole_number(10**12))
+    rep.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+    rep.add_argument("--output", help="write to this file instead of standard output (required for xlsx)")
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text[:40]!r}") from None
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from ..dates import today_utc
+    from ..store import open_database
+
+    if args.format == "xlsx" and not args.output:
+        return fail_usage("--format xlsx writes a file: give --output FILE.xlsx")
+    query = ReportQuery(args.kind, args.start, args.end, args.network, args.campaign, args.advertiser)
+    try:
+        rows = report(open_database(settings), query, today_utc())
+    except ReportError as exc:
+        return fail_usage(str(exc))
+    if args.format == "json":
+        body = None
+    else:
+        frame = pd.DataFrame(rows)
+        body = xlsx_bytes(frame, sheet=args.kind) if args.format == "xlsx" else csv_bytes(frame)
+    if args.output:
+        target = Path(args.output)
+        try:
+            if body is None:
+                from ..store import jsonout
+                target.write_text(jsonout.dumps(rows) + "\n", encoding="utf-8")
+            else:
+                target.write_bytes(body)
+        except OSError as exc:
+            return fail_usage(f"--output {args.output}: {exc.strerror or exc}")
+        print(f"{len(rows):,} rows written to {target}", file=sys.stderr)
+    elif body is None:
+        print_json(rows)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    return 0

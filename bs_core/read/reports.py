@@ -1,0 +1,96 @@
+"""The rows of ``python -m bs_core report KIND``: the pages' read models as plain rows
+(integer ids, the figures, CTR as a fraction) for scripts and cron.
+
+A period must lie inside the mirror's reporting coverage, ids must be known to the
+mirror: :class:`ReportError` says which value is wrong, in one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from pymongo.database import Database
+
+from ..store.lookups import names
+from . import breakdowns, pacing, reporting
+from .reporting import FIGURES, StatsFilter
+
+KINDS = ("campaigns", "ads", "zones", "networks", "pacing", "hours")
+DEFAULT_DAYS = 30
+
+
+class ReportError(ValueError):
+    """A bad value for a report: printed as one line, exit 64."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportQuery:
+    kind: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+    network_id: int | None = None
+    campaign_id: int | None = None
+    advertiser_id: int | None = None
+
+
+def _known(db: Database, collection: str, ident: int | None, option: str) -> None:
+    """An id the mirror holds (or held: a deleted campaign keeps its reporting)."""
+    if ident is None or db[collection].find_one({"_id": ident}, {"_id": 1}) is not None:
+        return
+    field = {"campaigns": "campaign_id", "advertisers": "advertiser_id", "networks": "network_id"}[collection]
+    if db.stats_daily.find_one({field: ident}, {"_id": 1}) is None:
+        raise ReportError(f"{option} {ident}: not in the mirror")
+
+
+def period(db: Database, q: ReportQuery, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The asked period, or the last 30 complete days the mirror holds; refused when the
+    mirror does not hold every day of it."""
+    coverage = reporting.stats_coverage(db, q.network_id)
+    if coverage.first is None:
+        raise ReportError("the mirror holds no reporting days yet: run a sync first")
+    end = q.end or min(today - dt.timedelta(days=1), coverage.last)
+    start = q.start or max(end - dt.timedelta(days=DEFAULT_DAYS - 1), coverage.first)
+    if start > end:
+        raise ReportError(f"--from {start} is after --to {end}")
+    for option, day in (("--from", start), ("--to", end)):
+        if not coverage.covers(day, day):
+            raise ReportError(f"{option} {day}: outside the mirror's reporting, which holds {coverage.describe()}")
+    if not coverage.covers(start, end):
+        missing = [d for d in coverage.missing if start <= d <= end]
+        raise ReportError(f"{start} to {end}: the mirror lacks {len(missing)} day(s) of it (first {missing[0]}); "
+                          "the next sync fetches them")
+    return start, end
+
+
+def report(db: Database, q: ReportQuery, today: dt.date) -> list[dict]:
+    """The rows of one report."""
+    if q.kind not in KINDS:
+        raise ReportError(f"unknown report {q.kind!r} (one of {', '.join(KINDS)})")
+    _known(db, "networks", q.network_id, "--network")
+    _known(db, "campaigns", q.campaign_id, "--campaign")
+    _known(db, "advertisers", q.advertiser_id, "--advertiser")
+    if q.kind == "pacing":
+        return [_pacing_row(p) for p in pacing.pacing(db, today, q.network_id, q.advertiser_id, q.campaign_id)]
+    start, end = period(db, q, today)
+    flt = StatsFilter(q.network_id, q.advertiser_id, q.campaign_id)
+    if q.kind == "hours":
+        return [{"hour": r["hour"], **_figures(r)} for r in breakdowns.hours(db, start, end, flt)]
+    field, collection = {"campaigns": ("campaign_id", "campaigns"), "ads": ("advertisement_id", "advertisements"),
+                         "zones": ("zone_id", "zones"), "networks": ("network_id", "networks")}[q.kind]
+    per_id = reporting.stats_by(db, field, None, start, end, flt)  # type: ignore[arg-type]
+    known = names(db, collection, list(per_id))
+    return [{field: ident, "name": known.get(ident, ""), **_figures(per_id[ident])} for ident in sorted(per_id)]
+
+
+def _figures(row: dict) -> dict:
+    return {**{f: int(row.get(f) or 0) for f in FIGURES}, "ctr": round(row.get("ctr") or 0.0, 6)}
+
+
+def _pacing_row(p: pacing.Pacing) -> dict:
+    return {"campaign_id": p.campaign_id, "name": p.name, "network_id": p.network_id,
+            "advertiser_id": p.advertiser_id, "goal": p.goal, "starts_on": p.starts_on, "ends_on": p.ends_on,
+            "delivered": p.delivered, "expected": p.expected,
+            "pacing": None if p.pacing is None else round(p.pacing, 4), "needed_per_day": p.needed_per_day,
+            "projected": p.projected, "status": p.status, "covers_from": p.covers_from, "covers_to": p.covers_to,
+            "lacking_days": p.lacking_days}
