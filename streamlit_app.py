@@ -1,17 +1,21 @@
 """Overview: KPIs, campaigns ending soon, the campaign timeline, top advertisers,
 placements per zone, and reporting for a chosen date range."""
 
+import datetime as dt
+
 import streamlit as st
 
 from bs_core.normalize import labelled
-from bs_core.read.reporting import Coverage, StatsFilter, previous_period
+from bs_core.read.breakdowns import ROLLUPS, rollup
+from bs_core.read.pacing import BEHIND
+from bs_core.read.reporting import Coverage, StatsFilter, previous_period, year_before
 from bs_core.ui import charts, reads, urlstate
 from bs_core.ui import format as fmt
 from bs_core.ui.app_runtime import app_lifespan, app_runtime
 from bs_core.ui.columns import columns_for
 from bs_core.ui.frames import campaigns_frame, daily_stats_frame
 from bs_core.ui.http_api import make_routes
-from bs_core.ui.layout import PageContext, advertiser_select, network_select, open_detail, render
+from bs_core.ui.layout import PageContext, advertiser_select, network_select, open_detail, remember, render
 from bs_core.ui.period import coverage_line, period_picker
 from bs_core.ui.tables import clickable, csv_button
 
@@ -21,6 +25,7 @@ app = st.App(__file__, routes=make_routes(app_runtime), lifespan=app_lifespan)
 
 
 PAGE = "overview"
+COMPARISONS = {"previous period": previous_period, "same period last year": year_before}
 PERIOD = "f_overview_period"
 
 
@@ -46,26 +51,42 @@ def body(ctx: PageContext) -> None:
     advertiser = advertiser_select(ctx, "f_overview_advertiser", network, c2)
     coverage = reads.stats_coverage(m, network)
     period_slot = c3.container()
-    urlstate.clear_button(PAGE, params, c4)
-    period = period_picker(coverage, PERIOD, period_slot, label="Reporting period")
+    urlstate.clear_button(PAGE, params, c4, extra_keys=("f_overview_complete", "f_overview_compare",
+                                                        "f_overview_grain"))
+    o1, o2, o3 = st.columns(3, vertical_alignment="bottom")
+    complete = o1.toggle("Complete days only", key=remember("f_overview_complete", True),
+                         help="Periods end yesterday: today's partial day is not compared with whole days.")
+    shown = coverage.through(ctx.today - dt.timedelta(days=1)) if complete else coverage
+    period = period_picker(shown, PERIOD, period_slot, label="Reporting period")
+    # a year back is offered only when the mirror holds those days
+    offered = [name for name, shift in COMPARISONS.items()
+               if name == "previous period" or (period is not None and coverage.covers(*shift(*period)))]
+    compare = o2.selectbox("Compare with", offered, key="f_overview_compare",
+                           help="The same period a year earlier is offered when the mirror holds it.")
+    grain = o3.selectbox("Trend by", list(ROLLUPS), key="f_overview_grain", format_func=lambda g: f"{g}s")
     urlstate.write_url(PAGE, params)
     st.caption(coverage_line(coverage, ctx.today))
 
-    kpis(m, network, advertiser)
-    reporting(ctx, StatsFilter(network, advertiser), period, coverage)
+    kpis(ctx, network, advertiser)
+    reporting(ctx, StatsFilter(network, advertiser), period, coverage, COMPARISONS[compare], grain)
     campaign_lists(ctx, network, advertiser)
     distribution(m, network, advertiser)
 
 
-def kpis(m, network: int | None, advertiser: int | None) -> None:
+def kpis(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
+    m = ctx.mirror
     counts = reads.scoped_counts(m, network, advertiser)
     status = reads.campaign_status_counts(m, network, advertiser)
-    cols = st.columns(4)
+    paced = reads.pacing_of(m, ctx.today, network, advertiser)
+    behind = sum(1 for p in paced if p.status in BEHIND)
+    cols = st.columns(5)
     cols[0].metric("Networks", f"{counts['networks']:,}")
     cols[1].metric("Advertisers", f"{counts['advertisers']:,}")
     cols[2].metric("Advertisements", f"{counts['advertisements']:,}")
     cols[3].metric("Zones", f"{counts['zones']:,}",
                    help="Zones its campaigns are placed in" if advertiser is not None else None)
+    cols[4].metric("Behind pace", f"{behind:,}", help=f"Of {len(paced):,} campaigns with a goal: behind even "
+                   "delivery or projected to miss the goal, through yesterday (Delivery health lists them)")
     cols = st.columns(5)  # every status: the four add up to all campaigns
     cols[0].metric("Running campaigns", f"{status['running']:,}")
     cols[1].metric("Scheduled campaigns", f"{status['scheduled']:,}")
@@ -74,15 +95,16 @@ def kpis(m, network: int | None, advertiser: int | None) -> None:
     cols[4].metric("Placements", f"{counts['placements']:,}")
 
 
-def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage) -> None:
+def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage, compare, grain: str) -> None:
     m = ctx.mirror
     st.subheader("Reporting")
     if period is None:
         return
     start, end = period
     totals = reads.stats_totals(m, start, end, flt)
-    before = previous_period(start, end)
+    before = compare(start, end)
     previous = reads.stats_totals(m, *before, flt) if coverage.covers(*before) else None
+    st.caption(f"{start} to {end} ({coverage.clock}), compared with {before[0]} to {before[1]}.")
     cols = st.columns(5)
     for col, name in zip(cols[:4], ("views", "clicks", "hovers", "conversions"), strict=True):
         col.metric(name.capitalize(), f"{totals[name]:,}", delta=fmt.change(totals[name], previous and previous[name]),
@@ -91,11 +113,12 @@ def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage) ->
                    delta=None if previous is None else f"{(totals['ctr'] - previous['ctr']) * 100:+.2f} pp",
                    help="Clicks / views; the change is in percentage points")
     if previous is None:
-        st.caption(f"No change shown: the previous {(end - start).days + 1} days ({before[0]} to {before[1]}) "
-                   "are not all in the mirror.")
+        st.caption(f"No change shown: {before[0]} to {before[1]} is not all in the mirror.")
     series = reads.stats_daily_series(m, start, end, flt)
     if series:
-        st.plotly_chart(charts.daily_trend(series, ctx.today), key="trend")
+        st.plotly_chart(charts.daily_trend(rollup(series, grain), ctx.today, grain), key="trend")
+        st.plotly_chart(charts.hours_chart(reads.hours(m, start, end, flt), f"{start} to {end}", coverage.clock),
+                        key="hours")
     else:
         st.info("No views in this period for this selection.")
     csv_button("Download the daily stats of this selection (CSV)",
@@ -118,6 +141,7 @@ def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage) ->
 def campaign_lists(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
     m, today = ctx.mirror, ctx.today
     st.subheader("Campaigns ending in the next 14 days")
+    st.caption("Views: every mirrored day.")
     ending = reads.campaigns_ending_within(m, 14, today, 100, network, advertiser)
     if ending:
         st.caption("Click a row to open the campaign.")

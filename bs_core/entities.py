@@ -135,8 +135,8 @@ _TYPES = (  # networks first: the root of the tree
         sortable=("name_key", "updated_at_utc", "type", "_id", "advertiser_name"),
         cascade=(Cascade("placements", "advertisement_id"),),
         after="advertisers",
-        stats_field="advertisement_id",
-        page="pages/3_Advertisements.py", icon=":material/image:",
+        stats_field="advertisement_id", metric_sorts=("views", "clicks", "ctr", "placements"),
+        page="pages/3_Advertisements.py", icon=":material/image:", has_detail=True,
     ),
     EntityType(
         "campaigns", "campaign", "Campaigns",
@@ -148,7 +148,7 @@ _TYPES = (  # networks first: the root of the tree
                  _index("starts_on"), _index("ends_on"), NAME_INDEX),
         sortable=("name_key", "starts_on", "ends_on", "status", "weight_value", "_id", "advertiser_id"),
         cascade=(Cascade("placements", "campaign_id"),),
-        stats_field="campaign_id", metric_sorts=("views", "clicks", "ctr", "placements"), open_ended=("ends_on",),
+        stats_field="campaign_id", metric_sorts=("views", "clicks", "ctr", "placements", "pacing"), open_ended=("ends_on",),
         page="pages/1_Campaigns.py", icon=":material/campaign:", has_detail=True,
     ),
     EntityType(

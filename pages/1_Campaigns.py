@@ -14,7 +14,8 @@ from bs_core.ui.frames import campaigns_frame
 from bs_core.ui.layout import PageContext, advertiser_select, remember, render
 from bs_core.ui.listing import Listing, listing_page
 
-SORTS = {"Name": "name_key", "Views": "views", "Clicks": "clicks", "CTR": "ctr", "Placements": "placements",
+SORTS = {"Name": "name_key", "Views": "views", "Clicks": "clicks", "CTR": "ctr", "Pacing": "pacing",
+         "Placements": "placements",
          "Start date": "starts_on", "End date": "ends_on", "Status": "status", "Weight": "weight_value", "ID": "_id"}
 
 
@@ -37,7 +38,7 @@ def extra_filters(ctx: PageContext, network: int | None) -> dict:
                                key=remember("f_campaigns_dates", (ctx.today, ctx.today + dt.timedelta(days=30))))
         if isinstance(picked, tuple) and len(picked) == 2:
             live = picked
-    return {"advertiser": advertiser, "statuses": tuple(statuses), "live": live}
+    return {"advertiser": advertiser, "statuses": tuple(statuses), "live": live, "today": ctx.today}
 
 
 CAMPAIGNS = Listing(

@@ -4,10 +4,17 @@ import datetime as dt
 
 import streamlit as st
 
-from bs_core.read.delivery import ENDING_WITHIN_DAYS, QUIET_DAYS
+from bs_core.read.delivery import DARK_DAYS, ENDING_WITHIN_DAYS, QUIET_DAYS
 from bs_core.ui import reads, urlstate
 from bs_core.ui.columns import columns_for
-from bs_core.ui.frames import advertisements_frame, campaigns_frame, silent_frame, unsold_zones_frame
+from bs_core.ui.frames import (
+    advertisements_frame,
+    campaigns_frame,
+    dark_zones_frame,
+    pacing_frame,
+    silent_frame,
+    unsold_zones_frame,
+)
 from bs_core.ui.layout import PageContext, network_select, open_detail, render
 from bs_core.ui.period import coverage_line
 from bs_core.ui.tables import clickable, csv_button
@@ -24,6 +31,18 @@ def body(ctx: PageContext) -> None:
     urlstate.write_url(PAGE, params)
     st.caption("Click a campaign or zone to open it. Each list downloads as CSV.")
 
+    clock = reads.stats_coverage(m, network).clock
+    behind = reads.behind_pace(m, today, network)
+    section("Behind pace: running campaigns short of even delivery or projected to miss their goal", behind,
+            pacing_frame, "campaign", "behind-pace.csv", "No running campaign with a goal is behind pace.",
+            ids=[p.campaign_id for p in behind],
+            caption=f"Pacing through yesterday ({clock}); behind: under 90% of the views expected by now; at "
+                    "risk: the last 7 days' rate misses the goal.")
+    over = reads.over_delivering(m, today, network)
+    section("Over-delivering: past the goal by 10% or ahead of pace", over, pacing_frame, "campaign",
+            "over-delivering.csv", "No campaign is past its goal or ahead of pace.",
+            ids=[p.campaign_id for p in over], caption=f"Pacing through yesterday ({clock}).")
+
     silent = reads.silent_campaigns(m, today, network)
     section(f"Running campaigns with no views in the last {QUIET_DAYS} days", silent, silent_frame, "campaign",
             "silent-campaigns.csv", "No running campaign went quiet.")
@@ -39,18 +58,25 @@ def body(ctx: PageContext) -> None:
             lambda rows: advertisements_frame(rows, tallies)[["Name", "Type", "Advertiser", "Placements", "ID",
                                                                "Preview"]],
             None, "unplaced-active-ads.csv", "Every active ad is placed in a running campaign.")
+    dark = reads.dark_zones(m, today, network)
+    section(f"Zones with running campaigns and no views in the last {DARK_DAYS} complete days", dark,
+            dark_zones_frame, "zone", "dark-zones.csv", "Every zone with a running campaign had views.",
+            caption=f"{today - dt.timedelta(days=DARK_DAYS)} to {today - dt.timedelta(days=1)} ({clock}).")
     zones = reads.unsold_zones(m, network)
     section("Zones with no running campaign (unsold inventory)", zones, unsold_zones_frame, "zone",
             "unsold-zones.csv", "Every zone has a running campaign.")
     ending = reads.ending_soon(m, today, network)
-    section(f"Campaigns ending within {ENDING_WITHIN_DAYS} days", ending,
+    section(f"Campaigns ending within {ENDING_WITHIN_DAYS} days (views: every mirrored day)", ending,
             lambda rows: campaigns_frame(rows)[["Name", "Advertiser", "End", "Views", "Placements", "Network", "ID",
                                                 "BroadStreet"]],
             "campaign", "ending-soon.csv", f"No running campaign ends in the next {ENDING_WITHIN_DAYS} days.")
 
 
-def section(title: str, rows: list[dict], frame, kind: str | None, file_name: str, empty: str) -> None:
+def section(title: str, rows: list, frame, kind: str | None, file_name: str, empty: str,
+            ids: list[int] | None = None, caption: str = "") -> None:
     st.subheader(f"{title} ({len(rows):,})", anchor=False)
+    if caption:
+        st.caption(caption)
     if not rows:
         st.success(empty, icon=":material/check_circle:")
         return
@@ -59,7 +85,8 @@ def section(title: str, rows: list[dict], frame, kind: str | None, file_name: st
     if kind is None:
         st.dataframe(df, hide_index=True, key=key, column_config=columns_for(df))
     else:
-        clickable(df, key, [r["_id"] for r in rows], lambda i: open_detail(kind, i), column_config=columns_for(df))
+        clickable(df, key, ids or [r["_id"] for r in rows], lambda i: open_detail(kind, i),
+                  column_config=columns_for(df))
     csv_button(f"Download this list (CSV, {len(rows):,} rows)", lambda: df, file_name, key=f"{key}_csv")
 
 

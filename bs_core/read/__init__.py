@@ -28,6 +28,7 @@ from .listings import (
     EXPORT_LIMIT,
     CampaignFilter,
     advertisements,
+    advertisements_listing,
     advertisers,
     advertisers_enriched,
     campaigns,
@@ -67,7 +68,7 @@ from .paging import (
 
 __all__ = [
     "DEFAULT_PAGE_SIZE", "EXPORT_LIMIT", "METRIC_SORTS", "NULLS_MEAN_OPEN", "CampaignFilter", "Page", "RunView",
-    "advertisements", "advertisers", "advertisers_enriched", "campaign_status_counts", "campaign_timeline",
+    "advertisements", "advertisements_listing", "advertisers", "advertisers_enriched", "campaign_status_counts", "campaign_timeline",
     "campaigns", "campaigns_ending_within", "campaigns_enriched", "campaigns_for_export", "campaigns_listing", "campaigns_listing_export", "current_lease",
     "enrich_campaigns", "entity_counts", "json_dumps", "jsonable", "field_match", "freshness", "get_run", "held_summary", "last_finished",
     "last_success", "last_targeted", "listing", "literal_search", "mirror_version", "name_of", "name_options",

@@ -12,7 +12,8 @@ from pymongo.database import Database
 
 from ..dates import midnight
 from ..store.lookups import names
-from . import campaigns_ending_within, enrich_campaigns, field_match, placement_tallies
+from . import campaigns_ending_within, enrich_campaigns, field_match, pacing, placement_tallies, reporting
+from .pacing import Pacing
 
 QUIET_DAYS = 2  # "no views in the last two days": today and yesterday
 ENDING_WITHIN_DAYS = 14
@@ -69,3 +70,42 @@ def ending_soon(db: Database, today: dt.date, network_id: int | None = None,
                 days: int = ENDING_WITHIN_DAYS) -> list[dict]:
     """Running campaigns that end within ``days`` days."""
     return campaigns_ending_within(db, days, today, limit=10_000, network_id=network_id)
+
+
+def behind_pace(db: Database, today: dt.date, network_id: int | None = None) -> list[Pacing]:
+    """Running campaigns with a goal that are behind pace or at risk of missing it, the
+    furthest behind first."""
+    found = [p for p in pacing.pacing(db, today, network_id) if p.status in pacing.BEHIND and _running(db, p)]
+    return sorted(found, key=lambda p: (p.pacing if p.pacing is not None else 0.0, p.campaign_id))
+
+
+def over_delivering(db: Database, today: dt.date, network_id: int | None = None) -> list[Pacing]:
+    """Campaigns past their goal by more than the tolerance, or ahead of even delivery,
+    the furthest over first."""
+    found = [p for p in pacing.pacing(db, today, network_id) if p.status in ("over-delivered", "ahead")]
+    return sorted(found, key=lambda p: (-(p.delivered / p.goal), p.campaign_id))
+
+
+def _running(db: Database, p: Pacing) -> bool:
+    return db.campaigns.count_documents({"_id": p.campaign_id, "status": "running"}, limit=1) > 0
+
+
+DARK_DAYS = 7
+
+
+def dark_zones(db: Database, today: dt.date, network_id: int | None = None, days: int = DARK_DAYS) -> list[dict]:
+    """Zones with running campaigns placed in them and no views in the last ``days``
+    complete days: sold inventory that does not serve."""
+    running = placement_tallies(db)["zone_running_campaigns"]
+    zones = [z for z in db.zones.find(field_match(network_id=network_id), {"_sync": 0}) if running.get(z["_id"])]
+    if not zones:
+        return []
+    last = today - dt.timedelta(days=1)
+    seen = reporting.stats_by(db, "zone_id", [z["_id"] for z in zones], last - dt.timedelta(days=days - 1), last)
+    dark = [z for z in zones if not (seen.get(z["_id"]) or {}).get("views")]
+    nets = names(db, "networks", [z.get("network_id") for z in dark])
+    for z in dark:
+        z["network_name"] = nets.get(z.get("network_id"), "")
+        z["running_campaigns"] = running[z["_id"]]
+        z["placement_count"] = placement_tallies(db)["zone_id"].get(z["_id"], 0)
+    return sorted(dark, key=lambda z: (-z["running_campaigns"], z.get("name_key") or "", z["_id"]))

@@ -9,7 +9,7 @@ from collections import Counter
 from pymongo.database import Database
 
 from ..store.lookups import names
-from . import enrich_campaigns, placement_tallies, reporting
+from . import breakdowns, enrich_campaigns, placement_tallies, reporting
 from .reporting import StatsFilter
 
 #: the kinds a detail can be opened for, as ``open=KIND:ID`` names them
@@ -33,13 +33,50 @@ def campaign(db: Database, campaign_id: int, start: dt.date | None, end: dt.date
     return out | _figures(db, StatsFilter(campaign_id=campaign_id), start, end)
 
 
-def campaign_ads(db: Database, campaign_id: int) -> list[dict]:
-    """The advertisements a campaign places, with how many zones each is placed in."""
+def campaign_ads(db: Database, campaign_id: int, start: dt.date | None = None,
+                 end: dt.date | None = None) -> list[dict]:
+    """The advertisements a campaign places (or delivered over [start, end]), with how
+    many zones each is placed in and its views, clicks and CTR in this campaign."""
     per_ad = Counter(p["advertisement_id"] for p in db.placements.find({"campaign_id": campaign_id},
                                                                        {"advertisement_id": 1, "_id": 0}))
-    ads = {d["_id"]: d for d in db.advertisements.find({"_id": {"$in": list(per_ad)}}, {"_sync": 0})}
-    return [{**ads.get(ad, {"_id": ad, "name_clean": f"advertisement {ad} (not mirrored)"}), "zones_placed": n}
-            for ad, n in sorted(per_ad.items(), key=lambda kv: (-kv[1], kv[0]))]
+    figures = breakdowns.campaign_ads(db, campaign_id, start, end)
+    wanted = set(per_ad) | set(figures)
+    ads = {d["_id"]: d for d in db.advertisements.find({"_id": {"$in": list(wanted)}}, {"_sync": 0})}
+    rows = [{**ads.get(ad, {"_id": ad, "name_clean": f"advertisement {ad} (not mirrored)"}),
+             "zones_placed": per_ad.get(ad, 0), **_three(figures.get(ad))} for ad in wanted]
+    return sorted(rows, key=lambda r: (-r["views"], -r["zones_placed"], r["_id"]))
+
+
+def _three(figures: dict | None) -> dict:
+    figures = figures or {}
+    return {"views": figures.get("views", 0), "clicks": figures.get("clicks", 0), "ctr": figures.get("ctr", 0.0)}
+
+
+def advertisement(db: Database, ad_id: int, start: dt.date | None, end: dt.date | None) -> dict | None:
+    """One advertisement with its figures (every campaign it ran in)."""
+    doc = db.advertisements.find_one({"_id": ad_id}, {"_sync": 0})
+    if doc is None:
+        return None
+    flt = StatsFilter(advertisement_id=ad_id)
+    doc["placement_count"] = placement_tallies(db)["advertisement_id"].get(ad_id, 0)
+    return doc | _figures(db, flt, start, end)
+
+
+def advertisement_campaigns(db: Database, ad_id: int, start: dt.date | None, end: dt.date | None) -> list[dict]:
+    """The campaigns that place an ad (or delivered it over [start, end]), with the zones
+    it is placed in there and the ad's figures in each."""
+    zones: dict[int, set] = {}
+    for p in db.placements.find({"advertisement_id": ad_id}, {"campaign_id": 1, "zone_id": 1, "_id": 0}):
+        zones.setdefault(p["campaign_id"], set()).add(p["zone_id"])
+    figures = breakdowns.ad_campaigns(db, ad_id, start, end)
+    ids = list(set(zones) | set(figures))
+    rows = list(db.campaigns.find({"_id": {"$in": ids}}, {"_sync": 0}))
+    enrich_campaigns(db, rows, figures=False)
+    zone_names = names(db, "zones", [z for zs in zones.values() for z in zs])
+    for r in rows:
+        r.update(_three(figures.get(r["_id"])))
+        r["zones"] = ", ".join(sorted(zone_names.get(z, str(z)) for z in zones.get(r["_id"], ())))
+    return sorted(rows, key=lambda r: (-r["views"], r.get("name_key") or "", r["_id"]))
 
 
 def advertiser(db: Database, advertiser_id: int, start: dt.date | None, end: dt.date | None) -> dict | None:
@@ -65,12 +102,15 @@ def zone(db: Database, zone_id: int, start: dt.date | None, end: dt.date | None)
 
 
 def zone_campaigns(db: Database, zone_id: int, start: dt.date | None, end: dt.date | None) -> list[dict]:
-    """The campaigns placed in a zone (running first), with how many of their ads it shows."""
+    """The campaigns placed in a zone (running first), with how many of their ads it shows
+    and their delivery in this zone (not their totals)."""
     per_campaign = Counter(p["campaign_id"] for p in db.placements.find({"zone_id": zone_id},
                                                                         {"campaign_id": 1, "_id": 0}))
-    rows = list(db.campaigns.find({"_id": {"$in": list(per_campaign)}}, {"_sync": 0}))
-    enrich_campaigns(db, rows, start, end)
+    in_zone = breakdowns.zone_campaigns(db, zone_id, start, end)
+    rows = list(db.campaigns.find({"_id": {"$in": list(set(per_campaign) | set(in_zone))}}, {"_sync": 0}))
+    enrich_campaigns(db, rows, figures=False)
     for r in rows:
-        r["ads_in_zone"] = per_campaign[r["_id"]]
+        r["ads_in_zone"] = per_campaign.get(r["_id"], 0)
+        r.update(_three(in_zone.get(r["_id"])))
     order = {"running": 0, "scheduled": 1, "paused": 2, "ended": 3}
     return sorted(rows, key=lambda r: (order.get(r.get("status"), 4), r.get("name_key") or "", r["_id"]))

@@ -13,7 +13,7 @@ from pymongo.database import Database
 from ..dates import midnight
 from ..store.lookups import count_by, names
 from ..store.summaries import network_summaries_live, networks_sorted, stored_summary
-from . import reporting
+from . import pacing, reporting
 from .counts import placement_tallies
 from .paging import DEFAULT_PAGE_SIZE, Page, _page, field_match, sort_metric
 
@@ -43,18 +43,30 @@ class CampaignFilter:
 
 def campaigns(db: Database, flt: CampaignFilter | None = None, sort: tuple[str, int] = ("name_key", 1),
               page: int = 1, page_size: int = DEFAULT_PAGE_SIZE, stats_from: dt.date | None = None,
-              stats_to: dt.date | None = None) -> Page:
+              stats_to: dt.date | None = None, today: dt.date | None = None) -> Page:
     query = (flt or CampaignFilter()).query()
-    metric = sort_metric(db, "campaigns", sort[0], query, stats_from, stats_to)
+    metric = sort_metric(db, "campaigns", sort[0], query, stats_from, stats_to, today)
     return _page(db, "campaigns", query, sort, page, page_size, metric)
 
 
 def campaigns_enriched(db: Database, flt: CampaignFilter, sort: tuple[str, int], page: int, page_size: int,
-                       stats_from: dt.date | None, stats_to: dt.date | None) -> Page:
-    """A page of campaigns with names, placement counts and stats over [stats_from, stats_to]."""
-    result = campaigns(db, flt, sort, page, page_size, stats_from, stats_to)
+                       stats_from: dt.date | None, stats_to: dt.date | None, today: dt.date | None = None) -> Page:
+    """A page of campaigns with names, placement counts, stats over [stats_from, stats_to]
+    and, given ``today``, the pacing of those with a goal."""
+    result = campaigns(db, flt, sort, page, page_size, stats_from, stats_to, today)
     enrich_campaigns(db, result.rows, stats_from, stats_to)
+    if today is not None:
+        add_pacing(db, result.rows, today, flt.network_id)
     return result
+
+
+def add_pacing(db: Database, rows: list[dict], today: dt.date, network_id: int | None = None) -> list[dict]:
+    """``goal``, ``pacing`` (delivered / expected) and ``pace_status`` on campaigns with a goal."""
+    paced = pacing.by_campaign(db, today, network_id)
+    for r in rows:
+        p = paced.get(r["_id"])
+        r["goal"], r["pacing"], r["pace_status"] = (p.goal, p.pacing, p.status) if p else (None, None, "")
+    return rows
 
 
 EXPORT_LIMIT = 100_000
@@ -67,27 +79,31 @@ def _listed(network_id: int | None, search: str, advertiser: int | None, statuse
 
 def campaigns_listing(db: Database, network_id: int | None, search: str, sort: tuple[str, int], page: int,
                       page_size: int, start: dt.date | None, end: dt.date | None, advertiser: int | None = None,
-                      statuses: tuple[str, ...] = (), live: tuple = (None, None)) -> Page:
+                      statuses: tuple[str, ...] = (), live: tuple = (None, None),
+                      today: dt.date | None = None) -> Page:
     """:func:`campaigns_enriched` with the arguments of the listing page (``ui/listing.py``)."""
     return campaigns_enriched(db, _listed(network_id, search, advertiser, statuses, live), sort, page, page_size,
-                              start, end)
+                              start, end, today)
 
 
 def campaigns_listing_export(db: Database, network_id: int | None, search: str, sort: tuple[str, int],
                              start: dt.date | None, end: dt.date | None, advertiser: int | None = None,
-                             statuses: tuple[str, ...] = (), live: tuple = (None, None)) -> list[dict]:
+                             statuses: tuple[str, ...] = (), live: tuple = (None, None),
+                             today: dt.date | None = None) -> list[dict]:
     """:func:`campaigns_for_export` with the arguments of the listing page."""
-    return campaigns_for_export(db, _listed(network_id, search, advertiser, statuses, live), sort, start, end)
+    return campaigns_for_export(db, _listed(network_id, search, advertiser, statuses, live), sort, start, end,
+                                today)
 
 
 def campaigns_for_export(db: Database, flt: CampaignFilter, sort: tuple[str, int],
-                         stats_from: dt.date | None, stats_to: dt.date | None) -> list[dict]:
+                         stats_from: dt.date | None, stats_to: dt.date | None,
+                         today: dt.date | None = None) -> list[dict]:
     """Every campaign matching the filters (not just one page), enriched, for CSV."""
-    rows = campaigns(db, flt, sort, 1, EXPORT_LIMIT, stats_from, stats_to).rows
+    rows = campaigns(db, flt, sort, 1, EXPORT_LIMIT, stats_from, stats_to, today).rows
     enriched: list[dict] = []
     for i in range(0, len(rows), 500):  # enrichment looks up a bounded batch at a time
         enriched += enrich_campaigns(db, rows[i:i + 500], stats_from, stats_to)
-    return enriched
+    return add_pacing(db, enriched, today, flt.network_id) if today is not None else enriched
 
 
 def listing(db: Database, kind: str, search: str = "", sort: tuple[str, int] = ("name_key", 1), page: int = 1,
@@ -135,6 +151,25 @@ def advertisements(db: Database, network_id: int | None = None, advertiser_id: i
     query = field_match(search, network_id=network_id, advertiser_id=advertiser_id, type=ad_type,
                    active_placement=active_placement)
     return _page(db, "advertisements", query, sort, page, page_size)
+
+
+def advertisements_listing(db: Database, network_id: int | None, search: str, sort: tuple[str, int], page: int,
+                           page_size: int, start: dt.date | None, end: dt.date | None,
+                           advertiser: int | None = None, ad_type: str | None = None,
+                           active: bool | None = None) -> Page:
+    """A page of advertisements, sortable by their figures over [start, end], with those
+    figures and their placement tallies (the Advertisements listing)."""
+    query = field_match(search, network_id=network_id, advertiser_id=advertiser, type=ad_type,
+                        active_placement=active)
+    result = _page(db, "advertisements", query, sort, page, page_size,
+                   sort_metric(db, "advertisements", sort[0], query, start, end))
+    tallies = placement_tallies(db)
+    stats = reporting.stats_by(db, "advertisement_id", [r["_id"] for r in result.rows], start, end)
+    for r in result.rows:
+        r["placement_count"] = tallies["advertisement_id"].get(r["_id"], 0)
+        r["in_running"] = tallies["ad_in_running"].get(r["_id"], 0)
+        _put_figures(r, stats.get(r["_id"]))
+    return result
 
 
 def zones(db: Database, network_id: int | None = None, search: str = "",

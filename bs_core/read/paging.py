@@ -13,6 +13,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from ..dates import today_utc
 from ..entities import ENTITIES
 from . import reporting
 from .counts import entity_counts, placement_tallies
@@ -24,6 +25,8 @@ METRIC_SORTS: dict[str, tuple[str, ...]] = {n: e.metric_sorts for n, e in ENTITI
 #: date fields where null means "open-ended": they sort as later than any date
 NULLS_MEAN_OPEN: dict[str, tuple[str, ...]] = {n: e.open_ended for n, e in ENTITIES.items() if e.open_ended}
 EARLIEST = dt.datetime(1900, 1, 1)
+#: figures only some documents have (pacing: campaigns with a goal): the others sort last
+MISSING_LAST = ("pacing",)
 
 
 @dataclasses.dataclass
@@ -58,7 +61,7 @@ def _page(db: Database, collection: str, query: dict, sort: tuple[str, int], pag
     field, direction = sort
     page = max(int(page), 1)
     if metric is not None:
-        return _metric_page(db, collection, query, metric, direction, page, page_size)
+        return _metric_page(db, collection, query, metric, direction, page, page_size, field in MISSING_LAST)
     if field not in SORTABLE[collection]:
         raise ValueError(f"cannot sort {collection} by {field!r}")
     if field in NULLS_MEAN_OPEN.get(collection, ()):
@@ -104,24 +107,31 @@ def _with(query: dict, field: str, condition: object) -> dict:
 
 
 def _metric_page(db: Database, collection: str, query: dict, metric: dict, direction: int, page: int,
-                 page_size: int) -> Page:
-    """Sort the matching ids by ``metric`` (missing = 0, ties by name), then read one page.
+                 page_size: int, missing_last: bool = False) -> Page:
+    """Sort the matching ids by ``metric`` (missing = 0, or after every value when
+    ``missing_last``; ties by name), then read one page.
 
     Only ids and sort keys of the matching documents are read (10k campaigns on `large`);
     the documents themselves only for the page."""
-    keys = [(metric.get(d["_id"], 0), d.get("name_key") or "", d["_id"])
-            for d in db[collection].find(query, {"name_key": 1})]
-    keys.sort(key=lambda k: (-k[0] if direction < 0 else k[0], k[1], k[2]))
-    ids = [k[2] for k in keys[(page - 1) * page_size:page * page_size]]
+    keys = [(d["_id"] not in metric if missing_last else False, metric.get(d["_id"], 0), d.get("name_key") or "",
+             d["_id"]) for d in db[collection].find(query, {"name_key": 1})]
+    keys.sort(key=lambda k: (k[0], -k[1] if direction < 0 else k[1], k[2], k[3]))
+    ids = [k[3] for k in keys[(page - 1) * page_size:page * page_size]]
     found = {d["_id"]: d for d in db[collection].find({"_id": {"$in": ids}}, {"_sync": 0})}
     return Page([found[i] for i in ids if i in found], len(keys), page, page_size)
 
 
 def sort_metric(db: Database, collection: str, field: str, query: dict, start: dt.date | None,
-                end: dt.date | None) -> dict | None:
+                end: dt.date | None, today: dt.date | None = None) -> dict | None:
     """``{id: value}`` to sort ``collection`` by ``field`` when it is a figure, else None."""
     if field not in METRIC_SORTS.get(collection, ()):
         return None
+    if field == "pacing":
+        from .pacing import by_campaign  # pacing reads pages' helpers: imported when asked
+
+        network = query.get("network_id") if isinstance(query.get("network_id"), int) else None
+        paced = by_campaign(db, today or today_utc(), network)
+        return {cid: p.pacing for cid, p in paced.items() if p.pacing is not None}
     if field == "placements":
         return placement_tallies(db)[ENTITIES[collection].stats_field]
     if field == "running":

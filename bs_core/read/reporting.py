@@ -59,6 +59,14 @@ class Coverage:
         gaps = f", {len(self.missing)} missing inside" if self.missing else ""
         return f"{self.first} to {self.last} ({self.days:,} days{gaps}, {self.clock})"
 
+    def through(self, day: dt.date) -> Coverage:
+        """The coverage cut to end on ``day`` (complete days only: through yesterday)."""
+        if self.last is None or self.last <= day:
+            return self
+        if self.first > day:
+            return Coverage(offsets=self.offsets)
+        return dataclasses.replace(self, last=day, missing=tuple(d for d in self.missing if d <= day))
+
     def clip(self, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
         """[start, end] cut to the covered range (None when they do not meet)."""
         if self.first is None:
@@ -91,6 +99,16 @@ def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     return start - dt.timedelta(days=length), start - dt.timedelta(days=1)
 
 
+def year_before(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The same days a year earlier (29 February falls back to the 28th)."""
+    def back(day: dt.date) -> dt.date:
+        try:
+            return day.replace(year=day.year - 1)
+        except ValueError:
+            return day.replace(year=day.year - 1, day=28)
+    return back(start), back(end)
+
+
 # -- figures ----------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class StatsFilter:
@@ -100,6 +118,7 @@ class StatsFilter:
     advertiser_id: int | None = None
     campaign_id: int | None = None
     zone_id: int | None = None  # zone figures come from the per-zone rows
+    advertisement_id: int | None = None
 
     @property
     def collection(self) -> str:

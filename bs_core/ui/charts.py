@@ -16,18 +16,18 @@ SCOPE_COLORS = ("#1f6feb", "#2da44e", "#bf8700", "#8250df", "#cf222e", "#57606a"
 STATUS_COLORS = {"running": "#2da44e", "scheduled": "#1f6feb", "ended": "#8c959f", "paused": "#bf8700"}
 
 
-def daily_trend(series: list[dict], today: dt.date | None = None) -> go.Figure:
+def daily_trend(series: list[dict], today: dt.date | None = None, grain: str = "day") -> go.Figure:
     """Views per day on top; clicks per day below with CTR on its own right-hand axis
     (clicks are ~1% of views: on the views axis they would lie flat at zero).  Today's
     partial day is drawn paler and labelled, so it does not read as a collapse."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.55, 0.45],
                         specs=[[{}], [{"secondary_y": True}]],
-                        subplot_titles=("Views per day", "Clicks per day and CTR"))
+                        subplot_titles=(f"Views per {grain}", f"Clicks per {grain} and CTR"))
     df = pd.DataFrame(series)
     if df.empty:
         return fig
     days = [d.date() if isinstance(d, dt.datetime) else d for d in df["date"]]
-    partial = [d == today for d in days]
+    partial = [d == today for d in days] if grain == "day" else [False] * len(days)
     opacity = [0.4 if p else 1.0 for p in partial]
     fig.add_bar(x=df["date"], y=df["views"], name="Views", marker_color="#9ecbff", marker_opacity=opacity,
                 hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views<extra></extra>", row=1, col=1)
@@ -105,4 +105,44 @@ def run_history(runs: list[dict]) -> go.Figure:
     fig.update_yaxes(rangemode="tozero")
     fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="Scope",
                       legend_orientation="h")
+    return fig
+
+
+def pacing_chart(rows: list[dict], clock: str) -> go.Figure:
+    """A campaign's views delivered so far against even delivery of its goal, per flight
+    day through yesterday, with the goal as a line."""
+    fig = go.Figure()
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return fig
+    fig.add_scatter(x=df["date"], y=df["delivered"], name="Delivered so far", mode="lines", line_color="#1f6feb",
+                    line_width=3, hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views delivered<extra></extra>")
+    if df["expected"].notna().any():
+        fig.add_scatter(x=df["date"], y=df["expected"], name="Expected (even delivery)", mode="lines",
+                        line_dash="dash", line_color="#57606a",
+                        hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views expected<extra></extra>")
+    fig.add_hline(y=int(df["goal"].iloc[0]), line_dash="dot", line_color="#cf222e",
+                  annotation_text=f"goal {int(df['goal'].iloc[0]):,}", annotation_position="top left")
+    fig.update_yaxes(title_text="Views (cumulative)", tickformat=",d", rangemode="tozero")
+    fig.update_xaxes(title_text=f"Flight day ({clock})", tickformat="%b %d")
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), legend_orientation="h", legend_y=-0.25,
+                      title_text=f"Delivered against expected, {rows[0]['date']} to {rows[-1]['date']}")
+    return fig
+
+
+def hours_chart(rows: list[dict], period_text: str, clock: str) -> go.Figure:
+    """Views by hour of the day (account hours) with CTR on its own axis."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return fig
+    fig.add_bar(x=df["hour"], y=df["views"], name="Views", marker_color="#9ecbff",
+                hovertemplate="%{x}:00<br>%{y:,} views<extra></extra>")
+    fig.add_scatter(x=df["hour"], y=df["ctr"] * 100, name="CTR %", mode="lines+markers", line_color="#bf3989",
+                    secondary_y=True, hovertemplate="%{x}:00<br>CTR %{y:.2f}%<extra></extra>")
+    fig.update_xaxes(title_text=f"Hour of the day ({clock})", dtick=2, range=[-0.5, 23.5])
+    fig.update_yaxes(title_text="Views", tickformat=",d", rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text="CTR %", tickformat=".2f", rangemode="tozero", secondary_y=True, showgrid=False)
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), legend_orientation="h", legend_y=-0.3,
+                      title_text=f"Views by hour of the day, {period_text}")
     return fig

@@ -22,6 +22,23 @@ COLUMNS = {
     "Clicks": cc.NumberColumn(format="localized", width=62),
     "CTR": cc.NumberColumn(format="percent", width=60, help="Clicks / views over the period"),
     "Placements": cc.NumberColumn(format="localized", width=78),
+    "Pacing": cc.NumberColumn(format="percent", width=70, help="Views delivered / views expected by yesterday under "
+                              "even delivery of the goal over the flight (campaigns with a goal)"),
+    "Pace": cc.TextColumn(width=95, help="behind (under 90% of expected), at risk (the last 7 days' rate misses the "
+                          "goal), on pace, ahead, goal met, over-delivered (10% past the goal), not started, "
+                          "no end date, partial data (the mirror lacks days of the flight)"),
+    "Goal": cc.NumberColumn(format="localized", width=80, help="BroadStreet's max_impression_count"),
+    "Delivered": cc.NumberColumn(format="localized", help="Views from the flight's start through yesterday"),
+    "Expected": cc.NumberColumn(format="localized", help="The goal times the share of the flight elapsed by "
+                                "yesterday"),
+    "Needed per day": cc.NumberColumn(format="localized", help="Views a day from today to the end date to meet "
+                                      "the goal"),
+    "Projected": cc.NumberColumn(format="localized", help="Delivered plus the last 7 complete days' daily rate "
+                                 "until the end date"),
+    "Lacking days": cc.NumberColumn(help="Flight days through yesterday the mirror holds no reporting for"),
+    "Views in this zone": cc.NumberColumn(format="localized"),
+    "Clicks in this zone": cc.NumberColumn(format="localized"),
+    "CTR in this zone": cc.NumberColumn(format="percent"),
     "Running campaigns": cc.NumberColumn(format="localized", width=90),
     "Campaigns": cc.NumberColumn(format="localized", width=85),
     "In running campaigns": cc.NumberColumn(

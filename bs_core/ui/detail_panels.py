@@ -15,8 +15,10 @@ from . import charts, reads
 from . import format as fmt
 from .columns import columns_for
 from .frames import (
+    ad_campaigns_frame,
     advertisements_frame,
     campaign_ads_frame,
+    campaign_zones_frame,
     campaigns_frame,
     daily_stats_frame,
     day,
@@ -98,24 +100,66 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
         if link:
             cols[5].link_button("Open", link, icon=":material/open_in_new:", help="Open in BroadStreet")
     _figures(camp, period)
+    if not camp["deleted"]:
+        _pacing(ctx, campaign_id)
     _trend(ctx, StatsFilter(campaign_id=campaign_id), period, "campaign", "campaign")
     if camp["deleted"]:
         return
+    when = f"{period[0]} to {period[1]}" if period else "all mirrored days"
     left, right = st.columns(2)
     with left:
-        st.markdown("**Placements**")
-        placed = paged("detail_placements", lambda p, n: reads.placements_named(m, campaign_id, p, n), "placements")
-        if placed.total:
-            df = placements_frame(placed.rows)
-            st.dataframe(df, hide_index=True, key="placements_table", column_config=columns_for(df))
+        st.markdown(f"**Delivery per zone**, {when}")
+        zones = reads.campaign_zones(m, campaign_id, start, end)
+        if zones:
+            df = campaign_zones_frame(zones)
+            st.dataframe(df, hide_index=True, key="campaign_zones_table", column_config=columns_for(df), height=250)
+        else:
+            st.info("No views in any zone in this period.")
     with right:
-        st.markdown("**Advertisements**")
-        ads = reads.campaign_ads(m, campaign_id)
+        st.markdown(f"**Advertisements**, views {when}")
+        ads = reads.campaign_ads(m, campaign_id, start, end)
         if ads:
             df = campaign_ads_frame(ads)
-            st.dataframe(df, hide_index=True, key="campaign_ads_table", column_config=columns_for(df))
+            st.dataframe(df, hide_index=True, key="campaign_ads_table", column_config=columns_for(df), height=250)
         else:
             st.info("This campaign places no advertisement.")
+    st.markdown("**Placements**")
+    placed = paged("detail_placements", lambda p, n: reads.placements_named(m, campaign_id, p, n), "placements")
+    if placed.total:
+        df = placements_frame(placed.rows)
+        st.dataframe(df, hide_index=True, key="placements_table", column_config=columns_for(df))
+
+
+def _pacing(ctx: PageContext, campaign_id: int) -> None:
+    """The pacing card and the delivered-against-expected chart (campaigns with a goal)."""
+    found = reads.pacing_of(ctx.mirror, ctx.today, campaign_id=campaign_id)
+    if not found:
+        st.caption("No impression goal (max_impression_count) is set: there is no pacing to show.")
+        return
+    p = found[0]
+    clock = reads.stats_coverage(ctx.mirror).clock
+    if p.covers_from is None:
+        st.info(f"Pacing: not started; the flight starts {day(p.starts_on)} (goal {p.goal:,} views).",
+                icon=":material/schedule:")
+        return
+    st.markdown(f"**Pacing**, flight days {p.covers_from} to {p.covers_to} (through yesterday, {clock})")
+    cols = st.columns(5)
+    cols[0].metric("Pace", p.status)
+    cols[1].metric("Delivered of goal", f"{p.delivered:,}", help=f"Goal {p.goal:,} views",
+                   delta=f"{p.delivered / p.goal:.0%} of {p.goal:,}", delta_color="off")
+    cols[2].metric("Pacing", "—" if p.pacing is None else f"{p.pacing:.0%}",
+                   help=None if p.expected is None else f"Delivered / expected ({p.expected:,} by yesterday)")
+    cols[3].metric("Needed per day", "—" if p.needed_per_day is None else f"{p.needed_per_day:,}",
+                   help="Views a day from today to the end date to meet the goal")
+    cols[4].metric("Projected at end", "—" if p.projected is None else f"{p.projected:,}",
+                   help="At the last 7 complete days' daily rate")
+    if p.lacking_days:
+        st.warning(f"The mirror lacks {p.lacking_days:,} day(s) of this flight (its reporting starts "
+                   f"{reads.stats_coverage(ctx.mirror).first}), so the figures above are not judged: the "
+                   "pace is 'partial data'.", icon=":material/date_range:")
+    rows = reads.pacing_cumulative(ctx.mirror, campaign_id, ctx.today)
+    if rows:
+        st.plotly_chart(charts.pacing_chart(rows, clock), key="pacing_chart")
 
 
 def _head(ctx: PageContext, kind: str, ident: int, doc: dict | None, facts: Callable[[dict], str],
@@ -171,3 +215,26 @@ def zone_panel(ctx: PageContext, zone_id: int, period: Period, on_close: Callabl
                   column_config=columns_for(df))
     else:
         st.info("No campaign is placed in this zone.")
+
+
+def advertisement_panel(ctx: PageContext, ad_id: int, period: Period, on_close: Callable[[], None]) -> None:
+    m = ctx.mirror
+    start, end = period or (None, None)
+    ad = reads.advertisement_detail(m, ad_id, start, end)
+    if ad is None:
+        st.warning(f"Advertisement {ad_id} is not in the mirror.", icon=":material/search_off:")
+        return
+    _heading("advertisement", fmt.short(ad.get("name_clean") or str(ad_id), 120), on_close)
+    st.caption(fmt.plain(f"{ad.get('advertiser_name') or 'no advertiser'} · {ad['placement_count']:,} placements "
+                         f"· ID {ad_id}"))
+    _figures(ad, period)
+    _trend(ctx, StatsFilter(advertisement_id=ad_id), period, "advertisement", "advertisement")
+    when = f"{period[0]} to {period[1]}" if period else "all mirrored days"
+    st.markdown(f"**Campaigns that place it**, the ad's views {when} (click one to open it)")
+    rows = reads.advertisement_campaigns(m, ad_id, start, end)
+    if rows:
+        df = ad_campaigns_frame(rows)
+        clickable(df, "ad_campaigns", [r["_id"] for r in rows], lambda i: open_detail("campaign", i),
+                  column_config=columns_for(df))
+    else:
+        st.info("No campaign places this advertisement.")

@@ -31,17 +31,23 @@ def _figures(r: dict) -> dict:
     return {"Views": r.get("views", 0), "Clicks": r.get("clicks", 0), "CTR": r.get("ctr", 0.0)}
 
 
-CAMPAIGN_COLUMNS = ["Name", "Advertiser", "Status", "Start", "End", "Views", "Clicks", "CTR", "Placements",
-                    "BroadStreet", "Network", "Weight", "ID"]
+CAMPAIGN_COLUMNS = ["Name", "Advertiser", "Status", "Pacing", "Pace", "Start", "End", "Views", "Clicks", "CTR",
+                    "Placements", "Goal", "BroadStreet", "Network", "Weight", "ID"]
+
+
+PACING_COLUMNS = ("Pacing", "Pace", "Goal")
 
 
 def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
+    """Campaigns as ``read.campaigns_enriched`` gives them (pacing columns when it added them)."""
+    paced = any("pace_status" in r for r in rows)
     return pd.DataFrame([{
         "Name": r.get("name_clean", ""), "Advertiser": r.get("advertiser_name", ""), "Status": r.get("status"),
         "Start": day(r.get("starts_on"), "—"), "End": day(r.get("ends_on"), "open-ended"),
         **_figures(r), "Placements": r.get("placement_count", 0), "Network": r.get("network_name", ""),
+        "Pacing": r.get("pacing"), "Pace": r.get("pace_status", ""), "Goal": r.get("goal"),
         "Weight": r.get("weight"), "ID": r["_id"], "BroadStreet": dashboard_link(r.get("path")),
-    } for r in rows], columns=CAMPAIGN_COLUMNS)
+    } for r in rows], columns=[c for c in CAMPAIGN_COLUMNS if paced or c not in PACING_COLUMNS])
 
 
 def advertisers_frame(rows: list[dict]) -> pd.DataFrame:
@@ -54,7 +60,15 @@ def advertisers_frame(rows: list[dict]) -> pd.DataFrame:
                                "Website", "Admins", "ID"])
 
 
-def advertisements_frame(rows: list[dict], tallies: dict[str, dict]) -> pd.DataFrame:
+def advertisements_frame(rows: list[dict], tallies: dict[str, dict] | None = None) -> pd.DataFrame:
+    """Advertisements with their placement tallies (from ``tallies``, or from the rows as
+    ``read.advertisements_listing`` gives them, with figures)."""
+    if tallies is None:
+        return pd.DataFrame([{**_figures(r)} for r in rows], columns=["Views", "Clicks", "CTR"]).join(
+            advertisements_frame(rows, {"advertisement_id": {r["_id"]: r.get("placement_count", 0) for r in rows},
+                                        "ad_in_running": {r["_id"]: r.get("in_running", 0) for r in rows}}))[
+            ["Name", "Views", "Clicks", "CTR", "Type", "Advertiser", "Placements", "In running campaigns",
+             "Active in BroadStreet", "Advertiser match", "Updated (UTC)", "Image", "Preview", "ID"]]
     placed, in_running = tallies.get("advertisement_id", {}), tallies.get("ad_in_running", {})
     return pd.DataFrame([{
         "Name": r.get("name_clean", ""), "Type": ad_type(r.get("type")), "Advertiser": r.get("advertiser_name", ""),
@@ -87,18 +101,41 @@ def placements_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def campaign_ads_frame(rows: list[dict]) -> pd.DataFrame:
-    """A campaign's ads as ``details.campaign_ads`` gives them."""
+    """A campaign's ads as ``details.campaign_ads`` gives them (figures in this campaign)."""
     return pd.DataFrame([{
-        "Name": r.get("name_clean", ""), "Type": ad_type(r.get("type")), "Zones placed in": r.get("zones_placed", 0),
-        "Preview": r.get("preview_url"), "ID": r["_id"],
-    } for r in rows], columns=["Name", "Type", "Zones placed in", "Preview", "ID"])
+        "Name": r.get("name_clean", ""), **_figures(r), "Type": ad_type(r.get("type")),
+        "Zones placed in": r.get("zones_placed", 0), "Preview": r.get("preview_url"), "ID": r["_id"],
+    } for r in rows], columns=["Name", "Views", "Clicks", "CTR", "Type", "Zones placed in", "Preview", "ID"])
 
 
 def zone_campaigns_frame(rows: list[dict]) -> pd.DataFrame:
-    """Campaigns placed in a zone; their figures are the campaign's in every zone."""
+    """Campaigns placed in a zone, with their delivery in this zone."""
     return campaigns_frame(rows).assign(**{"Ads in this zone": [r.get("ads_in_zone", 0) for r in rows]})[
-        ["Name", "Advertiser", "Status", "Start", "End", "Ads in this zone", "Views", "Clicks", "CTR", "ID"]].rename(
-        columns={"Views": "Campaign views", "Clicks": "Campaign clicks", "CTR": "Campaign CTR"})
+        ["Name", "Advertiser", "Status", "Views", "Clicks", "CTR", "Ads in this zone", "Start", "End", "ID"]].rename(
+        columns={"Views": "Views in this zone", "Clicks": "Clicks in this zone", "CTR": "CTR in this zone"})
+
+
+def campaign_zones_frame(rows: list[dict]) -> pd.DataFrame:
+    """A campaign's delivery per zone (``breakdowns.campaign_zones``)."""
+    return pd.DataFrame([{"Zone": r["name"], **_figures(r), "Zone ID": r["zone_id"]} for r in rows],
+                        columns=["Zone", "Views", "Clicks", "CTR", "Zone ID"])
+
+
+def ad_campaigns_frame(rows: list[dict]) -> pd.DataFrame:
+    """The campaigns that place an ad, with the ad's figures in each."""
+    return campaigns_frame(rows).assign(Zones=[r.get("zones", "") for r in rows])[
+        ["Name", "Advertiser", "Status", "Views", "Clicks", "CTR", "Zones", "Start", "End", "ID"]]
+
+
+def pacing_frame(rows: list) -> pd.DataFrame:
+    """Pacing rows (``read.pacing.Pacing``) as the lists and exports show them."""
+    return pd.DataFrame([{
+        "Name": p.name, "Pace": p.status, "Pacing": p.pacing, "Delivered": p.delivered, "Expected": p.expected,
+        "Goal": p.goal, "Needed per day": p.needed_per_day, "Projected": p.projected,
+        "Start": day(p.starts_on, "—"), "End": day(p.ends_on, "open-ended"), "Lacking days": p.lacking_days,
+        "ID": p.campaign_id,
+    } for p in rows], columns=["Name", "Pace", "Pacing", "Delivered", "Expected", "Goal", "Needed per day",
+                               "Projected", "Start", "End", "Lacking days", "ID"])
 
 
 def silent_frame(rows: list[dict]) -> pd.DataFrame:
@@ -108,6 +145,10 @@ def silent_frame(rows: list[dict]) -> pd.DataFrame:
 
 def unsold_zones_frame(rows: list[dict]) -> pd.DataFrame:
     return zones_frame(rows)[["Name", "Network", "Placements", "Alias", "ID"]]
+
+
+def dark_zones_frame(rows: list[dict]) -> pd.DataFrame:
+    return zones_frame(rows)[["Name", "Running campaigns", "Placements", "Network", "ID"]]
 
 
 def header(name: str) -> str:

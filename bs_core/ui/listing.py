@@ -59,7 +59,7 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     search = c2.text_input("Name contains", key=key("search"), placeholder=spec.placeholder)
     coverage = reads.stats_coverage(m, network)
     with c3:
-        period = period_picker(coverage, key("period"), label="Views and clicks over")
+        period = period_picker(coverage, key("period"), label="Views and clicks over", today=ctx.today)
     urlstate.clear_button(spec.noun, params, c4, extra_keys=(key("sort"), key("desc"), *spec.extra_keys))
     extra = spec.extra_filters(ctx, network) if spec.extra_filters is not None else {}
     c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")

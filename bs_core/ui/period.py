@@ -18,17 +18,22 @@ def coverage_line(coverage: Coverage, today: dt.date) -> str:
     return f"Reporting in the mirror: {coverage.describe()}{partial}."
 
 
-def default_period(coverage: Coverage, days: int = DEFAULT_DAYS) -> tuple[dt.date, dt.date] | None:
+def default_period(coverage: Coverage, days: int = DEFAULT_DAYS,
+                   today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
+    """The last ``days`` days the mirror holds, complete days only (ending yesterday)
+    when ``today`` is given: a young partial day is not compared with whole ones."""
     if coverage.last is None:
         return None
-    return coverage.clip(coverage.last - dt.timedelta(days=days - 1), coverage.last)
+    last = min(coverage.last, today - dt.timedelta(days=1)) if today is not None else coverage.last
+    return coverage.clip(last - dt.timedelta(days=days - 1), last) or coverage.clip(coverage.last, coverage.last)
 
 
 def _is_range(value: object) -> bool:
     return isinstance(value, tuple) and len(value) == 2 and all(isinstance(d, dt.date) for d in value)
 
 
-def period_picker(coverage: Coverage, key: str, where=st, label: str = "Period") -> tuple[dt.date, dt.date] | None:
+def period_picker(coverage: Coverage, key: str, where=st, label: str = "Period",
+                  today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
     """Draw the picker; return the period to show figures for, or None (and say why)
     when there is none: no reporting yet, an unfinished pick, or days the mirror lacks."""
     state = st.session_state
@@ -41,7 +46,7 @@ def period_picker(coverage: Coverage, key: str, where=st, label: str = "Period")
     if not _is_range(value) or not (coverage.first <= value[0] and value[1] <= coverage.last):
         if _is_range(value) and asked is None:
             asked = value  # kept from before the coverage changed
-        state[key] = (coverage.clip(*value) if _is_range(value) else None) or default_period(coverage)
+        state[key] = (coverage.clip(*value) if _is_range(value) else None) or default_period(coverage, today=today)
     picked = where.date_input(label, min_value=coverage.first, max_value=coverage.last, key=key,
                               format="YYYY-MM-DD", on_change=lambda: state.pop(f"{key}_asked", None),
                               help=f"Reporting days the mirror holds: {coverage.describe()}.")

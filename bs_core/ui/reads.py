@@ -19,7 +19,7 @@ from pymongo.database import Database
 
 from .. import read as rm
 from ..errors import StoreUnavailableError
-from ..read import delivery, details, reporting
+from ..read import breakdowns, delivery, details, pacing, reporting
 from ..read.verify import verify
 from ..runtime import Runtime
 
@@ -82,6 +82,7 @@ campaigns_listing_export = cached(rm.campaigns_listing_export)
 listing = cached(rm.listing)
 advertisers_enriched = cached(rm.advertisers_enriched)
 advertisements = cached(rm.advertisements)
+advertisements_listing = cached(rm.advertisements_listing)
 zones_enriched = cached(rm.zones_enriched)
 placements_named = cached(rm.placements_named)
 placement_tallies = cached(rm.placement_tallies)
@@ -99,12 +100,23 @@ stats_totals = cached(reporting.totals)
 stats_daily_series = cached(reporting.daily_series)
 stats_daily_rows = cached(reporting.daily_rows)
 top_campaigns = cached(reporting.top_campaigns)
+stats_by = cached(reporting.stats_by)
+hours = cached(breakdowns.hours)
+campaign_zones = cached(breakdowns.campaign_zones)
+network_figures = cached(breakdowns.networks)
+pacing_of = cached(pacing.pacing)
+pacing_cumulative = cached(pacing.cumulative)
 # details and delivery health
 campaign_detail = cached(details.campaign)
 campaign_ads = cached(details.campaign_ads)
 advertiser_detail = cached(details.advertiser)
 zone_detail = cached(details.zone)
 zone_campaigns = cached(details.zone_campaigns)
+advertisement_detail = cached(details.advertisement)
+advertisement_campaigns = cached(details.advertisement_campaigns)
+behind_pace = cached(delivery.behind_pace)
+over_delivering = cached(delivery.over_delivering)
+dark_zones = cached(delivery.dark_zones)
 silent_campaigns = cached(delivery.silent_campaigns)
 unplaced_active_ads = cached(delivery.unplaced_active_ads)
 unsold_zones = cached(delivery.unsold_zones)
