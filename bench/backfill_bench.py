@@ -24,6 +24,7 @@ from sync_bench import simulator_process
 
 from bs_core.simulator import DEFAULT_TOKEN
 from bs_core.store import ensure_indexes
+from bs_core.store.stats_days import ROW_FIELDS
 
 # Runs the CLI and prints the process's peak RSS (KiB on Linux) on stderr's last line.
 WRAPPER = """
@@ -74,11 +75,10 @@ def bench(size: str, days: int, latency_ms: float) -> None:
                    BS_STATS_DAYS=str(days))
         run, wall, rss = cli_sync(db, env, "full")
         line("first full sync (entities + backfill)", run, wall, rss, 5.0)
-        rows = db.stats_daily.count_documents({}), db.stats_zone_daily.count_documents({})
-        print(f"  {rows[0]:,} daily campaign rows and {rows[1]:,} daily zone rows")
-
-        db.stats_daily.drop()
-        db.stats_zone_daily.drop()
+        rows = {c: db[c].count_documents({}) for c in ROW_FIELDS}
+        print("  documents per reporting grain: " + ", ".join(f"{c} {n:,}" for c, n in rows.items()))
+        for collection in ROW_FIELDS:
+            db[collection].drop()
         db.sync_scopes.delete_many({"collection": "stats_daily"})
         ensure_indexes(db)
         run, wall, rss = cli_sync(db, env, "stats")

@@ -30,10 +30,12 @@ from bs_core.simulator import DEFAULT_TOKEN
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["streamlit_app.py", "pages/1_Campaigns.py", "pages/2_Advertisers.py", "pages/3_Advertisements.py",
          "pages/4_Zones.py", "pages/5_Networks.py", "pages/6_Sync_history.py", "pages/7_Delivery_health.py",
-         "campaign detail", "campaigns by views"]
+         "campaign detail", "campaigns by views", "campaigns by pacing"]
 #: pages drawn with query parameters (a detail opened, a sort by figures): name -> (file, params)
 VIEWS = {"campaign detail": ("pages/1_Campaigns.py", {"open": None}),
-         "campaigns by views": ("pages/1_Campaigns.py", {})}
+         "campaigns by views": ("pages/1_Campaigns.py", {}),
+         "campaigns by pacing": ("pages/1_Campaigns.py", {})}
+SORTED = {"campaigns by views": "Views", "campaigns by pacing": "Pacing"}
 
 
 def _sync_command(db, api_url: str) -> tuple[list[str], dict]:
@@ -72,11 +74,11 @@ def render(at: AppTest, page: str) -> float:
     if dict(at.query_params) != wanted:  # touching them outside a run makes Streamlit warn
         at.query_params.clear()
         at.query_params.update(wanted)
-    by_views = page == "campaigns by views"
+    sort = SORTED.get(page, "Name")
     current = at.session_state["f_campaigns_sort"] if "f_campaigns_sort" in at.session_state else "Name"
-    if current != ("Views" if by_views else "Name"):
-        at.session_state["f_campaigns_sort"] = "Views" if by_views else "Name"
-        at.session_state["f_campaigns_desc"] = by_views
+    if current != sort:
+        at.session_state["f_campaigns_sort"] = sort
+        at.session_state["f_campaigns_desc"] = sort == "Views"
     with timed() as t:
         at.switch_page(str(ROOT / file)).run()
     if at.exception:
