@@ -1,26 +1,48 @@
-"""Networks: what each network holds in the mirror."""
+"""Networks: what each network holds in the mirror, and its views, clicks and CTR over a
+period."""
 
 import pandas as pd
 import streamlit as st
 
-from bs_core.ui import reads
+from bs_core.ui import reads, urlstate
 from bs_core.ui.format import dashboard_link
 from bs_core.ui.frames import sentence_case
 from bs_core.ui.layout import PageContext, render
+from bs_core.ui.period import coverage_line, period_picker
+
+PERIOD = "f_networks_period"
 
 
 def body(ctx: PageContext) -> None:
     rows = reads.network_summaries(ctx.mirror)
     if not rows:
         st.info("No networks in the mirror.")
-    else:
-        rows = [{**{k: v for k, v in r.items() if k != "path"}, "broadstreet": dashboard_link(r.get("path"))}
-                for r in rows]
-        st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, key="networks_table", column_config={
-            "ID": st.column_config.NumberColumn(format="%d"),
-            "Website": st.column_config.LinkColumn(),
-            "Broadstreet": st.column_config.LinkColumn("BroadStreet", display_text="open"),
-        })
+        return
+    params = urlstate.period_params(PERIOD)
+    urlstate.read_url("networks", params)
+    c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+    coverage = reads.stats_coverage(ctx.mirror)
+    with c1:
+        period = period_picker(coverage, PERIOD, label="Views and clicks over", today=ctx.today)
+    c2.caption(coverage_line(coverage, ctx.today))
+    urlstate.write_url("networks", params)
+    figures = reads.network_figures(ctx.mirror, *period) if period else {}
+    when = f" {period[0]} to {period[1]}" if period else ""
+    table = []
+    for r in rows:
+        f = figures.get(r.get("id", r.get("_id")), {})
+        shown = {k: v for k, v in r.items() if k not in ("path", "id")}
+        figures_of = {f"views{when}": f.get("views", 0), f"clicks{when}": f.get("clicks", 0),
+                      f"CTR{when}": f.get("ctr", 0.0)} if period else {}
+        table.append({"name": shown.pop("name", ""), **figures_of, **shown, "ID": r.get("id", r.get("_id")),
+                      "broadstreet": dashboard_link(r.get("path"))})
+    config = {"ID": st.column_config.NumberColumn(format="%d"), "Website": st.column_config.LinkColumn(),
+              "Broadstreet": st.column_config.LinkColumn("BroadStreet", display_text="open")}
+    if period:
+        config |= {f"Views{when}": st.column_config.NumberColumn(format="localized"),
+                   f"Clicks{when}": st.column_config.NumberColumn(format="localized"),
+                   f"CTR{when}": st.column_config.NumberColumn(format="percent")}
+    st.dataframe(sentence_case(pd.DataFrame(table)), hide_index=True, key="networks_table", column_config=config)
 
 
 render("Networks", body, fresh="networks", live="networks")
