@@ -213,6 +213,60 @@ def test_an_analyst_opens_a_campaign_by_clicking_its_row_and_shares_the_link(liv
             browser.close()
 
 
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
+def test_a_campaigns_pacing_chart_draws_at_both_widths(live_app):
+    """The pacing card and the delivered-against-expected chart of the goal campaign that
+    delivered most, at 1,400 and 1,000 px, after the charts drew."""
+    from playwright.sync_api import expect, sync_playwright
+
+    live_app, data = live_app
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"])
+        try:
+            first = browser.new_page()
+            first.goto(live_app + "/Campaigns")  # a first visit starts the mirror's first sync
+            expect(first.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
+            first.close()
+            campaign = goal_campaign_that_delivered(data)
+            for width in (1400, 1000):
+                page = browser.new_page(viewport={"width": width, "height": 1300})
+                page.goto(f"{live_app}/Campaigns?open=campaign:{campaign}")
+                expect(page.get_by_text(re.compile(r"flight days \d{4}-\d{2}-\d{2} to"))).to_be_visible(
+                    timeout=120_000)
+                expect(page.get_by_text("Delivered of goal")).to_be_visible(timeout=30_000)
+                charts_drawn(page, 2)
+                tall_screenshot(page, f"campaign-pacing-{width}.png")
+                assert page.locator("[data-testid=stException]").count() == 0
+                page.close()
+        finally:
+            browser.close()
+
+
+def goal_campaign_that_delivered(data: Path) -> int:
+    from pymongo import MongoClient
+
+    deadline = time.monotonic() + 120
+    while not (data / "mongo.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    port = json.loads((data / "mongo.json").read_text())["port"]
+    client = MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true")
+    try:
+        db = client.broadstreet_mirror
+        while db.sync_runs.find_one({"status": "success"}) is None and time.monotonic() < deadline:
+            time.sleep(0.5)  # the app's first sync builds the mirror
+        first = db.stats_daily.find_one(sort=[("date", 1)])["date"]  # a whole flight in the mirror, with an end
+        goals = [c["_id"] for c in db.campaigns.find({"max_impression_count": {"$gt": 0}, "status": "running",
+                                                      "starts_on": {"$gte": first}, "ends_on": {"$ne": None}},
+                                                     {"_id": 1})]
+        views = {d["_id"]: d["v"] for d in db.stats_daily.aggregate([
+            {"$match": {"campaign_id": {"$in": goals}}}, {"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}}])}
+        return max(views, key=views.get)
+    finally:
+        client.close()
+
+
 def mirrored_campaign_names(data: Path) -> list[str]:
     """Campaign names straight from the app's mirror, through its embedded database."""
     from pymongo import MongoClient

@@ -11,7 +11,8 @@ young partial day never makes a campaign look behind:
 
 A flight that began before the mirror's reporting coverage (or crosses a missing day)
 is not judged on part of its days: its status is ``partial data`` and ``lacking_days``
-says how many days the figure lacks.
+says how many days the figure lacks (unless the days held already meet the goal: the
+missing ones can only add to it).
 """
 
 from __future__ import annotations
@@ -104,12 +105,13 @@ def pacing_of(campaign: dict, daily_views: dict[dt.date, int], today: dt.date, c
 
 
 def _status(p: Pacing, today: dt.date) -> str:
-    if p.lacking_days:
-        return "partial data"
+    # days the mirror lacks can only add views: a goal met on the days held is met
     if p.delivered >= p.goal * (1 + TOLERANCE):
         return "over-delivered"
     if p.delivered >= p.goal:
         return "goal met"
+    if p.lacking_days:
+        return "partial data"
     if p.ends_on is None or p.starts_on is None:
         return "no end date"
     if p.ends_on < today or (p.pacing is not None and p.pacing < 1 - TOLERANCE):
@@ -163,16 +165,20 @@ def by_campaign(db: Database, today: dt.date, network_id: int | None = None) -> 
 
 def cumulative(db: Database, campaign_id: int, today: dt.date) -> list[dict]:
     """Per flight day through the last complete day: delivered so far and expected so far
-    (even delivery of the goal), for the detail's chart."""
+    (even delivery of the goal), for the detail's chart; from the first day the mirror
+    holds when the flight began earlier (its delivered then counts from that day)."""
     found = pacing(db, today, campaign_id=campaign_id)
     if not found or found[0].covers_from is None:
         return []
     p = found[0]
-    views = _views_per_day(db, [{"_id": campaign_id}], p.covers_from).get(campaign_id, {})
+    coverage = stats_coverage(db)
+    held_from = max(p.covers_from, coverage.first) if coverage.first else p.covers_from
+    views = _views_per_day(db, [{"_id": campaign_id}], held_from).get(campaign_id, {})
     flight_days = (p.ends_on - p.starts_on).days + 1 if p.ends_on and p.starts_on else None
     rows, total = [], 0
     for i, day in enumerate(days_between(p.covers_from, p.covers_to), start=1):
         total += views.get(day, 0)
         expected = round(p.goal * min(i / flight_days, 1.0)) if flight_days else None
-        rows.append({"date": day, "delivered": total, "expected": expected, "goal": p.goal})
+        if day >= held_from:  # days the mirror lacks are not drawn as zero views
+            rows.append({"date": day, "delivered": total, "expected": expected, "goal": p.goal})
     return rows

@@ -47,16 +47,18 @@ def _link(kind: str, ident: int | None, name: str, where=st) -> None:
 
 
 def _figures(figures: dict, period: Period) -> None:
-    cols = st.columns(6)
+    """Two rows of three (six in a row are cut at 1,000 px): every mirrored day, the period."""
+    cols = st.columns(3)
     life, now = figures["lifetime"], figures["period"]
     cols[0].metric("Views, all mirrored days", f"{life['views']:,}")
     cols[1].metric("Clicks, all mirrored days", f"{life['clicks']:,}")
     cols[2].metric("CTR, all mirrored days", f"{life['ctr']:.2%}")
     if period is not None:
         what = f"{period[0]} to {period[1]}"
-        cols[3].metric("Views in period", f"{now['views']:,}", help=what)
-        cols[4].metric("Clicks in period", f"{now['clicks']:,}", help=what)
-        cols[5].metric("CTR in period", f"{now['ctr']:.2%}", help=what)
+        cols = st.columns(3)
+        cols[0].metric("Views in period", f"{now['views']:,}", help=what)
+        cols[1].metric("Clicks in period", f"{now['clicks']:,}", help=what)
+        cols[2].metric("CTR in period", f"{now['ctr']:.2%}", help=what)
 
 
 def _trend(ctx: PageContext, flt: StatsFilter, period: Period, key: str, noun: str) -> None:
@@ -142,16 +144,16 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
         st.info(f"Pacing: not started; the flight starts {day(p.starts_on)} (goal {p.goal:,} views).",
                 icon=":material/schedule:")
         return
-    st.markdown(f"**Pacing**, flight days {p.covers_from} to {p.covers_to} (through yesterday, {clock})")
-    cols = st.columns(5)
-    cols[0].metric("Pace", p.status)
-    cols[1].metric("Delivered of goal", f"{p.delivered:,}", help=f"Goal {p.goal:,} views",
-                   delta=f"{p.delivered / p.goal:.0%} of {p.goal:,}", delta_color="off")
-    cols[2].metric("Pacing", "—" if p.pacing is None else f"{p.pacing:.0%}",
+    st.markdown(f"**Pacing: {p.status}**, flight days {p.covers_from} to {p.covers_to} (through yesterday, "
+                f"{clock}); goal {p.goal:,} views")
+    cols = st.columns(4)
+    cols[0].metric("Delivered of goal", f"{p.delivered:,}", help=f"Goal {p.goal:,} views",
+                   delta=f"{p.delivered / p.goal:.0%} of goal", delta_color="off")
+    cols[1].metric("Pacing", "—" if p.pacing is None else f"{p.pacing:.0%}",
                    help=None if p.expected is None else f"Delivered / expected ({p.expected:,} by yesterday)")
-    cols[3].metric("Needed per day", "—" if p.needed_per_day is None else f"{p.needed_per_day:,}",
+    cols[2].metric("Needed per day", "—" if p.needed_per_day is None else f"{p.needed_per_day:,}",
                    help="Views a day from today to the end date to meet the goal")
-    cols[4].metric("Projected at end", "—" if p.projected is None else f"{p.projected:,}",
+    cols[3].metric("Projected at end", "—" if p.projected is None else f"{p.projected:,}",
                    help="At the last 7 complete days' daily rate")
     if p.lacking_days:
         st.warning(f"The mirror lacks {p.lacking_days:,} day(s) of this flight (its reporting starts "
