@@ -75,7 +75,8 @@ def ending_soon(db: Database, today: dt.date, network_id: int | None = None,
 def behind_pace(db: Database, today: dt.date, network_id: int | None = None) -> list[Pacing]:
     """Running campaigns with a goal that are behind pace or at risk of missing it, the
     furthest behind first."""
-    found = [p for p in pacing.pacing(db, today, network_id) if p.status in pacing.BEHIND and _running(db, p)]
+    found = [p for p in pacing.pacing(db, today, network_id)
+             if p.status in pacing.BEHIND and p.campaign_status == "running"]
     return sorted(found, key=lambda p: (p.pacing if p.pacing is not None else 0.0, p.campaign_id))
 
 
@@ -86,17 +87,14 @@ def over_delivering(db: Database, today: dt.date, network_id: int | None = None)
     return sorted(found, key=lambda p: (-(p.delivered / p.goal), p.campaign_id))
 
 
-def _running(db: Database, p: Pacing) -> bool:
-    return db.campaigns.count_documents({"_id": p.campaign_id, "status": "running"}, limit=1) > 0
-
-
 DARK_DAYS = 7
 
 
 def dark_zones(db: Database, today: dt.date, network_id: int | None = None, days: int = DARK_DAYS) -> list[dict]:
     """Zones with running campaigns placed in them and no views in the last ``days``
     complete days: sold inventory that does not serve."""
-    running = placement_tallies(db)["zone_running_campaigns"]
+    tallies = placement_tallies(db)
+    running = tallies["zone_running_campaigns"]
     zones = [z for z in db.zones.find(field_match(network_id=network_id), {"_sync": 0}) if running.get(z["_id"])]
     if not zones:
         return []
@@ -107,5 +105,5 @@ def dark_zones(db: Database, today: dt.date, network_id: int | None = None, days
     for z in dark:
         z["network_name"] = nets.get(z.get("network_id"), "")
         z["running_campaigns"] = running[z["_id"]]
-        z["placement_count"] = placement_tallies(db)["zone_id"].get(z["_id"], 0)
+        z["placement_count"] = tallies["zone_id"].get(z["_id"], 0)
     return sorted(dark, key=lambda z: (-z["running_campaigns"], z.get("name_key") or "", z["_id"]))

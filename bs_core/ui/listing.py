@@ -86,7 +86,8 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     df = spec.frame(result.rows)
     if period is None:
         df = df.drop(columns=FIGURE_COLUMNS)
-    st.caption(f"Click a row to open the {spec.kind}.")
+    figures = f"Views, clicks and CTR: {start} to {end} ({coverage.clock}). " if period else ""
+    st.caption(f"{figures}Click a row to open the {spec.kind}.")
     clickable(df, f"{spec.noun}_table", [r["_id"] for r in result.rows], lambda i: state.update({key("open"): i}),
               column_config=columns_for(df))
 
