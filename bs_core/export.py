@@ -20,7 +20,7 @@ import pandas as pd
 
 #: what makes a spreadsheet read a text cell as a formula (OWASP, "CSV Injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-PERCENT_COLUMNS = ("CTR",)  # stored as a fraction (0.0123), shown as 1.23%
+PERCENT_COLUMNS = ("CTR", "Pacing")  # stored as a fraction (0.0123), shown as 1.23%
 MAX_SHEET_TITLE = 31  # Excel's limit
 
 
@@ -52,13 +52,28 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str = "Export") -> bytes:
     """The table as an Excel workbook: typed columns, a bold header, frozen panes."""
+    return xlsx_workbook({sheet: df})
+
+
+def xlsx_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """Several tables as the sheets of one workbook (a digest's lists), each as
+    :func:`xlsx_bytes` writes one."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     book = Workbook()
-    ws = book.active
-    ws.title = "".join(ch for ch in sheet if ch not in "[]:*?/\\")[:MAX_SHEET_TITLE] or "Export"
-    typed = df.apply(_iso_days)
+    book.remove(book.active)
+    for title, df in sheets.items():
+        _write_sheet(book.create_sheet("".join(ch for ch in title if ch not in "[]:*?/\\")[:MAX_SHEET_TITLE]
+                                       or "Export"), df)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _write_sheet(ws, df: pd.DataFrame) -> None:
+    from openpyxl.styles import Font
+
+    typed = df.apply(_iso_days) if len(df.columns) else df
     safe = safe_frame(typed)
     ws.append([str(c) for c in safe.columns])
     for cell in ws[1]:
@@ -73,9 +88,6 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str = "Export") -> bytes:
         width = max([len(str(column))] + [len(str(v)) for v in df[column].head(200)]) + 2
         ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = min(width, 60)
     ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
 
 
 #: what a date column holds where there is no date ("—", or "open-ended" for an end)
@@ -109,7 +121,7 @@ def _cell(value: Any) -> Any:
 
 
 def _number_format(column: str, values: pd.Series) -> str | None:
-    if column in PERCENT_COLUMNS:
+    if column in PERCENT_COLUMNS or column.lower() in ("ctr", "pacing") or column.startswith("CTR "):
         return "0.00%"
     if column == "ID" or column.endswith(" ID"):
         return "0"

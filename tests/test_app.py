@@ -361,13 +361,15 @@ def test_delivery_health_lists_what_the_read_models_find(synced, db):
     at = visit(app(synced).run(), "pages/7_Delivery_health.py")
     no_exceptions(at)
     today = dt.datetime.now(dt.UTC).date()
-    titles = [s.value for s in at.subheader]
-    assert titles[0].endswith(f"({len(delivery.silent_campaigns(db, today)):,})")
-    assert titles[1].endswith(f"({len(delivery.unplaced_active_ads(db)):,})")
-    assert titles[2].endswith(f"({len(delivery.unsold_zones(db)):,})")
-    assert titles[3].endswith(f"({len(delivery.ending_soon(db, today)):,})")
+    titles = [s.value for s in at.main.subheader]
+    lists = [delivery.behind_pace(db, today), delivery.over_delivering(db, today), delivery.silent_campaigns(db, today),
+             delivery.unplaced_active_ads(db), delivery.dark_zones(db, today), delivery.unsold_zones(db),
+             delivery.ending_soon(db, today)]
+    assert len(titles) == len(lists), titles[-3:]
+    for title, rows in zip(titles, lists, strict=True):
+        assert title.endswith(f"({len(rows):,})"), title
     # a CSV and an Excel download beside each list that has rows
-    assert len(at.get("download_button")) == 2 * sum(not t.endswith("(0)") for t in titles[:4]), titles
+    assert len(at.get("download_button")) == 2 * sum(not t.endswith("(0)") for t in titles), titles
 
 
 def test_a_link_with_a_network_and_its_advertiser_applies_both(synced, db):

@@ -242,8 +242,10 @@ def test_campaign_advertiser_and_zone_details(mirror):
     assert camp["lifetime"]["views"] == sum(r["views"] for r in mine)
     assert camp["period"]["views"] == sum(r["views"] for r in in_range(mine, start, end))
     placed = Counter(p["advertisement_id"] for p in every(mirror, "placements", campaign_id=camp_id))
-    assert [(a["_id"], a["zones_placed"]) for a in details.campaign_ads(mirror, camp_id)] == sorted(
-        placed.items(), key=lambda kv: (-kv[1], kv[0]))
+    ad_views = summed(mine, key=lambda r: r["advertisement_id"])  # its ads' views in this campaign, most first
+    assert [(a["_id"], a["zones_placed"], a["views"]) for a in details.campaign_ads(mirror, camp_id)] == sorted(
+        ((ad, placed.get(ad, 0), ad_views.get(ad, Counter())["views"]) for ad in set(placed) | set(ad_views)),
+        key=lambda t: (-t[2], -t[1], t[0]))
     assert details.campaign(mirror, 999_999_999, start, end) is None  # never mirrored, no history
 
     adv = details.advertiser(mirror, rows[0]["advertiser_id"], start, end)
