@@ -18,6 +18,7 @@ import weakref
 
 from pymongo.database import Database
 
+from .dates import today_utc
 from .errors import StoreUnavailableError, SyncLockedError
 from .process.demo import api_settings
 from .settings import Settings
@@ -219,8 +220,9 @@ class Runtime:
 
     # -- the scheduler -----------------------------------------------------------------------
     def ensure_scheduler(self) -> None:
-        """With BS_SYNC_INTERVAL_MINUTES set, check every minute whether a quick sync is due."""
-        if self.settings.sync_interval_minutes <= 0:
+        """With BS_SYNC_INTERVAL_MINUTES or BS_DIGEST_SCHEDULE set, check every minute
+        whether a quick sync or a digest is due."""
+        if self.settings.sync_interval_minutes <= 0 and not self.settings.digest_schedule:
             return
         with self._lock:
             if self._scheduler is not None:
@@ -240,7 +242,33 @@ class Runtime:
                 pass
             except Exception:  # noqa: BLE001 - the scheduler must keep running
                 log.exception("scheduled sync could not start")
+            if db is not None and self.settings.digest_schedule:
+                self.send_due_digest(db)
             self._stopping.wait(SCHEDULER_CHECK_SECONDS)
+
+    def send_due_digest(self, db: Database) -> threading.Thread | None:
+        """Send the scheduled digest when its slot is due and unclaimed, in a thread of its
+        own (a slow SMTP server never holds up the sync scheduler); that thread."""
+        from .digest.delivery import deliver
+        from .digest.schedule import claim, due_slot
+
+        try:
+            slot = due_slot(db, self.settings.digest_schedule)
+            if slot is None or not claim(db, slot):
+                return None
+        except Exception:  # noqa: BLE001 - a digest never stops the app or its syncs
+            log.exception("the digest schedule could not be read")
+            return None
+
+        def send() -> None:
+            try:
+                deliver(self.settings, db, today_utc(), trigger="schedule")
+            except Exception:  # noqa: BLE001 - a log line; the next slot tries again
+                log.exception("the scheduled digest failed")
+
+        worker = threading.Thread(target=send, name="digest", daemon=True)
+        worker.start()
+        return worker
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the scheduler (running syncs finish on their own)."""

@@ -7,20 +7,32 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import math
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from pymongo import uri_parser
-from pymongo.errors import PyMongoError
-
 from .errors import SettingsError
 from .redact import register_secret
+from .setting_values import (
+    _address,
+    _addresses,
+    _base_url,
+    _data_dir,
+    _database,
+    _emails,
+    _float,
+    _int,
+    _mongodb_uri,
+    _public_url,
+    _schedule,
+    _size,
+    _smtp_url,
+    _webhook_on,
+    _webhook_url,
+)
 
 DEFAULT_BASE_URL = "https://api.broadstreetads.com/api/1"
 SECRETS_FILE = Path(".streamlit") / "secrets.toml"
@@ -64,6 +76,13 @@ class Settings:
     allowed_emails: tuple[str, ...] = ()
     operators: tuple[str, ...] = ()
     admin_token: str = dataclasses.field(default="", repr=False)
+    #: digests (bs_core/digest): a cron schedule, where they go, and the dashboard's address for links
+    digest_schedule: str = ""
+    smtp_url: str = dataclasses.field(default="", repr=False)  #: smtp://user:password@host:587
+    digest_to: tuple[str, ...] = ()
+    digest_from: str = ""
+    digest_webhook_url: str = dataclasses.field(default="", repr=False)
+    public_url: str = ""
     demo_seed: int = 1
     demo_size: str = "demo"
 
@@ -80,128 +99,6 @@ class Settings:
         caches without revealing them."""
         text = repr(sorted((f.name, str(getattr(self, f.name))) for f in dataclasses.fields(self)))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-# (field, environment name, parser); every number has bounds a sane deployment stays within
-def _int(name: str, minimum: int = 0, maximum: int = 10**9):
-    def parse(raw: Any) -> int:
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
-            raise SettingsError(f"{name} must be a whole number, got {str(raw)[:40]!r}") from None
-        if not minimum <= value <= maximum:
-            raise SettingsError(f"{name} must be between {minimum:,} and {maximum:,}, got {value:,}")
-        return value
-
-    return parse
-
-
-def _float(name: str, minimum: float = 0.0, maximum: float = 86_400.0):
-    def parse(raw: Any) -> float:
-        try:
-            value = float(str(raw).strip())
-        except ValueError:
-            raise SettingsError(f"{name} must be a number, got {str(raw)[:40]!r}") from None
-        if not math.isfinite(value) or not minimum <= value <= maximum:
-            raise SettingsError(f"{name} must be a number between {minimum:g} and {maximum:g}, got {value:g}")
-        return value
-
-    return parse
-
-
-def _base_url(raw: Any) -> str:
-    url = str(raw).strip().rstrip("/")
-    try:
-        parsed = urlparse(url)
-        parsed.port  # noqa: B018 - raises for a broken host ("http://[::1") or port
-    except ValueError:
-        raise SettingsError(f"BROADSTREET_API_BASE_URL is not a valid URL, got {url[:80]!r}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SettingsError(
-            f"BROADSTREET_API_BASE_URL must be an http:// or https:// URL, got {url!r}"
-        )
-    return url
-
-
-def _data_dir(raw: Any) -> Path:
-    path = Path(str(raw))
-    if path.exists() and not path.is_dir():
-        raise SettingsError(f"BS_DATA_DIR must be a directory (it is created if missing), got {str(path)[:80]!r}")
-    return path
-
-
-def _mongodb_uri(raw: Any) -> str:
-    """A structurally valid URI (checked without connecting or resolving; the message never
-    repeats the URI, which may carry a password)."""
-    uri = str(raw).strip()
-    if not uri:
-        return uri
-    if not uri.startswith(("mongodb://", "mongodb+srv://")):
-        raise SettingsError("MONGODB_URI must start with mongodb:// or mongodb+srv://")
-    try:
-        if uri.startswith("mongodb+srv://"):
-            if not urlparse(uri).hostname:
-                raise ValueError("no host")
-        else:
-            uri_parser.parse_uri(uri)
-    except (ValueError, PyMongoError) as exc:
-        reason = type(exc).__name__ if "@" in uri else str(exc)[:120]
-        raise SettingsError(f"MONGODB_URI is not a valid MongoDB URI ({reason})") from None
-    return uri
-
-
-_BAD_DATABASE_CHARS = set('/\\. "$\0')
-
-
-def _database(raw: Any) -> str:
-    name = str(raw).strip() or "broadstreet_mirror"
-    if len(name) > 63 or set(name) & _BAD_DATABASE_CHARS:
-        raise SettingsError(f"MONGODB_DATABASE {name[:70]!r} is not a valid database name "
-                            "(at most 63 characters, none of / \\ . space \" $)")
-    return name
-
-
-def _webhook_url(raw: Any) -> str:
-    url = str(raw).strip()
-    parsed = urlparse(url)
-    if url and (parsed.scheme not in ("http", "https") or not parsed.netloc):
-        raise SettingsError("BS_WEBHOOK_URL must be an http:// or https:// URL")
-    return url
-
-
-def _webhook_on(raw: Any) -> str:
-    value = str(raw).strip().lower()
-    if value not in ("all", "problems"):
-        raise SettingsError(f"BS_WEBHOOK_ON must be all or problems, got {value[:20]!r}")
-    return value
-
-
-_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
-_DOMAIN = re.compile(r"^@[^@\s,]+\.[^@\s,]+$")
-
-
-def _emails(name: str):
-    def parse(raw: Any) -> tuple[str, ...]:
-        entries = [e.strip().lower() for e in str(raw).split(",") if e.strip()]
-        for entry in entries:
-            if not (_EMAIL.match(entry) or _DOMAIN.match(entry)):
-                raise SettingsError(f"{name}: {entry[:60]!r} is neither an e-mail address nor an @domain")
-        return tuple(entries)
-
-    return parse
-
-
-def email_matches(email: str, entries: tuple[str, ...]) -> bool:
-    """True when ``email`` is one of ``entries`` or in one of their ``@domain``s."""
-    email = email.strip().lower()
-    return bool(email) and any(email == e or (e.startswith("@") and email.endswith(e)) for e in entries)
-
-
-def _size(raw: Any) -> str:
-    value = str(raw).strip()
-    if value not in ("tiny", "demo", "large"):
-        raise SettingsError(f"BS_DEMO_SIZE must be tiny, demo or large, got {value!r}")
-    return value
 
 
 _FIELDS: tuple[tuple[str, str, Any], ...] = (
@@ -228,12 +125,18 @@ _FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("delete_guard_run_share", "BS_DELETE_GUARD_RUN_SHARE", _float("BS_DELETE_GUARD_RUN_SHARE", 0.01, 1)),
     ("delete_guard_kind_share", "BS_DELETE_GUARD_KIND_SHARE", _float("BS_DELETE_GUARD_KIND_SHARE", 0.01, 1)),
     ("rate_limit_patience", "BS_RATE_LIMIT_PATIENCE_SECONDS", _float("BS_RATE_LIMIT_PATIENCE_SECONDS", 0, 3600)),
-    ("webhook_url", "BS_WEBHOOK_URL", _webhook_url),
+    ("webhook_url", "BS_WEBHOOK_URL", _webhook_url()),
     ("webhook_on", "BS_WEBHOOK_ON", _webhook_on),
     ("backup_keep", "BS_BACKUP_KEEP", _int("BS_BACKUP_KEEP", 0, 10_000)),
     ("allowed_emails", "BS_ALLOWED_EMAILS", _emails("BS_ALLOWED_EMAILS")),
     ("operators", "BS_OPERATORS", _emails("BS_OPERATORS")),
     ("admin_token", "BS_ADMIN_TOKEN", lambda v: str(v).strip()),
+    ("digest_schedule", "BS_DIGEST_SCHEDULE", _schedule),
+    ("smtp_url", "BS_SMTP_URL", _smtp_url),
+    ("digest_to", "BS_DIGEST_TO", _addresses("BS_DIGEST_TO")),
+    ("digest_from", "BS_DIGEST_FROM", _address("BS_DIGEST_FROM")),
+    ("digest_webhook_url", "BS_DIGEST_WEBHOOK_URL", _webhook_url("BS_DIGEST_WEBHOOK_URL")),
+    ("public_url", "BS_PUBLIC_URL", _public_url),
     ("demo_seed", "BS_DEMO_SEED", _int("BS_DEMO_SEED", 0, 2**31)),
     ("demo_size", "BS_DEMO_SIZE", _size),
 )
@@ -282,6 +185,16 @@ def register_secrets(settings: Settings) -> None:
     register_secret(settings.broadstreet_api_token)
     register_secret(settings.admin_token)
     register_secret(settings.webhook_url)  # incoming-webhook URLs carry their secret in the path
+    register_secret(settings.digest_webhook_url)
+    register_secret(smtp_password(settings.smtp_url))
+    register_secret(settings.smtp_url)
+
+
+def smtp_password(url: str) -> str:
+    """The password in ``BS_SMTP_URL`` (a secret the redactor must know by itself)."""
+    from urllib.parse import unquote
+
+    return unquote(urlparse(url).password or "") if url else ""
 
 
 def as_environment(settings: Settings) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Sync history: recent runs, their durations and requests over time, and one run in detail."""
+"""Sync history: recent runs, their durations and requests over time, one run in detail,
+and the digests sent (or not)."""
 
 import pandas as pd
 import streamlit as st
@@ -13,7 +14,26 @@ from bs_core.ui.layout import PageContext, live_fragment, render
 def body(ctx: PageContext) -> None:
     held_now(ctx.mirror)
     history(ctx.mirror)
+    digests(ctx.mirror)
     data_health(ctx)
+
+
+def digests(mirror) -> None:
+    """Digest attempts (python -m bs_core digest send, or BS_DIGEST_SCHEDULE): what went
+    where, or why not; a failed one is tried again at the next scheduled time."""
+    sent = reads.recent_digests(mirror, 20)
+    if not sent:
+        return
+    st.subheader("Digests")
+    rows = [{"finished (UTC)": d.get("finished_at"), "trigger": d.get("trigger"), "status": d.get("status"),
+             "for": f"advertiser {d['advertiser_id']}" if d.get("advertiser_id") else "the whole account",
+             "day": d.get("day"), "recipients": d.get("recipients", 0),
+             "channels": ", ".join(f"{name} {'sent' if c.get('sent') else 'failed'}"
+                                   for name, c in (d.get("channels") or {}).items()) or "—",
+             "error": "; ".join(c.get("error", "") for c in (d.get("channels") or {}).values() if c.get("error"))}
+            for d in sent]
+    st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, key="digests_table", column_config={
+        "Finished (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 
 
 def held_now(mirror) -> None:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bs_core sync|cancel|status|history|schedule|report|db``.
+"""Command line: ``python -m bs_core sync|cancel|status|history|schedule|report|digest|db``.
 
 Exit codes: 0 success, 1 failed, 2 partial, 3 another sync is running, 64 usage error
 (a bad scope, a missing token, an invalid setting), 130 / 143 a sync stopped by Ctrl-C /
@@ -21,6 +21,8 @@ from ..redact import redact
 from ..settings import load_settings, register_secrets
 from ..store.backup import BackupError
 from .common import EXIT, SIGNAL_EXIT, fail_usage
+from .digest_command import add_parser as add_digest_parser
+from .digest_command import cmd_digest
 from .mirror_commands import cmd_backup, cmd_db, cmd_restore, cmd_verify
 from .report_command import add_parser as add_report_parser
 from .report_command import cmd_report
@@ -52,6 +54,16 @@ def _positive(maximum: int):
         return value
 
     return parse
+
+
+def _addresses(text: str) -> tuple[str, ...]:
+    """An argparse type: comma-separated e-mail addresses."""
+    from ..setting_values import _addresses as parse
+
+    try:
+        return parse("--to")(text)
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                                "per network)")
     verify.add_argument("--json", action="store_true")
     add_report_parser(sub, _positive)
+    add_digest_parser(sub, _positive, _addresses)
     db = sub.add_parser("db", help="the embedded database server: start, stop (also the demo simulator), status")
     db.add_argument("action", choices=("start", "stop", "status"))
     return ap
@@ -104,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     register_secrets(settings)
     handlers = {"sync": cmd_sync, "cancel": cmd_cancel, "status": cmd_status, "history": cmd_history,
                 "schedule": cmd_schedule, "backup": cmd_backup, "restore": cmd_restore, "verify": cmd_verify,
-                "report": cmd_report, "db": cmd_db}
+                "report": cmd_report, "digest": cmd_digest, "db": cmd_db}
     try:
         return handlers[args.command](settings, args)
     except KeyboardInterrupt:

@@ -17,6 +17,7 @@ from ..store.history import (
     last_targeted,
     mirror_version,
     needs_initialisation,
+    recent_digests,
     recent_runs,
     running_run,
 )
@@ -73,6 +74,6 @@ __all__ = [
     "enrich_campaigns", "entity_counts", "json_dumps", "jsonable", "field_match", "freshness", "get_run", "held_summary", "last_finished",
     "last_success", "last_targeted", "listing", "literal_search", "mirror_version", "name_of", "name_options",
     "needs_initialisation", "network_summaries", "networks", "placement_tallies", "placements",
-    "placements_named", "placements_per_zone", "recent_runs", "running_run", "scoped_counts", "sort_metric",
+    "placements_named", "placements_per_zone", "recent_digests", "recent_runs", "running_run", "scoped_counts", "sort_metric",
     "top_advertisers_by_running", "zones", "zones_enriched",
 ]

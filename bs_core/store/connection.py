@@ -13,7 +13,7 @@ from ..settings import Settings
 ENTITY_COLLECTIONS = ENTITY_NAMES
 COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zone_daily", "stats_campaign_zone_daily",
                                     "stats_hours", "sync_runs", "sync_lock", "sync_scopes",
-                                    "mirror_summary", "held_deletions")
+                                    "mirror_summary", "held_deletions", "digest_runs")
 
 # Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
 # inserts markedly slower (measured: 29.8k docs/s with none, 9.8k with one, 4.0k with five).
@@ -43,6 +43,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     "sync_scopes": [IndexModel([("collection", ASCENDING)], name="collection")],
     "held_deletions": [IndexModel([("collection", ASCENDING)], name="collection")],
+    "digest_runs": [IndexModel([("finished_at", DESCENDING)], name="finished_at")],
 }
 
 

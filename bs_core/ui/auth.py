@@ -17,7 +17,8 @@ from typing import Any
 import streamlit as st
 
 from ..errors import SettingsError
-from ..settings import Settings, email_matches
+from ..setting_values import email_matches
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -125,5 +125,6 @@ held_deletions = cached(rm.held_summary)  # changes only when a run ends
 
 # -- read anew: they change while a run works ---------------------------------------------------
 recent_runs = fresh(rm.recent_runs)
+recent_digests = fresh(rm.recent_digests)
 get_run = fresh(rm.get_run)
 verify_mirror = fresh(verify)

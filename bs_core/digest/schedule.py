@@ -1,0 +1,43 @@
+"""When a scheduled digest is due: the latest minute ``BS_DIGEST_SCHEDULE`` names, if no
+scheduled digest was attempted for it yet.  Each slot is claimed in ``digest_runs``
+(a document whose id is the slot) before sending, so several app servers, or the app and
+a cron job, send it once; a failed slot is not retried until the next one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from ..store.history import server_now
+from .cron import parse
+from .delivery import COLLECTION
+
+#: a slot missed by more than this (the app was down) is skipped, not sent late
+GRACE = dt.timedelta(hours=6)
+
+
+def due_slot(db: Database, schedule: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The schedule's latest slot (UTC, by the database server's clock) when its digest is
+    still to be sent, else None."""
+    if not schedule:
+        return None
+    now = now or server_now(db)
+    slot = parse(schedule).last_at_or_before(now, within=GRACE)
+    if slot is None or db[COLLECTION].find_one({"_id": slot_id(slot)}, {"_id": 1}) is not None:
+        return None
+    return slot
+
+
+def slot_id(slot: dt.datetime) -> str:
+    return f"schedule:{slot:%Y-%m-%dT%H:%M}"
+
+
+def claim(db: Database, slot: dt.datetime) -> bool:
+    """Take the slot for this process (False: another process has it)."""
+    try:
+        db[COLLECTION].insert_one({"_id": slot_id(slot), "slot": slot, "claimed_at": server_now(db)})
+    except DuplicateKeyError:
+        return False
+    return True
