@@ -9,6 +9,7 @@ from bs_core.ui.format import dashboard_link
 from bs_core.ui.frames import sentence_case
 from bs_core.ui.layout import PageContext, render
 from bs_core.ui.period import coverage_line, period_picker
+from bs_core.ui.tables import csv_button
 
 PERIOD = "f_networks_period"
 
@@ -42,7 +43,9 @@ def body(ctx: PageContext) -> None:
         config |= {f"Views{when}": st.column_config.NumberColumn(format="localized"),
                    f"Clicks{when}": st.column_config.NumberColumn(format="localized"),
                    f"CTR{when}": st.column_config.NumberColumn(format="percent")}
-    st.dataframe(sentence_case(pd.DataFrame(table)), hide_index=True, key="networks_table", column_config=config)
+    frame = sentence_case(pd.DataFrame(table))
+    st.dataframe(frame, hide_index=True, key="networks_table", column_config=config)
+    csv_button("Download the networks (CSV)", lambda: frame, "networks.csv", key="networks_csv")
 
 
 render("Networks", body, fresh="networks", live="networks")

@@ -16,13 +16,15 @@ from .content import SHOWN_ROWS, Digest, Section
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _value(value: object) -> str:
+def _value(value: object, column: str = "") -> str:
     if value is None:
         return "—"
+    if column == "ID" or column.endswith(" ID"):
+        return str(value)  # ids are names, not amounts: no separators
     if isinstance(value, float):
-        return f"{value:.0%}" if value < 100 else f"{value:,.0f}"
+        return f"{value:.0%}"  # the only fractions listed are pacing shares
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+        return f"{value:,}"
     if isinstance(value, dt.date):
         return value.isoformat()
     return " ".join(str(value).split())  # a name's newlines and tabs never break a line
@@ -51,13 +53,13 @@ def _figure_lines(d: Digest) -> list[str]:
 
 
 def text(d: Digest) -> str:
-    lines = [d.subject, f"Days in account time ({d.clock}).", "", *_figure_lines(d)]
+    lines = [d.subject, f"Days are in {d.clock}.", "", *_figure_lines(d)]
     for section in d.sections:
         lines += ["", f"{section.title} ({len(section.rows)})"]
         if not section.rows:
             lines.append(f"  {section.empty}")
         for row in section.rows[:SHOWN_ROWS]:
-            cells = ", ".join(f"{k}: {_value(v)}" for k, v in row.items() if k not in ("link",))
+            cells = ", ".join(f"{k}: {_value(v, k)}" for k, v in row.items() if k not in ("link",))
             lines.append(f"  - {cells}" + (f"\n    {row['link']}" if row.get("link") else ""))
         if len(section.rows) > SHOWN_ROWS:
             lines.append(f"  ... and {len(section.rows) - SHOWN_ROWS} more in the attachments")
@@ -71,7 +73,7 @@ def text(d: Digest) -> str:
 
 def html_body(d: Digest) -> str:
     e = html.escape
-    parts = [f"<h2>{e(d.subject)}</h2>", f"<p style='color:#57606a'>Days in account time ({e(d.clock)}).</p>",
+    parts = [f"<h2>{e(d.subject)}</h2>", f"<p style='color:#57606a'>Days are in {e(d.clock)}.</p>",
              "<ul>" + "".join(f"<li>{e(line)}</li>" for line in _figure_lines(d)) + "</ul>"]
     for section in d.sections:
         parts.append(f"<h3>{e(section.title)} ({len(section.rows)})</h3>")
@@ -84,7 +86,7 @@ def html_body(d: Digest) -> str:
         for row in section.rows[:SHOWN_ROWS]:
             cells = []
             for c in columns:
-                shown = e(_value(row[c]))
+                shown = e(_value(row[c], c))
                 if c == columns[0] and row.get("link"):
                     shown = f"<a href='{e(row['link'], quote=True)}'>{shown}</a>"
                 cells.append(f"<td style='padding:2px 8px'>{shown}</td>")
