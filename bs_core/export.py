@@ -43,11 +43,31 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV with its headers, safe to open in a spreadsheet."""
+    """The table as UTF-8 CSV with its headers, safe to open in a spreadsheet: shares
+    (CTR, pacing) as percentages in a column that says so ("CTR %": 1.23), and an end
+    date column holding dates only (open-ended campaigns in an "Open-ended" column)."""
     buf = io.StringIO()
     # RFC 4180 line ends: a field holding a carriage return is then quoted, not split
-    safe_frame(df).to_csv(buf, index=False, lineterminator="\r\n")
+    safe_frame(_for_csv(df)).to_csv(buf, index=False, lineterminator="\r\n")
     return buf.getvalue().encode()
+
+
+def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for column in list(out.columns):
+        if _is_share(str(column)) and pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = (out[column] * 100).round(4)
+            out = out.rename(columns={column: f"{column} %"})
+    if "End" in out.columns and (out["End"] == "open-ended").any():
+        at = list(out.columns).index("End") + 1
+        out.insert(at, "Open-ended", (out["End"] == "open-ended").map({True: "yes", False: ""}))
+        out["End"] = out["End"].where(out["End"] != "open-ended", "")
+    return out
+
+
+def _is_share(column: str) -> bool:
+    """A column of fractions (0.0123 for 1.23%): CTR and pacing, whatever their period."""
+    return column in PERCENT_COLUMNS or column.lower() in ("ctr", "pacing") or column.startswith("CTR ")
 
 
 def xlsx_bytes(df: pd.DataFrame, sheet: str = "Export") -> bytes:
@@ -121,7 +141,7 @@ def _cell(value: Any) -> Any:
 
 
 def _number_format(column: str, values: pd.Series) -> str | None:
-    if column in PERCENT_COLUMNS or column.lower() in ("ctr", "pacing") or column.startswith("CTR "):
+    if _is_share(column):
         return "0.00%"
     if column == "ID" or column.endswith(" ID"):
         return "0"

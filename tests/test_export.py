@@ -44,6 +44,10 @@ def test_a_campaigns_csv_neutralises_hostile_names_and_keeps_numbers():
     assert [r["Name"] for r in rows] == ["'" + name for name in HOSTILE]
     assert [r["Advertiser"] for r in rows] == ["'" + name for name in HOSTILE]
     assert rows[0]["Clicks"] == "-3" and rows[1]["Views"] == "2000" and rows[0]["ID"] == "330900"
+    # a share is a percentage in a column that says so; an end date column holds dates only
+    assert "CTR" not in rows[0] and rows[0]["CTR %"] == "0.7"
+    assert (rows[0]["End"], rows[0]["Open-ended"]) == ("2026-12-24", "")
+    assert (rows[1]["End"], rows[1]["Open-ended"]) == ("", "yes")
 
 
 def test_an_excel_export_is_typed_safe_and_frozen():
