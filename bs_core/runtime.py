@@ -17,13 +17,13 @@ import time
 import weakref
 
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
-from .dates import today_utc
 from .errors import StoreUnavailableError, SyncLockedError
 from .process.demo import api_settings
 from .settings import Settings
 from .store import ensure_indexes, open_database
-from .store.history import last_finished, last_success, needs_initialisation, running_run
+from .store.history import last_finished, last_success, mirror_version, needs_initialisation, running_run
 from .store.lease import request_cancel
 from .sync import SyncEngine, pending
 from .sync.first_start import prepare_initialisation
@@ -35,6 +35,7 @@ DB_RETRY_SECONDS = 10.0  # while the database is down, how often a page tries it
 SCHEDULER_CHECK_SECONDS = 60.0
 SHUTDOWN_SECONDS = 5.0  # how long the app's exit waits for its syncs to record "cancelled"
 REAP_SECONDS = 10.0  # how often one process marks runs whose holder died as failed
+STAMP_SECONDS = 1.0  # how long one read of "what runs, which mirror version" serves every tab
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +91,8 @@ class Runtime:
         self._scheduler: threading.Thread | None = None
         self._stopping = threading.Event()
         self._reaped = float("-inf")  # when this process last reaped dead runs
+        self._stamp: tuple[float, tuple] = (float("-inf"), ())
+        self._stamp_lock = threading.Lock()
         _RUNTIMES.add(self)
 
     # -- database --------------------------------------------------------------------------
@@ -131,6 +134,24 @@ class Runtime:
             self._reaped = time.monotonic()
             reap_if_idle(db, self.settings.lease_seconds)
         return SyncStatus(running, last_finished(db), last_success(db))
+
+    def status_stamp(self) -> tuple:
+        """``(running run id or None, mirror version)``: what an idle tab compares with what
+        it drew.  Read from the database at most once per :data:`STAMP_SECONDS` in this
+        process, however many tabs poll; ``("down",)`` without a database."""
+        with self._stamp_lock:
+            at, stamp = self._stamp
+            if time.monotonic() - at < STAMP_SECONDS:
+                return stamp
+            db = self.db()
+            try:
+                stamp = ("down",) if db is None else (
+                    (running_run(db) or {}).get("_id"), mirror_version(db))
+            except PyMongoError:
+                self.database_failed()
+                stamp = ("down",)
+            self._stamp = (time.monotonic(), stamp)
+            return stamp
 
     def database_failed(self, reason: str = "MongoDB stopped answering") -> None:
         """A query failed: forget the connection, so the next :meth:`db` after the retry
@@ -247,28 +268,9 @@ class Runtime:
             self._stopping.wait(SCHEDULER_CHECK_SECONDS)
 
     def send_due_digest(self, db: Database) -> threading.Thread | None:
-        """Send the scheduled digest when its slot is due and unclaimed, in a thread of its
-        own (a slow SMTP server never holds up the sync scheduler); that thread."""
-        from .digest.delivery import deliver
-        from .digest.schedule import claim, due_slot
+        from .digest.schedule import send_due
 
-        try:
-            slot = due_slot(db, self.settings.digest_schedule)
-            if slot is None or not claim(db, slot):
-                return None
-        except Exception:  # noqa: BLE001 - a digest never stops the app or its syncs
-            log.exception("the digest schedule could not be read")
-            return None
-
-        def send() -> None:
-            try:
-                deliver(self.settings, db, today_utc(), trigger="schedule")
-            except Exception:  # noqa: BLE001 - a log line; the next slot tries again
-                log.exception("the scheduled digest failed")
-
-        worker = threading.Thread(target=send, name="digest", daemon=True)
-        worker.start()
-        return worker
+        return send_due(self.settings, db)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the scheduler (running syncs finish on their own)."""

@@ -6,14 +6,19 @@ a cron job, send it once; a failed slot is not retried until the next one."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from ..dates import today_utc
+from ..settings import Settings
 from ..store.history import server_now
 from .cron import parse
-from .delivery import COLLECTION
+from .delivery import COLLECTION, deliver
 
+log = logging.getLogger(__name__)
 #: a slot missed by more than this (the app was down) is skipped, not sent late
 GRACE = dt.timedelta(hours=6)
 
@@ -41,3 +46,25 @@ def claim(db: Database, slot: dt.datetime) -> bool:
     except DuplicateKeyError:
         return False
     return True
+
+
+def send_due(settings: Settings, db: Database) -> threading.Thread | None:
+    """Send the scheduled digest when its slot is due and unclaimed, in a thread of its
+    own (a slow SMTP server never holds up the app's sync scheduler); that thread."""
+    try:
+        slot = due_slot(db, settings.digest_schedule)
+        if slot is None or not claim(db, slot):
+            return None
+    except Exception:  # noqa: BLE001 - a digest never stops the app or its syncs
+        log.exception("the digest schedule could not be read")
+        return None
+
+    def send() -> None:
+        try:
+            deliver(settings, db, today_utc(), trigger="schedule")
+        except Exception:  # noqa: BLE001 - a log line; the next slot tries again
+            log.exception("the scheduled digest failed")
+
+    worker = threading.Thread(target=send, name="digest", daemon=True)
+    worker.start()
+    return worker

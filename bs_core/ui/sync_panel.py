@@ -2,8 +2,12 @@
 progress (what it waits on during retries) with Cancel, a summary when it ends, how
 fresh the mirror is, and the last failure in words with Retry.
 
-It is one fragment, polled every few seconds, so every session on every page sees a sync
-that any process runs: the buttons are disabled while one runs.
+Every session on every page sees a sync that any process runs, within seconds, at almost
+no cost while nothing runs: the panel is drawn with the page, and a tiny fragment
+(:func:`_watch`) compares, every :data:`WATCH_SECONDS`, what the page drew with the
+process-wide stamp (what runs, which mirror version; one database read per second per
+server, whatever the number of tabs), and reruns the page only when it changed.  While a
+run works, its progress is a fragment of its own that polls.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from . import format as fmt
 from . import reads
 from .auth import Access
 
-STATUS_POLL_SECONDS = 2
+STATUS_POLL_SECONDS = 2  # progress of a running sync
+WATCH_SECONDS = 2  # an idle tab's check of the shared stamp (a start or an end shows within this + 1 s)
+REDRAW_SECONDS = 300  # an idle tab redraws now and then anyway ("12 minutes ago" moves on)
 WATCHED = "sync_watched_run"  # session key: the run this session saw running, to announce its end
 DONE = "sync_done"  # session key: (level, what the last watched run changed, shown until)
 DONE_SECONDS = 30
@@ -40,30 +46,50 @@ def sync_panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int
     _panel(runtime, seen_version, targets, access)
 
 
-@st.fragment(run_every=STATUS_POLL_SECONDS)
 def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]], access: Access) -> None:
-    """Live sync state, polled from the database.  When a run finishes, the mirror
-    version changes and the whole page reruns, so cached queries show its data."""
+    """The sync state as of this page run.  When a run starts or ends anywhere, the watch
+    (or the progress fragment) reruns the page, so cached queries show the new data."""
     db = runtime.db()
     if db is None:
         _controls(runtime, targets, busy=True, access=access)
         st.caption("Sync status unavailable: the mirror database is unreachable.")
+        _watch(runtime, ("down",), time.monotonic())
         return
     try:
         status = runtime.sync_status()
         running = status.running
-        if running is None and read.mirror_version(db) != seen_version:
-            st.rerun(scope="app")  # a run ended: redraw the page with its data, then announce it
         _announce_end(db, running)
         _controls(runtime, targets, busy=running is not None, access=access)
         if running is not None:
-            _running(runtime, running, access)
+            _progress(runtime, running["_id"], access)
         _freshness(runtime, db, status)
         _last_failure(runtime, status, access)
         _held(reads.MirrorView(runtime, seen_version))
     except (PyMongoError, StoreUnavailableError):
         runtime.database_failed()
         st.caption("Sync status unavailable: the mirror database stopped answering.")
+        _watch(runtime, ("down",), time.monotonic())
+        return
+    if running is None:
+        _watch(runtime, ((None, seen_version)), time.monotonic())
+
+
+@st.fragment(run_every=WATCH_SECONDS)
+def _watch(runtime: Runtime, drawn: tuple, drawn_at: float) -> None:
+    """An idle tab's poll: the shared stamp against what this page drew (no query of its
+    own, nothing drawn); the page reruns when a run started or ended anywhere."""
+    if runtime.status_stamp() != drawn or time.monotonic() - drawn_at > REDRAW_SECONDS:
+        st.rerun(scope="app")
+
+
+@st.fragment(run_every=STATUS_POLL_SECONDS)
+def _progress(runtime: Runtime, run_id: str, access: Access) -> None:
+    """The running sync's progress, polled while it runs; the page reruns when it ends."""
+    db = runtime.db()
+    running = read.running_run(db) if db is not None else None
+    if running is None or running["_id"] != run_id:
+        st.rerun(scope="app")  # it ended (or another began): redraw the page with its data
+    _running(runtime, running, access)
 
 
 def _controls(runtime: Runtime, targets: dict[str, tuple[int, str]], busy: bool, access: Access) -> None:
