@@ -354,3 +354,20 @@ def test_trigger_codes_202_409_400_401_403(db, demo_server):
         assert code == 403 and "BS_ADMIN_TOKEN" in body["error"]
     finally:
         demo_server.sim.faults.set_latency(0)
+
+
+def test_health_is_200_with_a_database_and_503_with_json_without_one(db, demo_server):
+    runtime = Runtime(mirror_settings(demo_server, db))
+    try:
+        code, body = call(runtime, "GET", "/api/health")
+        assert (code, body) == (200, {"status": "ok", "app": "ok", "database": "ok"})
+    finally:
+        runtime.close()
+    port = free_port()  # nothing listens there: the database is down
+    dead = Runtime(Settings(mongodb_uri=f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=500"))
+    try:
+        code, body = call(dead, "GET", "/api/health")
+        assert code == 503 and body["status"] == "unavailable" and body["app"] == "ok"
+        assert body["database"] != "ok" and "Traceback" not in json.dumps(body)
+    finally:
+        dead.close()

@@ -5,6 +5,8 @@
   runs, 400 for a bad scope or body, 413 for a body over 16 KiB; needs ``Authorization: Bearer <BS_ADMIN_TOKEN>`` (403 when
   that setting is unset, 401 for a wrong token).
 - ``GET  /api/sync/trigger`` : the accepted scopes and the current status.
+- ``GET  /api/health``       : for a load balancer: 200 ``{"status": "ok"}`` when the app and its
+  database answer, 503 with JSON saying what does not otherwise (no authentication, no names).
 """
 
 from __future__ import annotations
@@ -36,6 +38,20 @@ def status_payload(runtime: Runtime) -> dict:
     except (PyMongoError, StoreUnavailableError):
         runtime.database_failed()
         return _unreachable(runtime)
+
+
+def health_payload(runtime: Runtime) -> dict:
+    """Whether this app server can serve pages: it answers (this code runs) and its database
+    answers a ping within the connection's short timeouts."""
+    db = runtime.db()
+    if db is None:
+        return {"status": "unavailable", "app": "ok", "database": "unreachable"}
+    try:
+        db.command("ping")
+    except PyMongoError as exc:
+        runtime.database_failed()
+        return {"status": "unavailable", "app": "ok", "database": f"not answering ({type(exc).__name__})"}
+    return {"status": "ok", "app": "ok", "database": "ok"}
 
 
 def _unreachable(runtime: Runtime) -> dict:
@@ -91,12 +107,17 @@ def make_routes(get_runtime: Callable[[], Runtime]) -> list[Route]:
                                  "status": status})
         return await _trigger(runtime, request)
 
+    async def health(request: Request) -> JSONResponse:
+        payload = await run_in_threadpool(health_payload, get_runtime())
+        return JSONResponse(payload, status_code=200 if payload["status"] == "ok" else 503)
+
     async def not_found(request: Request) -> JSONResponse:
         return JSONResponse({"error": f"no such endpoint: {request.method} {request.url.path}",
-                             "endpoints": ["GET /api/sync/status", "GET /api/sync/trigger",
+                             "endpoints": ["GET /api/health", "GET /api/sync/status", "GET /api/sync/trigger",
                                            "POST /api/sync/trigger"]}, status_code=404)
 
     return [
+        Route("/api/health", health, methods=["GET"]),
         Route("/api/sync/status", sync_status, methods=["GET"]),
         Route("/api/sync/trigger", sync_trigger, methods=["GET", "POST"]),
         Route("/api/{rest:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
