@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 import streamlit as st
 
+from ..errors import SettingsError
 from ..runtime import Runtime, stop_all_syncs
 from ..settings import Settings, flat_secrets, load_settings, register_secrets
+
+log = logging.getLogger(__name__)
 
 
 def app_secrets() -> dict:
@@ -44,8 +48,14 @@ def app_runtime() -> Runtime:
 
 @contextlib.asynccontextmanager
 async def app_lifespan(_app):
-    """The server's lifespan: when it stops (SIGTERM or Ctrl-C to ``streamlit run``), its
+    """The server's lifespan: its schedulers (syncs, digests) start with the server, not
+    with the first visitor; when it stops (SIGTERM or Ctrl-C to ``streamlit run``), its
     syncs are cancelled and recorded before the process goes.  The server re-raises the
     signal once it has stopped, so the interpreter's own exit hooks may never run."""
+    try:
+        runtime = await asyncio.to_thread(app_runtime)
+        runtime.ensure_scheduler()
+    except SettingsError as exc:  # the pages say it to every visitor
+        log.error("cannot start the schedulers: %s", exc)
     yield None
     await asyncio.to_thread(stop_all_syncs)
