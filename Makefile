@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 
-.PHONY: run stop test lint bench simulator clean
+.PHONY: run serve stop test lint bench simulator clean
 
 $(RUNTIME_STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 
 run: $(RUNTIME_STAMP)  ## start the dashboard (demo mode when no BroadStreet token is set)
 	$(VENV)/bin/streamlit run streamlit_app.py
+
+PORT ?= 8501
+serve: $(RUNTIME_STAMP)  ## production start for a team: headless, every interface, PORT (see README "Run it for a team")
+	$(VENV)/bin/streamlit run streamlit_app.py --server.headless true --server.address 0.0.0.0 \
+		--server.port $(PORT) --browser.gatherUsageStats false --server.fileWatcherType none
 
 stop: $(RUNTIME_STAMP)  ## stop the embedded database and demo simulator that `make run` left running
 	$(PY) -m bs_core db stop
@@ -39,6 +44,8 @@ bench: $(DEV_STAMP)  ## print the benchmark figures (takes several minutes)
 	$(PY) bench/backup_bench.py
 	$(PY) bench/chaos.py
 	$(PY) bench/silence_bench.py
+	$(PY) bench/digest_bench.py
+	$(PY) bench/viewers_bench.py
 
 simulator: $(RUNTIME_STAMP)  ## serve a simulated BroadStreet on :8765
 	$(PY) -m bs_core.simulator --port 8765 --size demo

@@ -41,13 +41,17 @@ PACING_COLUMNS = ("Pacing", "Pace", "Goal")
 def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
     """Campaigns as ``read.campaigns_enriched`` gives them (pacing columns when it added them)."""
     paced = any("pace_status" in r for r in rows)
-    return pd.DataFrame([{
+    frame = pd.DataFrame([{
         "Name": r.get("name_clean", ""), "Advertiser": r.get("advertiser_name", ""), "Status": r.get("status"),
         "Start": day(r.get("starts_on"), "—"), "End": day(r.get("ends_on"), "open-ended"),
         **_figures(r), "Placements": r.get("placement_count", 0), "Network": r.get("network_name", ""),
         "Pacing": r.get("pacing"), "Pace": r.get("pace_status", ""), "Goal": r.get("goal"),
         "Weight": r.get("weight"), "ID": r["_id"], "BroadStreet": dashboard_link(r.get("path")),
     } for r in rows], columns=[c for c in CAMPAIGN_COLUMNS if paced or c not in PACING_COLUMNS])
+    if paced:  # numbers with gaps (no goal): empty cells, not "None"
+        frame["Pacing"] = pd.to_numeric(frame["Pacing"], errors="coerce")
+        frame["Goal"] = pd.to_numeric(frame["Goal"], errors="coerce").astype("Int64")
+    return frame
 
 
 def advertisers_frame(rows: list[dict]) -> pd.DataFrame:
