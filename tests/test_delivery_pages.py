@@ -63,6 +63,10 @@ def test_a_goal_campaigns_detail_has_its_pacing_its_zones_and_its_ads(mirrored):
     per_ad = breakdowns.campaign_ads(db, p.campaign_id, start, end)
     assert {i: v for i, v in zip(ads["ID"], ads["Views"], strict=True) if v} == {
         a: f["views"] for a, f in per_ad.items() if f["views"]}
+    placed = next(d.value for d in at.dataframe if "Views in this zone" in d.value.columns and "Zone" in d.value.columns)
+    for zone, ad, in_zone, of_ad in zip(placed["Zone ID"], placed["Advertisement ID"], placed["Views in this zone"],
+                                        placed["Views of this ad"], strict=True):
+        assert in_zone == zones.get(zone, 0) and of_ad == per_ad.get(ad, {}).get("views", 0)
 
 
 def test_advertisements_sort_by_views_and_open_a_detail(mirrored):

@@ -37,6 +37,12 @@ def campaign_zones(db: Database, campaign_id: int, start: dt.date | None, end: d
     return sorted(rows, key=lambda r: (-r["views"], r["zone_id"]))
 
 
+def campaign_zone_views(db: Database, campaign_id: int, start: dt.date | None, end: dt.date | None) -> dict[int, int]:
+    """``{zone: views}`` of one campaign."""
+    return {z: f["views"] for z, f in _grouped(db, CAMPAIGN_ZONE_DAILY, {"campaign_id": campaign_id}, start, end,
+                                                 "zone_id").items()}
+
+
 def zone_campaigns(db: Database, zone_id: int, start: dt.date | None, end: dt.date | None) -> dict[int, dict]:
     """``{campaign: figures}``: each campaign's delivery in this zone (not its total)."""
     return _grouped(db, CAMPAIGN_ZONE_DAILY, {"zone_id": zone_id}, start, end, "campaign_id")

@@ -13,7 +13,7 @@ from pymongo.database import Database
 from ..dates import midnight
 from ..store.lookups import count_by, names
 from ..store.summaries import network_summaries_live, networks_sorted, stored_summary
-from . import pacing, reporting
+from . import breakdowns, pacing, reporting
 from .counts import placement_tallies
 from .paging import DEFAULT_PAGE_SIZE, Page, _page, field_match, sort_metric
 
@@ -202,14 +202,22 @@ def placements(db: Database, campaign_id: int | None = None, zone_id: int | None
     return _page(db, "placements", query, sort, page, page_size)
 
 
-def placements_named(db: Database, campaign_id: int, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    """A page of one campaign's placements with their zone and advertisement names."""
+def placements_named(db: Database, campaign_id: int, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE,
+                     start: dt.date | None = None, end: dt.date | None = None) -> Page:
+    """A page of one campaign's placements with their zone and advertisement names, and
+    the figures BroadStreet's rows allow per placement: this campaign's views in the zone
+    and of the ad over [start, end] (rows are kept per campaign and zone, and per campaign
+    and ad, not per campaign, ad and zone)."""
     result = placements(db, campaign_id=campaign_id, page=page, page_size=page_size)
     zones_ = names(db, "zones", [p["zone_id"] for p in result.rows])
     ads = names(db, "advertisements", [p["advertisement_id"] for p in result.rows])
+    in_zone = breakdowns.campaign_zone_views(db, campaign_id, start, end)
+    of_ad = breakdowns.campaign_ads(db, campaign_id, start, end)
     for row in result.rows:
         row["zone_name"] = zones_.get(row["zone_id"], "")
         row["advertisement_name"] = ads.get(row["advertisement_id"], "")
+        row["zone_views"] = in_zone.get(row["zone_id"], 0)
+        row["ad_views"] = (of_ad.get(row["advertisement_id"]) or {}).get("views", 0)
     return result
 
 

@@ -36,7 +36,10 @@ COLUMNS = {
     "Projected": cc.NumberColumn(format="localized", help="Delivered plus the last 7 complete days' daily rate "
                                  "until the end date"),
     "Lacking days": cc.NumberColumn(help="Flight days through yesterday the mirror holds no reporting for"),
-    "Views in this zone": cc.NumberColumn(format="localized"),
+    "Views in this zone": cc.NumberColumn(format="localized", help="This campaign's views in the zone over the "
+                                          "period (BroadStreet's rows give a campaign per zone and per ad, not "
+                                          "per placement)"),
+    "Views of this ad": cc.NumberColumn(format="localized", help="This ad's views in this campaign over the period"),
     "Clicks in this zone": cc.NumberColumn(format="localized"),
     "CTR in this zone": cc.NumberColumn(format="percent"),
     "Running campaigns": cc.NumberColumn(format="localized", width=90),

@@ -109,27 +109,26 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
         return
     when = f"{period[0]} to {period[1]}" if period else "all mirrored days"
     left, right = st.columns(2)
-    with left:
-        st.markdown(f"**Delivery per zone**, {when}")
-        zones = reads.campaign_zones(m, campaign_id, start, end)
-        if zones:
-            df = campaign_zones_frame(zones)
-            st.dataframe(df, hide_index=True, key="campaign_zones_table", column_config=columns_for(df), height=250)
-        else:
-            st.info("No views in any zone in this period.")
-    with right:
-        st.markdown(f"**Advertisements**, views {when}")
-        ads = reads.campaign_ads(m, campaign_id, start, end)
-        if ads:
-            df = campaign_ads_frame(ads)
-            st.dataframe(df, hide_index=True, key="campaign_ads_table", column_config=columns_for(df), height=250)
-        else:
-            st.info("This campaign places no advertisement.")
-    st.markdown("**Placements**")
-    placed = paged("detail_placements", lambda p, n: reads.placements_named(m, campaign_id, p, n), "placements")
+    _small_table(left, f"**Delivery per zone**, {when}", reads.campaign_zones(m, campaign_id, start, end),
+                 campaign_zones_frame, "campaign_zones_table", "No views in any zone in this period.")
+    _small_table(right, f"**Advertisements**, views {when}", reads.campaign_ads(m, campaign_id, start, end),
+                 campaign_ads_frame, "campaign_ads_table", "This campaign places no advertisement.")
+    st.markdown(f"**Placements**, views {when}")
+    placed = paged("detail_placements", lambda p, n: reads.placements_named(m, campaign_id, p, n, start, end),
+                   "placements")
     if placed.total:
         df = placements_frame(placed.rows)
         st.dataframe(df, hide_index=True, key="placements_table", column_config=columns_for(df))
+
+
+def _small_table(where, title: str, rows: list[dict], frame: Callable, key: str, empty: str) -> None:
+    """A titled table in one of the detail's columns (an info line when it has no rows)."""
+    where.markdown(title)
+    if rows:
+        df = frame(rows)
+        where.dataframe(df, hide_index=True, key=key, column_config=columns_for(df), height=250)
+    else:
+        where.info(empty)
 
 
 def _pacing(ctx: PageContext, campaign_id: int) -> None:

@@ -99,9 +99,11 @@ def placements_frame(rows: list[dict]) -> pd.DataFrame:
     """Placements as ``read.placements_named`` gives them."""
     return pd.DataFrame([{
         "Zone": r.get("zone_name", ""), "Advertisement": r.get("advertisement_name", ""),
+        "Views in this zone": r.get("zone_views", 0), "Views of this ad": r.get("ad_views", 0),
         "Restrictions": ", ".join(r.get("restrictions") or []), "Zone ID": r["zone_id"],
         "Advertisement ID": r["advertisement_id"],
-    } for r in rows], columns=["Zone", "Advertisement", "Restrictions", "Zone ID", "Advertisement ID"])
+    } for r in rows], columns=["Zone", "Advertisement", "Views in this zone", "Views of this ad", "Restrictions",
+                               "Zone ID", "Advertisement ID"])
 
 
 def campaign_ads_frame(rows: list[dict]) -> pd.DataFrame:
