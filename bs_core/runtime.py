@@ -135,6 +135,11 @@ class Runtime:
             reap_if_idle(db, self.settings.lease_seconds)
         return SyncStatus(running, last_finished(db), last_success(db))
 
+    @property
+    def stopping(self) -> threading.Event:
+        """Set when this runtime closes: its background threads end."""
+        return self._stopping
+
     def status_stamp(self) -> tuple:
         """``(running run id or None, mirror version)``: what an idle tab compares with what
         it drew.  Read from the database at most once per :data:`STAMP_SECONDS` in this

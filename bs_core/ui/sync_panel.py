@@ -3,11 +3,12 @@ progress (what it waits on during retries) with Cancel, a summary when it ends, 
 fresh the mirror is, and the last failure in words with Retry.
 
 Every session on every page sees a sync that any process runs, within seconds, at almost
-no cost while nothing runs: the panel is drawn with the page, and a tiny fragment
-(:func:`_watch`) compares, every :data:`WATCH_SECONDS`, what the page drew with the
-process-wide stamp (what runs, which mirror version; one database read per second per
-server, whatever the number of tabs), and reruns the page only when it changed.  While a
-run works, its progress is a fragment of its own that polls.
+no cost while nothing runs: the panel is drawn with the page, and one thread per server
+(:mod:`.tab_push`) reruns every open tab when the process-wide stamp (what runs, which
+mirror version; one database read per second per server) changes.  Where Streamlit offers
+no way to reach its sessions, a tiny fragment (:func:`_watch`) in each tab compares that
+stamp with what the page drew instead.  While a run works, its progress is a fragment of
+its own that polls.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..runtime import Runtime, SyncStatus
 from . import format as fmt
 from . import reads
 from .auth import Access
+from .tab_push import ensure_pusher
 
 STATUS_POLL_SECONDS = 2  # progress of a running sync
 WATCH_SECONDS = 2  # an idle tab's check of the shared stamp (a start or an end shows within this + 1 s)
@@ -53,7 +55,8 @@ def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, st
     if db is None:
         _controls(runtime, targets, busy=True, access=access)
         st.caption("Sync status unavailable: the mirror database is unreachable.")
-        _watch(runtime, ("down",), time.monotonic())
+        if not ensure_pusher(runtime):
+            _watch(runtime, ("down",), time.monotonic())
         return
     try:
         status = runtime.sync_status()
@@ -68,9 +71,10 @@ def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, st
     except (PyMongoError, StoreUnavailableError):
         runtime.database_failed()
         st.caption("Sync status unavailable: the mirror database stopped answering.")
-        _watch(runtime, ("down",), time.monotonic())
+        if not ensure_pusher(runtime):
+            _watch(runtime, ("down",), time.monotonic())
         return
-    if running is None:
+    if running is None and not ensure_pusher(runtime):  # no push from the server: this tab polls
         _watch(runtime, ((None, seen_version)), time.monotonic())
 
 

@@ -1,0 +1,77 @@
+"""Telling every open tab of this server that a sync started or ended, from one thread per
+server instead of a poll in every tab.
+
+An idle tab then costs nothing: the thread compares the process-wide stamp (what runs,
+which mirror version; :meth:`Runtime.status_stamp`) every second and, when it changes,
+asks Streamlit to rerun every active session, on Streamlit's own event loop.  That uses
+Streamlit's session manager, which is not a public API: where it is missing (AppTest, or
+a Streamlit that changed it), :func:`ensure_pusher` says so and the sidebar falls back to
+polling from each tab.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from ..runtime import Runtime
+
+log = logging.getLogger(__name__)
+CHECK_SECONDS = 1.0
+_threads: dict[int, threading.Thread] = {}
+_lock = threading.Lock()
+
+
+def _streamlit_runtime():
+    """Streamlit's running server runtime, or None (AppTest, bare mode, another API)."""
+    try:
+        from streamlit import runtime as st_runtime
+
+        if not st_runtime.exists():
+            return None
+        server = st_runtime.get_instance()
+        if not (hasattr(server, "_session_mgr") and hasattr(server, "_get_async_objs")):
+            return None
+        server._get_async_objs()  # raises until the server's event loop runs
+        return server
+    except Exception:  # noqa: BLE001 - any surprise here means: poll from the tabs instead
+        return None
+
+
+def ensure_pusher(runtime: Runtime) -> bool:
+    """Start this server's pusher once; False when Streamlit offers no way to reach its
+    sessions (then each tab polls)."""
+    if _streamlit_runtime() is None:
+        return False
+    with _lock:
+        thread = _threads.get(id(runtime))
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(target=_loop, args=(runtime,), name="tab-pusher", daemon=True)
+            _threads[id(runtime)] = thread
+            thread.start()
+    return True
+
+
+def _loop(runtime: Runtime) -> None:
+    last = None
+    while not runtime.stopping.is_set():
+        try:
+            stamp = runtime.status_stamp()
+            if last is not None and stamp != last:
+                rerun_every_session()
+            last = stamp
+        except Exception:  # noqa: BLE001 - the pusher must keep running
+            log.exception("could not tell the open tabs about a sync")
+        runtime.stopping.wait(CHECK_SECONDS)
+
+
+def rerun_every_session() -> int:
+    """Ask Streamlit to rerun every active session (on its event loop); how many."""
+    server = _streamlit_runtime()
+    if server is None:
+        return 0
+    loop = server._get_async_objs().eventloop
+    sessions = [info.session for info in server._session_mgr.list_active_sessions()]
+    for session in sessions:
+        loop.call_soon_threadsafe(session.request_rerun, None)
+    return len(sessions)
