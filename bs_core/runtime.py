@@ -19,7 +19,7 @@ import weakref
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from .errors import StoreUnavailableError, SyncLockedError
+from .errors import ProcessStartError, StoreUnavailableError, SyncLockedError
 from .process.demo import api_settings
 from .settings import Settings
 from .store import ensure_indexes, open_database
@@ -107,7 +107,7 @@ class Runtime:
             try:
                 db = open_database(self.settings, timeout_ms=3000)
                 ensure_indexes(db)
-            except (StoreUnavailableError, OSError, RuntimeError) as exc:
+            except (StoreUnavailableError, ProcessStartError, OSError, RuntimeError) as exc:
                 self._db_error = str(exc) or type(exc).__name__
                 log.warning("mirror database unavailable: %s", self._db_error)
                 return None

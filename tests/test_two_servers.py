@@ -125,3 +125,22 @@ def page_on(base: str) -> None:
             assert page.locator("[data-testid=stException]").count() == 0
         finally:
             browser.close()
+
+
+def test_a_data_directory_owned_by_another_hosts_embedded_server_is_refused_politely(tmp_path):
+    """Two machines sharing BS_DATA_DIR (a network disk) must not both run a server on its files."""
+    import json
+
+    from bs_core.errors import ProcessStartError
+    from bs_core.process.embedded import embedded_server
+    from bs_core.runtime import Runtime
+    from bs_core.settings import Settings
+
+    (tmp_path / "mongo.json").write_text(json.dumps({"pid": 1, "port": free_port(), "host": "another-host"}))
+    with pytest.raises(ProcessStartError, match="belongs to the mongo server of host another-host"):
+        embedded_server(tmp_path).ensure_running()
+    runtime = Runtime(Settings(data_dir=tmp_path))
+    try:
+        assert runtime.db() is None and "MONGODB_URI" in runtime.db_error()  # the pages say it in one line
+    finally:
+        runtime.close()

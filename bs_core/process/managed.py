@@ -103,6 +103,13 @@ class ManagedProcess:
         """Return the port of the running server, starting it if needed."""
         with self._locked():
             state = self.read_state()
+            owner = (state or {}).get("host")
+            if owner and owner != socket.gethostname():
+                # its pid means nothing here: a second server on the same files would corrupt them
+                raise ProcessStartError(
+                    f"{self.state_dir} belongs to the {self.name} server of host {owner}: one data directory has "
+                    f"one owner. Several app servers share one database through MONGODB_URI (see the README, "
+                    f"'Run it for a team'); or give this one its own BS_DATA_DIR")
             if state and pid_alive(int(state["pid"]), self.marker):
                 if self._wait_ready(int(state["port"]), None, timeout=self.start_timeout):
                     return int(state["port"])
@@ -124,7 +131,8 @@ class ManagedProcess:
             proc.kill()
             tail = self.log_file.read_text(errors="replace")[-800:] if self.log_file.exists() else ""
             raise ProcessStartError(f"{self.name} did not start on port {port}: {tail.strip()}")
-        self.state_file.write_text(json.dumps({"pid": proc.pid, "port": port, "started_at": time.time()}))
+        self.state_file.write_text(json.dumps({"pid": proc.pid, "port": port, "started_at": time.time(),
+                                               "host": socket.gethostname()}))
         return port
 
     def _wait_ready(self, port: int, proc: subprocess.Popen | None, timeout: float) -> bool:
