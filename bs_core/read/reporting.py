@@ -88,8 +88,8 @@ def stats_coverage(db: Database, network_id: int | None = None) -> Coverage:
     if not held:
         return Coverage()
     first, last = min(held), max(held)
-    offsets = utc_offsets(db)
-    clocks = tuple(sorted({offsets[n] for n in per_network if n in offsets}))
+    offsets = utc_offsets(per_network)  # the records just read carry them
+    clocks = tuple(sorted(set(offsets.values())))
     return Coverage(first, last, tuple(d for d in days_between(first, last) if d not in held), clocks)
 
 

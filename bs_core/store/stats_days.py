@@ -61,10 +61,11 @@ def fetched_days(db: Database, network_id: int) -> set[dt.date]:
             and all(present[c].get(day, 0) >= (rec.get(f) or 0) for c, f in ROW_FIELDS.items())}
 
 
-def utc_offsets(db: Database) -> dict[int, str]:
-    """``{network: "-05:00"}``: the offset of each network's newest day whose rows carried one."""
+def utc_offsets(recorded: dict[int, dict[dt.date, dict]]) -> dict[int, str]:
+    """``{network: "-05:00"}`` from :func:`recorded_days`: the offset of each network's
+    newest day whose rows carried one."""
     out: dict[int, tuple[dt.date, str]] = {}
-    for nid, days in recorded_days(db).items():
+    for nid, days in recorded.items():
         for day, rec in days.items():
             if rec.get("utc_offset") and (nid not in out or out[nid][0] < day):
                 out[nid] = (day, rec["utc_offset"])
