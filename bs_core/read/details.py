@@ -57,9 +57,9 @@ def advertisement(db: Database, ad_id: int, start: dt.date | None, end: dt.date 
     doc = db.advertisements.find_one({"_id": ad_id}, {"_sync": 0})
     if doc is None:
         return None
-    flt = StatsFilter(advertisement_id=ad_id)
+    doc["network_name"] = names(db, "networks", [doc.get("network_id")]).get(doc.get("network_id"), "")
     doc["placement_count"] = placement_tallies(db)["advertisement_id"].get(ad_id, 0)
-    return doc | _figures(db, flt, start, end)
+    return doc | _figures(db, StatsFilter(advertisement_id=ad_id), start, end)
 
 
 def advertisement_campaigns(db: Database, ad_id: int, start: dt.date | None, end: dt.date | None) -> list[dict]:

@@ -138,7 +138,8 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
         st.caption("No impression goal (max_impression_count) is set: there is no pacing to show.")
         return
     p = found[0]
-    clock = reads.stats_coverage(ctx.mirror).clock
+    coverage = reads.stats_coverage(ctx.mirror)
+    clock = coverage.clock
     if p.covers_from is None:
         st.info(f"Pacing: not started; the flight starts {day(p.starts_on)} (goal {p.goal:,} views).",
                 icon=":material/schedule:")
@@ -156,7 +157,7 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
                    help="At the last 7 complete days' daily rate")
     if p.lacking_days:
         st.warning(f"The mirror lacks {p.lacking_days:,} day(s) of this flight (its reporting starts "
-                   f"{reads.stats_coverage(ctx.mirror).first}), so the figures above are not judged: the "
+                   f"{coverage.first}), so the figures above are not judged: the "
                    "pace is 'partial data'.", icon=":material/date_range:")
     rows = reads.pacing_cumulative(ctx.mirror, campaign_id, ctx.today)
     if rows:
@@ -165,7 +166,7 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
 
 def _head(ctx: PageContext, kind: str, ident: int, doc: dict | None, facts: Callable[[dict], str],
           flt: StatsFilter, period: Period, on_close: Callable[[], None]) -> bool:
-    """An advertiser's or zone's heading, facts line, figures and daily chart; False
+    """An advertiser's, zone's or advertisement's heading, facts line, figures and daily chart; False
     (after saying so) when the mirror does not hold it."""
     if doc is None:
         st.warning(f"{kind.capitalize()} {ident} is not in the mirror.", icon=":material/search_off:")
@@ -208,34 +209,30 @@ def zone_panel(ctx: PageContext, zone_id: int, period: Period, on_close: Callabl
             f"{d['placement_count']:,} placements · {d['running_campaigns']:,} running campaigns"),
             StatsFilter(zone_id=zone_id), period, on_close):
         return
-    st.markdown("**Campaigns placed here** (click one to open it)")
-    rows = reads.zone_campaigns(m, zone_id, start, end)
+    _campaign_list("**Campaigns placed here** (click one to open it)", reads.zone_campaigns(m, zone_id, start, end),
+                   zone_campaigns_frame, "zone_campaigns", "No campaign is placed in this zone.")
+
+
+def _campaign_list(title: str, rows: list[dict], frame: Callable, key: str, empty: str) -> None:
+    """A titled list of campaigns; a click opens one (an info line when there are none)."""
+    st.markdown(title)
     if rows:
-        df = zone_campaigns_frame(rows)
-        clickable(df, "zone_campaigns", [r["_id"] for r in rows], lambda i: open_detail("campaign", i),
+        df = frame(rows)
+        clickable(df, key, [r["_id"] for r in rows], lambda i: open_detail("campaign", i),
                   column_config=columns_for(df))
     else:
-        st.info("No campaign is placed in this zone.")
+        st.info(empty)
 
 
 def advertisement_panel(ctx: PageContext, ad_id: int, period: Period, on_close: Callable[[], None]) -> None:
     m = ctx.mirror
     start, end = period or (None, None)
     ad = reads.advertisement_detail(m, ad_id, start, end)
-    if ad is None:
-        st.warning(f"Advertisement {ad_id} is not in the mirror.", icon=":material/search_off:")
+    if not _head(ctx, "advertisement", ad_id, ad, lambda d: (
+            f"{d.get('advertiser_name') or 'no advertiser'} · {d['placement_count']:,} placements"),
+            StatsFilter(advertisement_id=ad_id), period, on_close):
         return
-    _heading("advertisement", fmt.short(ad.get("name_clean") or str(ad_id), 120), on_close)
-    st.caption(fmt.plain(f"{ad.get('advertiser_name') or 'no advertiser'} · {ad['placement_count']:,} placements "
-                         f"· ID {ad_id}"))
-    _figures(ad, period)
-    _trend(ctx, StatsFilter(advertisement_id=ad_id), period, "advertisement", "advertisement")
     when = f"{period[0]} to {period[1]}" if period else "all mirrored days"
-    st.markdown(f"**Campaigns that place it**, the ad's views {when} (click one to open it)")
-    rows = reads.advertisement_campaigns(m, ad_id, start, end)
-    if rows:
-        df = ad_campaigns_frame(rows)
-        clickable(df, "ad_campaigns", [r["_id"] for r in rows], lambda i: open_detail("campaign", i),
-                  column_config=columns_for(df))
-    else:
-        st.info("No campaign places this advertisement.")
+    _campaign_list(f"**Campaigns that place it**, the ad's views {when} (click one to open it)",
+                   reads.advertisement_campaigns(m, ad_id, start, end), ad_campaigns_frame, "ad_campaigns",
+                   "No campaign places this advertisement.")
