@@ -140,13 +140,13 @@ class Runtime:
         """Set when this runtime closes: its background threads end."""
         return self._stopping
 
-    def status_stamp(self) -> tuple:
+    def status_stamp(self, max_age: float = STAMP_SECONDS) -> tuple:
         """``(running run id or None, mirror version)``: what an idle tab compares with what
-        it drew.  Read from the database at most once per :data:`STAMP_SECONDS` in this
+        it drew.  Read from the database at most once per ``max_age`` seconds in this
         process, however many tabs poll; ``("down",)`` without a database."""
         with self._stamp_lock:
             at, stamp = self._stamp
-            if time.monotonic() - at < STAMP_SECONDS:
+            if time.monotonic() - at < max_age:
                 return stamp
             db = self.db()
             try:

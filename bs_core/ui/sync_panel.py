@@ -5,7 +5,7 @@ fresh the mirror is, and the last failure in words with Retry.
 Every session on every page sees a sync that any process runs, within seconds, at almost
 no cost while nothing runs: the panel is drawn with the page, and one thread per server
 (:mod:`.tab_push`) reruns every open tab when the process-wide stamp (what runs, which
-mirror version; one database read per second per server) changes.  Where Streamlit offers
+mirror version; two database reads a second per server) changes.  Where Streamlit offers
 no way to reach its sessions, a tiny fragment (:func:`_watch`) in each tab compares that
 stamp with what the page drew instead.  While a run works, its progress is a fragment of
 its own that polls.

@@ -1,8 +1,8 @@
 """Telling every open tab of this server that a sync started or ended, from one thread per
 server instead of a poll in every tab.
 
-An idle tab then costs nothing: the thread compares the process-wide stamp (what runs,
-which mirror version; :meth:`Runtime.status_stamp`) every second and, when it changes,
+An idle tab then costs nothing: the thread reads the process-wide stamp (what runs,
+which mirror version; :meth:`Runtime.status_stamp`) twice a second and, when it changes,
 asks Streamlit to rerun every active session, on Streamlit's own event loop.  That uses
 Streamlit's session manager, which is not a public API: where it is missing (AppTest, or
 a Streamlit that changed it), :func:`ensure_pusher` says so and the sidebar falls back to
@@ -17,7 +17,7 @@ import threading
 from ..runtime import Runtime
 
 log = logging.getLogger(__name__)
-CHECK_SECONDS = 1.0
+CHECK_SECONDS = 0.5  # a start or an end reaches the tabs within this plus one page rerun
 _threads: dict[int, threading.Thread] = {}
 _lock = threading.Lock()
 
@@ -56,7 +56,7 @@ def _loop(runtime: Runtime) -> None:
     last = None
     while not runtime.stopping.is_set():
         try:
-            stamp = runtime.status_stamp()
+            stamp = runtime.status_stamp(max_age=0)  # its own fresh read: no second cache delay
             if last is not None and stamp != last:
                 rerun_every_session()
             last = stamp
