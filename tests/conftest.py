@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Any, NamedTuple
+
 import pytest
 
 from bs_core.settings import Settings
 from bs_core.simulator import Simulator, SimulatorServer
+from bs_core.sync import run_sync
 
 
 def settings_for(server: SimulatorServer, **overrides) -> Settings:
@@ -95,9 +99,35 @@ def _uri_of(db) -> str:
     return f"mongodb://{host}:{port}/?directConnection=true"
 
 
+def demo_simulator(seed: int = 1) -> Simulator:
+    """The `demo` account with a fast /records throttle (sync tests)."""
+    return Simulator("demo", seed=seed, token="demo-secret-token-456", records_limit=50, records_window=1.0)
+
+
 @pytest.fixture
 def demo_server():
-    """A fresh `demo` simulator with a fast /records throttle (sync tests)."""
-    sim = Simulator("demo", seed=1, token="demo-secret-token-456", records_limit=50, records_window=1.0)
-    with SimulatorServer(sim) as server:
+    """A fresh `demo` simulator for one test."""
+    with SimulatorServer(demo_simulator()) as server:
         yield server
+
+
+class Mirror(NamedTuple):
+    settings: Settings
+    db: Any
+    server: SimulatorServer
+
+
+@contextlib.contextmanager
+def synced_demo(mongo_uri: str, seed: int = 1, **overrides):
+    """A database of its own holding a real full sync of a fresh `demo` simulator, and the
+    server that served it: for a module's tests that only read the mirror (one full sync
+    costs ~10 s; tests that sync or write take ``db`` and ``demo_server`` instead)."""
+    client, db = fresh_database(mongo_uri)
+    with SimulatorServer(demo_simulator(seed)) as server:
+        settings = mirror_settings(server, db, **overrides)
+        assert run_sync(settings, db, "full")["status"] == "success"
+        try:
+            yield Mirror(settings, db, server)
+        finally:
+            client.drop_database(db.name)
+            client.close()

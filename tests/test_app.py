@@ -19,7 +19,7 @@ from bs_core.settings import Settings, as_environment
 from bs_core.sync import run_sync
 from bs_core.ui import format as fmt
 from bs_core.ui.frames import campaigns_frame
-from tests.conftest import mirror_settings
+from tests.conftest import mirror_settings, synced_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/1_Campaigns.py", "pages/2_Advertisers.py", "pages/3_Advertisements.py", "pages/4_Zones.py",
@@ -64,14 +64,23 @@ def sidebar_text(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+@pytest.fixture(scope="module")
+def mirror(mongo_uri):
+    """One synced demo mirror for this module's tests that only read it."""
+    with synced_demo(mongo_uri, max_attempts=2) as shared:
+        yield shared
+
+
 @pytest.fixture
 def synced(db, demo_server):
+    """A synced demo mirror of the test's own, for tests that sync or write."""
     settings = mirror_settings(demo_server, db, max_attempts=2)
     assert run_sync(settings, db, "full")["status"] == "success"
     return settings
 
 
-def test_every_page_renders_demo_data_without_calling_broadstreet(synced, db, demo_server):
+def test_every_page_renders_demo_data_without_calling_broadstreet(mirror):
+    synced, db, demo_server = mirror
     demo_server.sim.reset_stats()
     at = app(synced).run()
     no_exceptions(at)
@@ -89,7 +98,8 @@ def test_every_page_renders_demo_data_without_calling_broadstreet(synced, db, de
     assert demo_server.sim.stats()["total"] == 0  # a full tour reads only the mirror
 
 
-def test_campaign_filters_change_rows_and_survive_page_switches(synced, db):
+def test_campaign_filters_change_rows_and_survive_page_switches(mirror):
+    synced, db = mirror.settings, mirror.db
     at = visit(app(synced).run(), "pages/1_Campaigns.py")
     assert len(at.dataframe[0].value) == 50
     at.number_input(key="f_campaigns_page").set_value(3).run()
@@ -112,7 +122,8 @@ def test_campaign_filters_change_rows_and_survive_page_switches(synced, db):
     assert at.multiselect(key="f_campaigns_status").value == ["running"]
 
 
-def test_csv_export_matches_the_filtered_rows(synced, db):
+def test_csv_export_matches_the_filtered_rows(mirror):
+    synced, db = mirror.settings, mirror.db
     at = visit(app(synced).run(), "pages/1_Campaigns.py")
     at.multiselect(key="f_campaigns_status").set_value(["running", "scheduled"]).run()
     shown = at.dataframe[0].value
@@ -129,7 +140,8 @@ def test_csv_export_matches_the_filtered_rows(synced, db):
     assert list(export.columns)[:3] == ["Name", "Advertiser", "Status"]  # the table's headers
 
 
-def test_campaigns_sort_by_views_and_open_ended_last(synced, db):
+def test_campaigns_sort_by_views_and_open_ended_last(mirror):
+    synced, db = mirror.settings, mirror.db
     at = visit(app(synced).run(), "pages/1_Campaigns.py")
     start, end = at.date_input(key="f_campaigns_period").value
     at.selectbox(key="f_campaigns_sort").set_value("Views").run()
@@ -145,7 +157,8 @@ def test_campaigns_sort_by_views_and_open_ended_last(synced, db):
     assert ends[-1] == "open-ended" and "None" not in ends
 
 
-def test_a_link_opens_the_campaign_detail_with_its_heading(synced, db):
+def test_a_link_opens_the_campaign_detail_with_its_heading(mirror):
+    synced, db = mirror.settings, mirror.db
     camp = db.campaigns.find_one({"status": "running"}, sort=[("_id", 1)])
     adv = db.advertisers.find_one({"_id": camp["advertiser_id"]})
     at = app(synced)
@@ -179,7 +192,8 @@ def test_a_link_opens_the_campaign_detail_with_its_heading(synced, db):
     assert not any("(deleted)" in h.value for h in at.subheader)
 
 
-def test_bad_link_parameters_are_named_and_ignored(synced, db):
+def test_bad_link_parameters_are_named_and_ignored(mirror):
+    synced = mirror.settings
     at = app(synced)
     at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
     at.query_params.update({"network": "abc", "status": "running,bogus", "open": "campaign:x1", "q": "spring"})
@@ -190,7 +204,8 @@ def test_bad_link_parameters_are_named_and_ignored(synced, db):
     assert at.text_input(key="f_campaigns_search").value == "spring"  # the good one applies
 
 
-def test_a_link_to_another_kind_of_detail_goes_to_its_page(synced, db):
+def test_a_link_to_another_kind_of_detail_goes_to_its_page(mirror):
+    synced, db = mirror.settings, mirror.db
     zone = db.zones.find_one(sort=[("_id", 1)])
     at = app(synced)
     at.query_params["open"] = f"zone:{zone['_id']}"
@@ -277,7 +292,8 @@ class _Unreachable:
     client = type("C", (), {"address": ("127.0.0.1", 1)})()
 
 
-def test_overview_filters_apply_to_every_figure_and_deltas_compare_equal_periods(synced, db):
+def test_overview_filters_apply_to_every_figure_and_deltas_compare_equal_periods(mirror):
+    synced, db = mirror.settings, mirror.db
     network = sorted(rm.networks(db), key=lambda n: n["_id"])[0]["_id"]
     at = app(synced)
     at.query_params["network"] = str(network)
@@ -299,7 +315,8 @@ def test_overview_filters_apply_to_every_figure_and_deltas_compare_equal_periods
     assert at.query_params["network"] == str(network)
 
 
-def test_overview_says_so_when_a_period_is_outside_the_mirrored_days(synced, db):
+def test_overview_says_so_when_a_period_is_outside_the_mirrored_days(mirror):
+    synced, db = mirror.settings, mirror.db
     at = app(synced)
     at.query_params.update({"from": "2020-01-01", "to": "2020-01-31"})
     at.run()
@@ -319,7 +336,8 @@ def test_overview_says_so_when_a_period_is_outside_the_mirrored_days(synced, db)
     assert any("No change shown" in c.value for c in at.caption)
 
 
-def test_clear_filters_resets_filters_and_the_url(synced, db):
+def test_clear_filters_resets_filters_and_the_url(mirror):
+    synced = mirror.settings
     at = app(synced)
     at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
     at.query_params.update({"status": "paused", "q": "a"})
@@ -331,7 +349,8 @@ def test_clear_filters_resets_filters_and_the_url(synced, db):
     assert "status" not in at.query_params and "q" not in at.query_params
 
 
-def test_advertiser_and_zone_details_open_from_links(synced, db):
+def test_advertiser_and_zone_details_open_from_links(mirror):
+    synced, db = mirror.settings, mirror.db
     adv = db.stats_daily.find_one()["advertiser_id"]
     at = app(synced)
     at.switch_page(str(ROOT / "pages/2_Advertisers.py"))
@@ -355,7 +374,8 @@ def test_advertiser_and_zone_details_open_from_links(synced, db):
     assert set(at.dataframe[0].value["ID"]) == placed
 
 
-def test_delivery_health_lists_what_the_read_models_find(synced, db):
+def test_delivery_health_lists_what_the_read_models_find(mirror):
+    synced, db = mirror.settings, mirror.db
     from bs_core.read import delivery
 
     at = visit(app(synced).run(), "pages/7_Delivery_health.py")
@@ -372,7 +392,8 @@ def test_delivery_health_lists_what_the_read_models_find(synced, db):
     assert len(at.get("download_button")) == 2 * sum(not t.endswith("(0)") for t in titles), titles
 
 
-def test_a_link_with_a_network_and_its_advertiser_applies_both(synced, db):
+def test_a_link_with_a_network_and_its_advertiser_applies_both(mirror):
+    synced, db = mirror.settings, mirror.db
     networks = sorted(n["_id"] for n in rm.networks(db))
     adv = db.advertisers.find_one({"network_id": networks[1]})
     at = app(synced)
@@ -412,7 +433,8 @@ def test_sync_history_follows_the_newest_run_unless_another_was_picked(synced, d
     assert newest in at.selectbox(key="history_run").options[0]
 
 
-def test_bad_link_values_are_named_after_the_redirect_and_an_unknown_open_kind_too(synced, db):
+def test_bad_link_values_are_named_after_the_redirect_and_an_unknown_open_kind_too(mirror):
+    synced = mirror.settings
     at = app(synced)
     at.query_params.update({"status": "bogus", "from": "2099-01-01", "open": "campaign:999999999",
                             "network": "abc"})

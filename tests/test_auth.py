@@ -20,7 +20,7 @@ from bs_core.settings import as_environment, load_settings
 from bs_core.sync import run_sync
 from bs_core.ui import format as fmt
 from bs_core.ui.auth import auth_section
-from tests.conftest import mirror_settings
+from tests.conftest import mirror_settings, synced_demo
 from tests.test_app import app, clean_streamlit_state, no_exceptions, wait_idle  # noqa: F401
 from tests.test_live_app import ADMIN, CHROMIUM, ROOT, call
 
@@ -29,10 +29,20 @@ AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret":
         "server_metadata_url": "http://127.0.0.1:9400/.well-known/openid-configuration"}
 
 
+ACCESS = dict(stats_days=3, allowed_emails=("@example.com",), operators=("olga@example.com",))
+
+
+@pytest.fixture(scope="module")
+def viewed(mongo_uri):
+    """Settings of one synced mirror for the tests that only look at it."""
+    with synced_demo(mongo_uri, **ACCESS) as shared:
+        yield shared.settings
+
+
 @pytest.fixture
 def synced(db, demo_server):
-    settings = mirror_settings(demo_server, db, stats_days=3, allowed_emails=("@example.com",),
-                               operators=("olga@example.com",))
+    """A synced mirror of the test's own, for tests that sync."""
+    settings = mirror_settings(demo_server, db, **ACCESS)
     assert run_sync(settings, db, "full")["status"] == "success"
     return settings
 
@@ -44,7 +54,8 @@ def signed_in(settings, email: str | None):
     return at
 
 
-def test_an_anonymous_visitor_sees_no_data(synced):
+def test_an_anonymous_visitor_sees_no_data(viewed):
+    synced = viewed
     at = signed_in(synced, None).run()
     no_exceptions(at)
     assert not at.metric and not at.dataframe and not at.get("plotly_chart")
@@ -52,7 +63,8 @@ def test_an_anonymous_visitor_sees_no_data(synced):
     assert not at.sidebar.button  # no sync controls either
 
 
-def test_an_allowed_user_sees_the_overview_and_a_non_operator_cannot_sync(synced):
+def test_an_allowed_user_sees_the_overview_and_a_non_operator_cannot_sync(viewed):
+    synced = viewed
     at = signed_in(synced, "alice@example.com").run()
     no_exceptions(at)
     assert {m.label for m in at.metric} >= {"Networks", "Running campaigns"}
@@ -60,7 +72,8 @@ def test_an_allowed_user_sees_the_overview_and_a_non_operator_cannot_sync(synced
     assert any(fmt.plain("olga@example.com") in str(c.value) for c in at.sidebar.caption)
 
 
-def test_a_user_outside_the_allowlist_is_refused_politely(synced):
+def test_a_user_outside_the_allowlist_is_refused_politely(viewed):
+    synced = viewed
     at = signed_in(synced, "mallory@evil.example").run()
     no_exceptions(at)
     assert "mallory@evil.example" in at.error[0].value and not at.metric
@@ -77,7 +90,8 @@ def test_an_operators_sync_records_their_email(synced, db):
     assert latest["trigger"] == "button" and latest["started_by"] == "olga@example.com"
 
 
-def test_misconfiguration_is_one_line_naming_the_setting(synced):
+def test_misconfiguration_is_one_line_naming_the_setting(viewed):
+    synced = viewed
     with pytest.raises(SettingsError, match="BS_ALLOWED_EMAILS"):
         load_settings(env={"BS_ALLOWED_EMAILS": "alice@example.com,not an address"}, secrets={})
     with pytest.raises(SettingsError, match="client_secret"):

@@ -15,9 +15,7 @@ from bs_core.read import breakdowns
 from bs_core.read.pacing import Pacing, pacing_of
 from bs_core.read.reporting import Coverage, StatsFilter
 from bs_core.read.reports import ReportError, ReportQuery, report
-from bs_core.simulator import Simulator, SimulatorServer
-from bs_core.sync import run_sync
-from tests.conftest import fresh_database, mirror_settings
+from tests.conftest import synced_demo
 from tests.test_cli import run_cli
 from tests.test_sync import cli_env
 
@@ -28,13 +26,8 @@ FIELDS = {"views": "view_count", "clicks": "click_count", "hovers": "hover_count
 @pytest.fixture(scope="module")
 def synced(mongo_uri):
     """A demo mirror with DAYS days of reporting, and the simulator that served it."""
-    client, db = fresh_database(mongo_uri)
-    sim = Simulator("demo", seed=11, records_limit=50, records_window=1.0)
-    with SimulatorServer(sim) as server:
-        run = run_sync(mirror_settings(server, db, stats_days=DAYS, stats_chunk_days=31), db, "full")
-        assert run["status"] == "success"
-        yield db, sim, server
-    client.drop_database(db.name)
+    with synced_demo(mongo_uri, seed=11, stats_days=DAYS, stats_chunk_days=31) as mirror:
+        yield mirror.db, mirror.server.sim, mirror.server
 
 
 def upstream(sim, start, end, network=None):

@@ -11,9 +11,7 @@ import pytest
 
 from bs_core import read as rm
 from bs_core.read import breakdowns, delivery, pacing
-from bs_core.simulator import Simulator, SimulatorServer
-from bs_core.sync import run_sync
-from tests.conftest import fresh_database, mirror_settings
+from tests.conftest import synced_demo
 from tests.test_app import app, clean_streamlit_state, no_exceptions, visit  # noqa: F401 - the fixture resets caches
 
 TODAY = dt.date.today()
@@ -21,13 +19,8 @@ TODAY = dt.date.today()
 
 @pytest.fixture(scope="module")
 def mirrored(mongo_uri):
-    client, db = fresh_database(mongo_uri)
-    sim = Simulator("demo", seed=1, records_limit=50, records_window=1.0)
-    with SimulatorServer(sim) as server:
-        settings = mirror_settings(server, db, stats_days=30, stats_chunk_days=31)
-        assert run_sync(settings, db, "full")["status"] == "success"
-        yield settings, db
-    client.drop_database(db.name)
+    with synced_demo(mongo_uri, stats_days=30, stats_chunk_days=31) as mirror:
+        yield mirror.settings, mirror.db
 
 
 def test_campaigns_sorted_by_pacing_put_the_furthest_behind_first_and_unpaced_last(mirrored):
