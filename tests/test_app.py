@@ -450,3 +450,42 @@ def test_bad_link_values_are_named_after_the_redirect_and_an_unknown_open_kind_t
     at.run()
     no_exceptions(at)
     assert any(fmt.plain("open=bogus:1") in w.value and fmt.plain("campaign:ID") in w.value for w in at.warning)
+
+
+def test_the_sort_order_is_in_the_link_and_a_link_sets_it(mirror):
+    at = visit(app(mirror.settings).run(), "pages/1_Campaigns.py")
+    assert "sort" not in at.query_params and "order" not in at.query_params  # the default stays out
+    at.selectbox(key="f_campaigns_sort").set_value("End date").run()
+    at.toggle(key="f_campaigns_desc").set_value(True).run()
+    assert at.query_params["sort"] == "end date" and at.query_params["order"] == "desc"
+    shown = list(at.dataframe[0].value["ID"])
+
+    shared = app(mirror.settings)  # the copied link, in a new session
+    shared.switch_page(str(ROOT / "pages/1_Campaigns.py"))
+    shared.query_params.update({"sort": "End Date", "order": "desc"})
+    shared.run()
+    no_exceptions(shared)
+    assert shared.selectbox(key="f_campaigns_sort").value == "End date"
+    assert shared.toggle(key="f_campaigns_desc").value is True
+    assert list(shared.dataframe[0].value["ID"]) == shown
+
+    bad = app(mirror.settings)
+    bad.switch_page(str(ROOT / "pages/1_Campaigns.py"))
+    bad.query_params.update({"sort": "bogus", "order": "sideways"})
+    bad.run()
+    said = " ".join(w.value for w in bad.warning).replace("\\", "")
+    assert "sort=bogus (expected one of name, views" in said and "order=sideways (expected asc or desc)" in said
+    assert bad.selectbox(key="f_campaigns_sort").value == "Name"
+
+
+def test_a_links_network_and_advertiser_are_offered_to_sync_on_its_first_run(mirror):
+    db = mirror.db
+    adv = db.advertisers.find_one(sort=[("_id", 1)])
+    at = app(mirror.settings)
+    at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
+    at.query_params.update({"network": str(adv["network_id"]), "advertiser": str(adv["_id"])})
+    at.run()  # one run, no other widget touched
+    no_exceptions(at)
+    options = at.sidebar.radio(key="sync_scope_choice").options
+    assert any(o.startswith("This network") for o in options), options
+    assert any(o.startswith("This advertiser") for o in options), options

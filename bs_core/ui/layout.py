@@ -22,7 +22,7 @@ from .app_runtime import app_runtime, app_secrets
 from .auth import Access
 from .format import PHASE_LABELS
 from .reads import MirrorView
-from .sync_panel import sync_panel
+from .sync_panel import SyncOptions, sync_panel
 
 log = logging.getLogger(__name__)
 FILTER_PREFIX = "f_"  # session-state keys of filters that survive page switches
@@ -37,6 +37,9 @@ class PageContext:
     #: "mirror" (normal), "live" (first initialisation: entity tables read the API),
     #: "down" (database unreachable: entity tables read the API)
     source: str
+    #: draws the sidebar's More sync options, offering the page's selection: called once
+    #: the page's filters have read the link (:func:`render`)
+    sync_options: SyncOptions | None = None
 
     @property
     def today(self) -> dt.date:
@@ -59,10 +62,8 @@ def remember(key: str, default: object) -> str:
     return key
 
 
-def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContext:
-    """Set up a page: config, banners, sidebar.  ``target_keys`` names the filters whose
-    selection the sidebar offers to sync alone, e.g. ``{"network": "f_campaigns_network"}``
-    (a widget's new value is in session state before the page script draws it)."""
+def page(title: str) -> PageContext:
+    """Set up a page: config, banners, sidebar."""
     st.set_page_config(page_title=f"{title} · BroadStreet mirror", page_icon=":material/newspaper:", layout="wide")
     keep_filters()
     try:
@@ -90,7 +91,7 @@ def page(title: str, *, target_keys: dict[str, str] | None = None) -> PageContex
     if mirror is None:
         database_down_banner(runtime)
     ctx = PageContext(runtime, access, mirror, source)
-    sidebar(ctx, _targets(mirror, target_keys or {}))
+    ctx.sync_options = sidebar(ctx)
     st.title(title)
     return ctx
 
@@ -138,9 +139,19 @@ def render(title: str, body: Callable[[PageContext], None], *, live: str | None 
     page states under its title; ``detail`` the kind of ``open=KIND:ID`` it shows (a
     link opening another kind goes to that kind's page).  If the database stops
     answering while the body draws, the page keeps its sidebar and says so in one line
-    instead of a traceback."""
+    instead of a traceback.  ``target_keys`` names the filters whose selection the sidebar
+    offers to sync alone, e.g. ``{"network": "f_campaigns_network"}``: read after the body,
+    once a link's values are in them."""
     _follow_open_detail(detail)
-    ctx = page(title, target_keys=target_keys)
+    ctx = page(title)
+    try:
+        _frame_and_body(ctx, body, live, live_columns, fresh)
+    finally:  # after st.stop() too: the options are drawn whatever the body did
+        ctx.sync_options(_targets(ctx.mirror, target_keys or {}))
+
+
+def _frame_and_body(ctx: PageContext, body: Callable[[PageContext], None], live: str | None,
+                    live_columns: list[str] | None, fresh: str | None) -> None:
     unknown = st.session_state.pop("_unknown_open", None)
     if unknown:
         kinds = ", ".join(f"{k}:ID" for k in DETAIL_PAGES)
@@ -204,11 +215,15 @@ def advertiser_select(ctx: PageContext, key: str, network: int | None, where=st)
 
 
 def _targets(mirror: MirrorView | None, keys: dict[str, str]) -> dict[str, tuple[int, str]]:
+    """The selected network (advertiser) with its name, for the sidebar to offer."""
     out = {}
     for kind, key in keys.items():
         ident = st.session_state.get(key)
         if mirror is not None and isinstance(ident, int):
-            name = reads.name_of(mirror, f"{kind}s", ident)
+            try:
+                name = reads.name_of(mirror, f"{kind}s", ident)
+            except (PyMongoError, StoreUnavailableError):
+                return {}  # the database went away meanwhile: the page says so already
             if name is not None:
                 out[kind] = (ident, name)
     return out
@@ -246,10 +261,10 @@ def _follow_open_detail(detail: str | None) -> None:
         st.session_state["_unknown_open"] = asked
 
 
-def sidebar(ctx: PageContext, targets: dict[str, tuple[int, str]]) -> None:
+def sidebar(ctx: PageContext) -> SyncOptions:
     with st.sidebar:
         for path, label, icon in NAVIGATION:
             st.page_link(path, label=label, icon=icon)
         auth.account_box(ctx.access)
         st.divider()
-        sync_panel(ctx.runtime, ctx.mirror.version if ctx.mirror else "down", targets, ctx.access)
+        return sync_panel(ctx.runtime, ctx.mirror.version if ctx.mirror else "down", ctx.access)

@@ -1,5 +1,5 @@
-"""The page pattern of Campaigns, Advertisers and Zones: a network filter, a name search
-and a reporting period (all in the URL), more filters where a kind has them (Campaigns:
+"""The page pattern of Campaigns, Advertisers and Zones: a network filter, a name search,
+a reporting period and the sort (all in the URL), more filters where a kind has them (Campaigns:
 advertiser, status, live in a date range), sorts by stored fields or figures, pages, CSV,
 and the detail a row click opens."""
 
@@ -20,6 +20,7 @@ from .tables import clickable, csv_button, forget_click, paged
 FIGURE_COLUMNS = ["Views", "Clicks", "CTR"]
 FIGURE_SORTS = ("views", "clicks", "ctr")  # need a covered period
 EXPORT_ROWS = 100_000
+DEFAULT_SORT = "Name"  # every listing's first sort
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +51,7 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     params = [*urlstate.owner_params(lambda *a: reads.name_options(m, *a), key("network")),
               urlstate.Param("q", key("search"), lambda t: t[:200]),
               *urlstate.period_params(key("period")),
+              *urlstate.sort_params(list(spec.sorts), key("sort"), key("desc"), DEFAULT_SORT),
               urlstate.Param("open", key("open"), urlstate.opened(spec.kind), lambda i: f"{spec.kind}:{i}")]
     if spec.extra_params is not None:
         params[1:1] = spec.extra_params(ctx)
@@ -60,10 +62,10 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     coverage = reads.stats_coverage(m, network)
     with c3:
         period = period_picker(coverage, key("period"), label="Views and clicks over", today=ctx.today)
-    urlstate.clear_button(spec.noun, params, c4, extra_keys=(key("sort"), key("desc"), *spec.extra_keys))
+    urlstate.clear_button(spec.noun, params, c4, extra_keys=spec.extra_keys)
     extra = spec.extra_filters(ctx, network) if spec.extra_filters is not None else {}
     c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
-    sort_label = c1.selectbox("Sort by", list(spec.sorts), key=remember(key("sort"), "Name"))
+    sort_label = c1.selectbox("Sort by", list(spec.sorts), key=remember(key("sort"), DEFAULT_SORT))
     descending = c2.toggle("Descending", key=key("desc"))
     c3.caption(coverage_line(coverage, ctx.today))
     urlstate.write_url(spec.noun, params)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 
 import streamlit as st
 from pymongo.errors import PyMongoError
@@ -40,29 +41,36 @@ ALLOW = "sync_allow_deletes"  # session key: the "Allow large deletions" box
 ALLOW_USED = "sync_allow_used"  # session key: a run just started with it; untick it
 
 
-def sync_panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]], access: Access) -> None:
+SyncOptions = Callable[[dict[str, tuple[int, str]]], None]
+
+
+def sync_panel(runtime: Runtime, seen_version: str, access: Access) -> SyncOptions:
+    """Draw the sync section; return the function that draws its More sync options in the
+    place kept for them, given the page's selection (``{"network": (id, name)}``): the
+    page calls it once its filters have read the link, so a link's network is offered."""
     st.subheader("Sync")
     if not access.operator:
         st.caption(fmt.plain(f"You can follow syncs here; starting or cancelling them is for "
                              f"{access.who_can_sync()}."))
-    _panel(runtime, seen_version, targets, access)
+    return _panel(runtime, seen_version, access)
 
 
-def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, str]], access: Access) -> None:
+def _panel(runtime: Runtime, seen_version: str, access: Access) -> SyncOptions:
     """The sync state as of this page run.  When a run starts or ends anywhere, the watch
     (or the progress fragment) reruns the page, so cached queries show the new data."""
     db = runtime.db()
     if db is None:
-        _controls(runtime, targets, busy=True, access=access)
+        options = _controls(runtime, busy=True, access=access)
         st.caption("Sync status unavailable: the mirror database is unreachable.")
         if not ensure_pusher(runtime):
             _watch(runtime, ("down",), time.monotonic())
-        return
+        return options
+    options = _no_options
     try:
         status = runtime.sync_status()
         running = status.running
         _announce_end(db, running)
-        _controls(runtime, targets, busy=running is not None, access=access)
+        options = _controls(runtime, busy=running is not None, access=access)
         if running is not None:
             _progress(runtime, running["_id"], access)
         _freshness(runtime, db, status)
@@ -73,9 +81,14 @@ def _panel(runtime: Runtime, seen_version: str, targets: dict[str, tuple[int, st
         st.caption("Sync status unavailable: the mirror database stopped answering.")
         if not ensure_pusher(runtime):
             _watch(runtime, ("down",), time.monotonic())
-        return
+        return options
     if running is None and not ensure_pusher(runtime):  # no push from the server: this tab polls
         _watch(runtime, ((None, seen_version)), time.monotonic())
+    return options
+
+
+def _no_options(targets: dict[str, tuple[int, str]]) -> None:
+    """(The database stopped answering before the options had a place.)"""
 
 
 @st.fragment(run_every=WATCH_SECONDS)
@@ -96,34 +109,39 @@ def _progress(runtime: Runtime, run_id: str, access: Access) -> None:
     _running(runtime, running, access)
 
 
-def _controls(runtime: Runtime, targets: dict[str, tuple[int, str]], busy: bool, access: Access) -> None:
+def _controls(runtime: Runtime, busy: bool, access: Access) -> SyncOptions:
     why = "A sync is running; wait for it or cancel it." if busy else None
     if not access.operator:
         busy, why = True, f"Only {access.who_can_sync()} can start syncs."
     if st.button("ReSync", key="resync", type="primary", icon=":material/sync:", use_container_width=True,
                  disabled=busy, help=why or "Quick sync: everything except placements of campaigns that are over."):
         _start(runtime, "quick", access=access)
-    with st.expander("More sync options"):
-        choices = {"full": "Full sync (everything)"}
-        for kind, (ident, name) in targets.items():
-            choices[f"{kind}:{ident}"] = f"This {kind}: {fmt.plain(fmt.short(name))}"
-        choices["stats"] = "Reporting stats only"
-        full_names = "; ".join(f"{kind}: {name}" for kind, (_, name) in targets.items())
-        scope = st.radio("Scope", list(choices), format_func=choices.get, key="sync_scope_choice",
-                         label_visibility="collapsed", help=fmt.plain(full_names) if full_names else None)
-        if st.session_state.pop(ALLOW_USED, False):  # a confirmation is for one run, not the next
-            st.session_state[ALLOW] = False
-        allow = st.checkbox("Allow large deletions", key=ALLOW,
-                            help="Let through deletions the deletion guard held back in an earlier run, "
-                                 "once you have checked in BroadStreet that the items are really gone.")
-        if st.button("Run sync", key="resync_scope", use_container_width=True, disabled=busy, help=why):
-            _start(runtime, scope, allow_deletes=allow, access=access)
+    place = st.empty()
+
+    def options(targets: dict[str, tuple[int, str]]) -> None:
+        with place.container(), st.expander("More sync options"):
+            choices = {"full": "Full sync (everything)"}
+            for kind, (ident, name) in targets.items():
+                choices[f"{kind}:{ident}"] = f"This {kind}: {fmt.plain(fmt.short(name))}"
+            choices["stats"] = "Reporting stats only"
+            full_names = "; ".join(f"{kind}: {name}" for kind, (_, name) in targets.items())
+            scope = st.radio("Scope", list(choices), format_func=choices.get, key="sync_scope_choice",
+                             label_visibility="collapsed", help=fmt.plain(full_names) if full_names else None)
+            if st.session_state.pop(ALLOW_USED, False):  # a confirmation is for one run, not the next
+                st.session_state[ALLOW] = False
+            allow = st.checkbox("Allow large deletions", key=ALLOW,
+                                help="Let through deletions the deletion guard held back in an earlier run, "
+                                     "once you have checked in BroadStreet that the items are really gone.")
+            if st.button("Run sync", key="resync_scope", use_container_width=True, disabled=busy, help=why):
+                _start(runtime, scope, allow_deletes=allow, access=access)
+
     notice = st.session_state.pop("sync_notice", None)
     if notice:
         getattr(st, notice[0])(fmt.plain(notice[1]))
     done = st.session_state.get(DONE)
     if done and time.monotonic() < done[2]:  # the end of a run stays said for a while
         getattr(st, done[0])(fmt.plain(done[1]))
+    return options
 
 
 def _start(runtime: Runtime, scope: str, *, access: Access, allow_deletes: bool = False) -> None:

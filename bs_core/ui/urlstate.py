@@ -82,6 +82,26 @@ def owner_params(options: Callable[..., dict], network_key: str, advertiser_key:
     return out
 
 
+def sort_params(labels: list[str], sort_key: str, desc_key: str, default: str) -> list[Param]:
+    """``sort`` (a sort's label, any case: ``sort=end+date``) and ``order=desc``; the
+    default sort and ascending order stay out of the URL."""
+    by_word = {label.lower(): label for label in labels}
+
+    def parse_sort(text: str) -> str:
+        label = by_word.get(" ".join(text.split()).lower())
+        if label is None:
+            raise ValueError(f"expected one of {', '.join(by_word)}")
+        return label
+
+    def parse_order(text: str) -> bool:
+        if text.strip().lower() not in ("asc", "desc"):
+            raise ValueError("expected asc or desc")
+        return text.strip().lower() == "desc"
+
+    return [Param("sort", sort_key, parse_sort, lambda v: None if v in (None, default) else v.lower()),
+            Param("order", desc_key, parse_order, lambda v: "desc" if v else None)]
+
+
 def period_params(key: str) -> list[Param]:
     show = dt.date.isoformat
     return [Param("from", key, iso_date, show, part=0), Param("to", key, iso_date, show, part=1)]
