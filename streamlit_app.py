@@ -5,7 +5,6 @@ import datetime as dt
 
 import streamlit as st
 
-from bs_core.normalize import labelled
 from bs_core.read.breakdowns import ROLLUPS, rollup
 from bs_core.read.pacing import BEHIND
 from bs_core.read.reporting import Coverage, StatsFilter, previous_period, year_before
@@ -27,6 +26,7 @@ app = st.App(__file__, routes=make_routes(app_runtime), lifespan=app_lifespan)
 PAGE = "overview"
 COMPARISONS = {"previous period": previous_period, "same period last year": year_before}
 PERIOD = "f_overview_period"
+TIMELINE_LIMIT = 60  # bars a timeline stays readable with
 
 
 def url_params(ctx: PageContext) -> list[urlstate.Param]:
@@ -107,10 +107,12 @@ def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage, co
     st.caption(f"{start} to {end} ({coverage.clock}), compared with {before[0]} to {before[1]}.")
     cols = st.columns(5)
     for col, name in zip(cols[:4], ("views", "clicks", "hovers", "conversions"), strict=True):
-        col.metric(name.capitalize(), f"{totals[name]:,}", delta=fmt.change(totals[name], previous and previous[name]),
+        col.metric(name.capitalize(), f"{totals[name]:,}", **fmt.metric_delta(
+                   fmt.change(totals[name], previous and previous[name])),
                    help=f"{start} to {end}; the change is against {before[0]} to {before[1]}")
+    points = None if previous is None else round((totals["ctr"] - previous["ctr"]) * 100, 2)
     cols[4].metric("CTR", f"{totals['ctr']:.2%}",
-                   delta=None if previous is None else f"{(totals['ctr'] - previous['ctr']) * 100:+.2f} pp",
+                   **fmt.metric_delta(None if points is None else f"{points:+.2f} pp" if points else "no change"),
                    help="Clicks / views; the change is in percentage points")
     if previous is None:
         st.caption(f"No change shown: {before[0]} to {before[1]} is not all in the mirror.")
@@ -128,7 +130,7 @@ def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage, co
     by_views = reads.top_campaigns(m, start, end, by="views", limit=10, flt=flt)
     by_ctr = reads.top_campaigns(m, start, end, by="ctr", limit=10, min_views=1000, flt=flt)
     for row in by_views + by_ctr:  # campaign names repeat (docs/broadstreet-api.md): label bars by name and id
-        row["label"] = fmt.chart_text(labelled(row["name"], row["campaign_id"]), 50)
+        row["label"] = fmt.chart_label(row["name"], row["campaign_id"], 50)
         row["ctr_pct"] = round(row["ctr"] * 100, 2)
     if by_views:
         left.plotly_chart(charts.bar(by_views, "views", "label", "Top campaigns by views", "Views", value_format=",d"),
@@ -153,9 +155,12 @@ def campaign_lists(ctx: PageContext, network: int | None, advertiser: int | None
         st.info("No running campaign ends in the next 14 days.")
 
     st.subheader("Running and scheduled campaigns")
-    timeline = reads.campaign_timeline(m, 60, network, advertiser)
-    if timeline:
-        st.plotly_chart(charts.campaign_timeline(timeline, today), key="timeline")
+    timeline = reads.campaign_timeline(m, TIMELINE_LIMIT, network, advertiser)
+    if timeline.rows:
+        if timeline.total > len(timeline.rows):
+            st.caption(f"The {len(timeline.rows)} that end soonest of {timeline.total:,} running and scheduled "
+                       "campaigns (open-ended ones last); the Campaigns page lists them all.")
+        st.plotly_chart(charts.campaign_timeline(timeline.rows, today), key="timeline")
     else:
         st.info("No running or scheduled campaigns.")
 
@@ -165,7 +170,7 @@ def distribution(m, network: int | None, advertiser: int | None) -> None:
     if advertiser is None:
         top = reads.top_advertisers_by_running(m, 10, network)
         for row in top:
-            row["label"] = fmt.chart_text(labelled(row["name"], row["advertiser_id"]), 50)
+            row["label"] = fmt.chart_label(row["name"], row["advertiser_id"], 50)
         if top:
             left.plotly_chart(charts.bar(top, "running", "label", "Top advertisers by running campaigns",
                                          "Campaigns running"), key="top_adv")
@@ -173,7 +178,7 @@ def distribution(m, network: int | None, advertiser: int | None) -> None:
             left.info("No advertiser has a running campaign.")
     zones = reads.placements_per_zone(m, 15, network, advertiser)
     for row in zones:  # zone names repeat too
-        row["label"] = fmt.chart_text(labelled(row["name"], row["zone_id"]), 50)
+        row["label"] = fmt.chart_label(row["name"], row["zone_id"], 50)
     if zones:
         right.plotly_chart(charts.bar(zones, "placements", "label", "Placements per zone (top 15)", "Placements"),
                            key="per_zone")

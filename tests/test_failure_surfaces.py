@@ -132,7 +132,7 @@ def test_the_end_of_a_run_is_announced_with_its_changes(db, demo_server):
     wait_idle(db)
     at.run()
     no_exceptions(at)
-    assert "Done in" in all_sidebar_text(at) and "1 campaigns updated" in all_sidebar_text(at)
+    assert "Done in" in all_sidebar_text(at) and "1 campaign updated" in all_sidebar_text(at)
     assert any("Done in" in t.value for t in at.toast)
 
 

@@ -199,7 +199,15 @@ def test_names_are_text_and_long_names_are_shortened():
     assert fmt.chart_text("<b>A</b>") == "&lt;b&gt;A&lt;/b&gt;"
     assert fmt.change_summary({"status": "success", "duration_s": 6.2, "counts": {
         "campaigns": {"inserted": 1, "updated": 3, "deleted": 0}, "placements": {"deleted": 12}}}) == (
-        "Done in 6 s: 1 campaigns added, 3 campaigns updated, 12 placements removed")
+        "Done in 6 s: 1 campaign added, 3 campaigns updated, 12 placements removed")
+    assert fmt.change_summary({"status": "success", "duration_s": 1, "counts": {"networks": {"updated": 1},
+                               "stats_daily": {"inserted": 1}}}) == (
+        "Done in 1 s: 1 network updated, 1 daily campaign stats row added")
+    # quotes stay quotes in a chart (plotly shows &quot; as typed); shortening keeps the id
+    assert fmt.chart_text('Spring "Sale" <b>') == 'Spring "Sale" &lt;b&gt;'
+    label = fmt.chart_label("Run of site " + "x" * 80, 104137, 50)
+    assert label.endswith("… (104137)") and len(label) == 50
+    assert fmt.chart_label("", 7) == "7" and fmt.chart_label("A & B", 7) == "A &amp; B (7)"
     now = dt.datetime(2026, 1, 1, 12, 0, 0)
     waiting = {"what": "campaigns of advertiser 7", "cause": "HTTP 503", "attempt": 2, "attempts": 5,
                "until": now + dt.timedelta(seconds=4)}
@@ -299,6 +307,9 @@ def test_kpi_change_and_headers():
     assert fmt.change(1200, 1000) == "+200 (+20.0%)"
     assert fmt.change(900, 1000) == "-100 (-10.0%)"
     assert fmt.change(5, 0) == "+5" and fmt.change(5, None) is None
+    assert fmt.change(0, 0) == "no change" == fmt.change(7, 7)  # never a green "+0"
+    assert fmt.metric_delta("no change") == {"delta": "no change", "delta_color": "off", "delta_arrow": "off"}
+    assert fmt.metric_delta("+5") == {"delta": "+5"}
     assert header("running campaigns") == "Running campaigns" and header("advertiser_id") == "Advertiser ID"
     assert header("ctr") == "CTR" and header("started (UTC)") == "Started (UTC)"
     assert day(None, "open-ended") == "open-ended" and day(dt.datetime(2026, 1, 2)) == "2026-01-02"

@@ -18,7 +18,7 @@ from ..store.lookups import names
 from ..store.summaries import SUMMARY_ROWS, placements_per_zone_live, stored_summary, top_zones
 from .counts import entity_counts, placement_tallies
 from .listings import enrich_campaigns
-from .paging import _open_ended_page, field_match
+from .paging import Page, _open_ended_page, field_match
 
 
 def _owned(network_id: int | None, advertiser_id: int | None) -> dict:
@@ -80,14 +80,15 @@ def campaigns_ending_within(db: Database, days: int, today: dt.date, limit: int 
 
 
 def campaign_timeline(db: Database, limit: int = 200, network_id: int | None = None,
-                      advertiser_id: int | None = None) -> list[dict]:
-    """Running and scheduled campaigns with their dates, soonest-ending first (open-ended last)."""
+                      advertiser_id: int | None = None) -> Page:
+    """The first ``limit`` running and scheduled campaigns with their dates, soonest-ending
+    first (open-ended last), and how many there are in all."""
     q = _owned(network_id, advertiser_id) | {"status": {"$in": ["running", "scheduled"]}}
-    rows = _open_ended_page(db, "campaigns", q, ("ends_on", 1), 1, limit).rows
-    adv = names(db, "advertisers", [r.get("advertiser_id") for r in rows])
-    for r in rows:
+    page = _open_ended_page(db, "campaigns", q, ("ends_on", 1), 1, limit)
+    adv = names(db, "advertisers", [r.get("advertiser_id") for r in page.rows])
+    for r in page.rows:
         r["advertiser_name"] = adv.get(r.get("advertiser_id"), "")
-    return rows
+    return page
 
 
 def top_advertisers_by_running(db: Database, limit: int = 10, network_id: int | None = None) -> list[dict]:

@@ -9,10 +9,10 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..normalize import labelled
-from .format import chart_text
+from .format import chart_label, chart_text
 
 SCOPE_COLORS = ("#1f6feb", "#2da44e", "#bf8700", "#8250df", "#cf222e", "#57606a", "#0a3069")
+RUN_SYMBOLS = {"failed": "x", "partial": "triangle-up", "cancelled": "circle-open"}
 STATUS_COLORS = {"running": "#2da44e", "scheduled": "#1f6feb", "ended": "#8c959f", "paused": "#bf8700"}
 
 
@@ -56,31 +56,46 @@ def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str
         return go.Figure()
     fig = px.bar(df, x=x, y=y, orientation="h", title=title, text_auto=value_format or True,
                  labels={x: x_title, y: y_title})
-    fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), yaxis={"categoryorder": "total ascending"})
+    # values level, at the end of each bar, and room for them: never rotated, shrunk or cut
+    fig.update_traces(textposition="outside", textangle=0, cliponaxis=False, textfont_size=12)
+    fig.update_layout(height=360, margin=dict(l=10, r=30, t=40, b=10), yaxis={"categoryorder": "total ascending"},
+                      uniformtext_minsize=11, uniformtext_mode="show")
     fig.update_yaxes(title_text=y_title or None)
-    fig.update_xaxes(title_text=x_title)
+    top = float(df[x].max() or 0)
+    fig.update_xaxes(title_text=x_title, range=[0, top * 1.18 or 1])
+    if pd.api.types.is_integer_dtype(df[x]):  # a count: whole-number ticks (no 0.5 campaigns)
+        fig.update_xaxes(tickformat=",d", dtick=1 if top <= 8 else None)
     return fig
 
 
 def campaign_timeline(rows: list[dict], today: dt.date, horizon_days: int = 90) -> go.Figure:
-    """Running and scheduled campaigns as bars from start to end (open-ended ones fade out
-    at the horizon)."""
+    """Running and scheduled campaigns as bars from start to end.  An open-ended campaign
+    has no end to draw: its bar is hatched and stops at the chart's edge (the horizon),
+    with "no end date" in its hover; the dashed line is labelled today."""
     if not rows:
         return go.Figure()
-    far = dt.datetime.combine(today + dt.timedelta(days=horizon_days), dt.time())
+    edge = dt.datetime.combine(today + dt.timedelta(days=horizon_days), dt.time())
     near = dt.datetime.combine(today - dt.timedelta(days=horizon_days), dt.time())
     df = pd.DataFrame([{
-        "Campaign": chart_text(labelled(r.get("name_clean"), r["_id"]), 50),
+        "Campaign": chart_label(r.get("name_clean"), r["_id"], 50),
         "Advertiser": chart_text(r.get("advertiser_name", ""), 50),
         "Start": r.get("starts_on") or near,
-        "End": r.get("ends_on") or far,
+        "End": r.get("ends_on") or edge,
+        "Ends": r["ends_on"].strftime("%Y-%m-%d") if r.get("ends_on") else "no end date",
         "Status": r.get("status"),
-        "Open-ended": r.get("ends_on") is None,
+        "Pattern": "no end date" if r.get("ends_on") is None else "ends",
     } for r in rows])
-    fig = px.timeline(df, x_start="Start", x_end="End", y="Campaign", color="Status",
-                      color_discrete_map=STATUS_COLORS, hover_data=["Advertiser", "Open-ended"])
-    fig.add_vline(x=dt.datetime.combine(today, dt.time()), line_dash="dash", line_color="#57606a")
-    fig.update_layout(height=max(300, 18 * len(df) + 80), margin=dict(l=10, r=10, t=30, b=10))
+    fig = px.timeline(df, x_start="Start", x_end="End", y="Campaign", color="Status", pattern_shape="Pattern",
+                      pattern_shape_map={"ends": "", "no end date": "/"}, color_discrete_map=STATUS_COLORS,
+                      hover_data={"Advertiser": True, "Ends": True, "Pattern": False, "End": False})
+    now = dt.datetime.combine(today, dt.time())
+    fig.add_vline(x=now, line_dash="dash", line_color="#57606a")
+    fig.add_annotation(x=now, y=1, yref="paper", text=f"today {today:%b %d}", showarrow=False, yanchor="bottom",
+                       font_size=11, font_color="#57606a")
+    right = max(edge, df["End"].max())
+    fig.update_xaxes(range=[df["Start"].min(), right])
+    fig.update_layout(height=max(300, 18 * len(df) + 100), margin=dict(l=10, r=10, t=40, b=10),
+                      legend_title_text="")
     return fig
 
 
@@ -96,15 +111,20 @@ def run_history(runs: list[dict]) -> go.Figure:
         return fig
     for i, (scope, part) in enumerate(sorted(df.groupby("scope"), key=lambda kv: kv[0])):
         color = SCOPE_COLORS[i % len(SCOPE_COLORS)]
-        fig.add_scatter(x=part["started"], y=part["duration"], name=scope, mode="markers+lines",
-                        marker_color=color, legendgroup=scope, row=1, col=1,
-                        hovertext=part["status"], hovertemplate="%{x}<br>%{y:.1f} s<br>%{hovertext}")
-        fig.add_scatter(x=part["started"], y=part["requests"], name=scope, mode="markers+lines",
-                        marker_color=color, legendgroup=scope, showlegend=False, row=2, col=1,
-                        hovertemplate="%{x}<br>%{y:,} requests")
+        ok = part[part["status"] == "success"]
+        for row, field, hover in ((1, "duration", "%{x}<br>%{y:.1f} s"), (2, "requests", "%{x}<br>%{y:,} requests")):
+            # the line joins successful runs; a failed, partial or cancelled one is a cross beside it
+            fig.add_scatter(x=ok["started"], y=ok[field], name=scope, mode="markers+lines", marker_color=color,
+                            legendgroup=scope, showlegend=row == 1, row=row, col=1,
+                            hovertemplate=hover + "<br>success<extra>" + scope + "</extra>")
+            for status, part_status in part[part["status"] != "success"].groupby("status"):
+                fig.add_scatter(x=part_status["started"], y=part_status[field], name=f"{scope} ({status})",
+                                mode="markers", marker_symbol=RUN_SYMBOLS.get(status, "x"), marker_size=10,
+                                marker_color=color, legendgroup=f"{scope}-{status}", showlegend=row == 1,
+                                row=row, col=1, hovertemplate=hover + f"<br>{status}<extra>{scope}</extra>")
     fig.update_yaxes(rangemode="tozero")
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="Scope",
-                      legend_orientation="h")
+    fig.update_layout(height=460, margin=dict(l=10, r=10, t=80, b=10), legend_title_text="Scope",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.1, x=0))
     return fig
 
 

@@ -72,8 +72,19 @@ def short(text: object, limit: int = 40) -> str:
 
 
 def chart_text(text: object, limit: int = 40) -> str:
-    """A label for a plotly chart: shortened, and HTML-escaped (plotly renders tags)."""
-    return html.escape(short(text, limit))
+    """A label for a plotly chart: shortened, and HTML-escaped (plotly renders tags, but
+    shows ``&quot;`` as typed: quotes stay as they are)."""
+    return html.escape(short(text, limit), quote=False)
+
+
+def chart_label(name: object, ident: object, limit: int = 40) -> str:
+    """ "Spring sale … (104137)": the name shortened so that the label fits ``limit`` and
+    still ends in its id, which tells apart names that repeat."""
+    suffix = f" ({ident})"
+    name = " ".join(str(name or "").split())
+    if not name:
+        return str(ident)
+    return chart_text(name, max(limit - len(suffix), 8)) + html.escape(suffix, quote=False)
 
 
 def failure_text(run: dict) -> str:
@@ -105,11 +116,16 @@ def change_summary(run: dict) -> str:
         noun = COLLECTION_LABELS.get(name, name).lower()
         for key, verb in (("inserted", "added"), ("updated", "updated"), ("deleted", "removed")):
             if c.get(key):
-                parts.append(f"{c[key]:,} {noun} {verb}")
+                parts.append(f"{count_of(c[key], noun)} {verb}")
     took = run.get("duration_s") or 0
     verb = {"success": "Done", "partial": "Finished partially", "failed": "Failed",
             "cancelled": "Cancelled"}.get(run.get("status"), "Finished")
     return f"{verb} in {took:.0f} s: {', '.join(parts[:6]) if parts else 'no changes'}"
+
+
+def count_of(n: int, plural: str) -> str:
+    """ "1 campaign", "3 campaigns", "1 daily zone stats row" (``plural`` ends in s)."""
+    return f"{n:,} {plural[:-1] if n == 1 and plural.endswith('s') else plural}"
 
 
 def waiting_text(waiting: dict | None, now: dt.datetime | None = None) -> str | None:
@@ -125,12 +141,23 @@ def waiting_text(waiting: dict | None, now: dt.datetime | None = None) -> str | 
 
 
 def change(now: float, before: float | None) -> str | None:
-    """A KPI's change against the previous period: "+1,204 (+12.3%)" (None: nothing to compare)."""
+    """A KPI's change against the previous period: "+1,204 (+12.3%)", "no change" (None:
+    nothing to compare)."""
     if before is None:
         return None
     diff = now - before
+    if diff == 0:
+        return "no change"
     share = f" ({diff / before:+.1%})" if before else ""
     return f"{diff:+,}{share}"
+
+
+def metric_delta(delta: str | None) -> dict:
+    """``st.metric`` arguments for a change: "no change" is grey with no arrow (Streamlit
+    would draw it green and rising)."""
+    if delta == "no change":
+        return {"delta": delta, "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": delta}
 
 
 def dashboard_link(path: str | None) -> str | None:
