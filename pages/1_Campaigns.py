@@ -52,5 +52,4 @@ def body(ctx: PageContext) -> None:
 
 
 render("Campaigns", body, fresh="campaigns", live="campaigns", detail="campaign",
-       live_columns=["_id", "name_clean", "advertiser_id", "status", "starts_on", "ends_on", "weight"],
        target_keys={"network": "f_campaigns_network", "advertiser": "f_campaigns_advertiser"})

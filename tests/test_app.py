@@ -262,8 +262,15 @@ def test_an_empty_mirror_initialises_in_the_background_and_pages_read_live(db, d
     assert db.sync_runs.find_one({"trigger": "init"}) is not None
     visit(at, "pages/2_Advertisers.py")
     no_exceptions(at)
-    assert "live BroadStreet data" in at.warning[0].value
-    assert len(at.dataframe[0].value) == 48
+    assert "live BroadStreet data" in at.warning[0].value and "until the mirror is ready" in at.warning[0].value
+    live = at.dataframe[0].value
+    assert len(live) == 48
+    assert list(live.columns)[0] == "Name" and list(live.columns)[-1] == "ID"  # headers as the mirror's tables
+    assert not [c for c in live.columns if "_" in c or c != c[:1].upper() + c[1:]], list(live.columns)
+    visit(at, "pages/1_Campaigns.py")
+    campaigns = at.dataframe[0].value
+    assert {"Start", "End"} <= set(campaigns.columns)
+    assert campaigns["End"].str.fullmatch(r"\d{4}-\d{2}-\d{2}|open-ended").all()  # not "... 00:00:00" or None
     wait_idle(db, 120)
     visit(at, "streamlit_app.py")
     no_exceptions(at)
@@ -283,6 +290,8 @@ def test_pages_say_so_when_the_database_is_down(demo_server, tmp_path):
         no_exceptions(at)
     visit(at, "pages/4_Zones.py")
     assert len(at.dataframe[0].value) == len(demo_server.sim.dataset.zones)  # read live
+    assert any("while the mirror database is unreachable" in w.value for w in at.warning)
+    assert not any("until the mirror is ready" in w.value for w in at.warning)
 
 
 class _Unreachable:

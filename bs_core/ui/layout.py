@@ -20,7 +20,10 @@ from . import auth, reads
 from . import format as fmt
 from .app_runtime import app_runtime, app_secrets
 from .auth import Access
+from .columns import columns_for
 from .format import PHASE_LABELS
+from .frames import live_frame
+from .metrics import page_style
 from .reads import MirrorView
 from .sync_panel import SyncOptions, sync_panel
 
@@ -65,6 +68,7 @@ def remember(key: str, default: object) -> str:
 def page(title: str) -> PageContext:
     """Set up a page: config, banners, sidebar."""
     st.set_page_config(page_title=f"{title} · BroadStreet mirror", page_icon=":material/newspaper:", layout="wide")
+    page_style()
     keep_filters()
     try:
         runtime = app_runtime()
@@ -132,7 +136,7 @@ def live_fragment(run_every: float):
 
 
 def render(title: str, body: Callable[[PageContext], None], *, live: str | None = None,
-           live_columns: list[str] | None = None, target_keys: dict[str, str] | None = None,
+           target_keys: dict[str, str] | None = None,
            fresh: str | None = None, detail: str | None = None) -> None:
     """Draw a page: the frame, then ``body``, or the live table of entity type ``live``
     while the mirror is not usable.  ``fresh`` names the collection whose freshness the
@@ -145,20 +149,20 @@ def render(title: str, body: Callable[[PageContext], None], *, live: str | None 
     _follow_open_detail(detail)
     ctx = page(title)
     try:
-        _frame_and_body(ctx, body, live, live_columns, fresh)
+        _frame_and_body(ctx, body, live, fresh)
     finally:  # after st.stop() too: the options are drawn whatever the body did
         ctx.sync_options(_targets(ctx.mirror, target_keys or {}))
 
 
 def _frame_and_body(ctx: PageContext, body: Callable[[PageContext], None], live: str | None,
-                    live_columns: list[str] | None, fresh: str | None) -> None:
+                    fresh: str | None) -> None:
     unknown = st.session_state.pop("_unknown_open", None)
     if unknown:
         kinds = ", ".join(f"{k}:ID" for k in DETAIL_PAGES)
         st.warning(fmt.plain(f"This link's open={fmt.short(unknown, 40)} (expected {kinds}) could not be used."),
                    icon=":material/link_off:")
     if live is not None:
-        live_fallback(ctx, live, live_columns)
+        live_fallback(ctx, live)
     elif ctx.mirror is None:
         st.stop()
     try:
@@ -169,30 +173,28 @@ def _frame_and_body(ctx: PageContext, body: Callable[[PageContext], None], live:
         ctx.runtime.database_failed()
         database_down_banner(ctx.runtime)
         if live is not None:
-            live_fallback(dataclasses.replace(ctx, mirror=None, source="down"), live, live_columns)
+            live_fallback(dataclasses.replace(ctx, mirror=None, source="down"), live)
 
 
-def live_fallback(ctx: PageContext, kind: str, columns: list[str] | None = None) -> None:
+def live_fallback(ctx: PageContext, kind: str) -> None:
     """While the mirror is not usable, show the entity table from the live API (with a
     name search) and stop the page."""
     if ctx.source == "mirror":
         return
     from . import live
 
-    st.warning("Showing live BroadStreet data (cached for 5 minutes) until the mirror is ready.",
-               icon=":material/cloud_sync:")
+    why = "until the mirror is ready" if ctx.source == "live" else "while the mirror database is unreachable"
+    st.warning(f"Showing live BroadStreet data (cached for 5 minutes) {why}.", icon=":material/cloud_sync:")
     try:
         df = live.entities(ctx.runtime, kind)
     except BroadStreetError as exc:
         st.warning(f"BroadStreet could not be read either: {exc.plain}.", icon=":material/cloud_off:")
         st.stop()
     search = st.text_input("Name contains", key=f"live_search_{kind}")
-    if not df.empty:
-        if search.strip():
-            df = df[df["name_clean"].str.contains(search.strip(), case=False, regex=False)]
-        if columns:
-            df = df[columns]
-    st.dataframe(df, hide_index=True)
+    if not df.empty and search.strip():
+        df = df[df["name_clean"].str.contains(search.strip(), case=False, regex=False)]
+    shown = live_frame(df, kind)
+    st.dataframe(shown, hide_index=True, placeholder="—", column_config=columns_for(shown))
     st.stop()
 
 
