@@ -15,6 +15,7 @@ from bs_core.ui.columns import columns_for
 from bs_core.ui.frames import campaigns_frame, daily_stats_frame
 from bs_core.ui.http_api import make_routes
 from bs_core.ui.layout import PageContext, advertiser_select, network_select, open_detail, remember, render
+from bs_core.ui.metrics import MetricRow
 from bs_core.ui.period import coverage_line, period_picker
 from bs_core.ui.tables import clickable, csv_button
 
@@ -46,7 +47,7 @@ def body(ctx: PageContext) -> None:
     m = ctx.mirror
     params = url_params(ctx)
     urlstate.read_url(PAGE, params)
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 0.6], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([1, 1, 1.3, 0.8], vertical_alignment="bottom")
     network = network_select(ctx, "f_overview_network", c1)
     advertiser = advertiser_select(ctx, "f_overview_advertiser", network, c2)
     coverage = reads.stats_coverage(m, network)
@@ -79,20 +80,20 @@ def kpis(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
     status = reads.campaign_status_counts(m, network, advertiser)
     paced = reads.pacing_of(m, ctx.today, network, advertiser)
     behind = sum(1 for p in paced if p.status in BEHIND)
-    cols = st.columns(5)
-    cols[0].metric("Networks", f"{counts['networks']:,}")
-    cols[1].metric("Advertisers", f"{counts['advertisers']:,}")
-    cols[2].metric("Advertisements", f"{counts['advertisements']:,}")
-    cols[3].metric("Zones", f"{counts['zones']:,}",
-                   help="Zones its campaigns are placed in" if advertiser is not None else None)
-    cols[4].metric("Behind pace", f"{behind:,}", help=f"Of {len(paced):,} campaigns with a goal: behind even "
-                   "delivery or projected to miss the goal, through yesterday (Delivery health lists them)")
-    cols = st.columns(5)  # every status: the four add up to all campaigns
-    cols[0].metric("Running campaigns", f"{status['running']:,}")
-    cols[1].metric("Scheduled campaigns", f"{status['scheduled']:,}")
-    cols[2].metric("Paused campaigns", f"{status['paused']:,}")
-    cols[3].metric("Ended campaigns", f"{status['ended']:,}")
-    cols[4].metric("Placements", f"{counts['placements']:,}")
+    row = MetricRow()
+    row.add("Networks", f"{counts['networks']:,}")
+    row.add("Advertisers", f"{counts['advertisers']:,}")
+    row.add("Advertisements", f"{counts['advertisements']:,}")
+    row.add("Zones", f"{counts['zones']:,}",
+            help="Zones its campaigns are placed in" if advertiser is not None else None)
+    row.add("Behind pace", f"{behind:,}", help=f"Of {len(paced):,} campaigns with a goal: behind even "
+            "delivery or projected to miss the goal, through yesterday (Delivery health lists them)")
+    row = MetricRow()  # every status: the four add up to all campaigns
+    row.add("Running campaigns", f"{status['running']:,}")
+    row.add("Scheduled campaigns", f"{status['scheduled']:,}")
+    row.add("Paused campaigns", f"{status['paused']:,}")
+    row.add("Ended campaigns", f"{status['ended']:,}")
+    row.add("Placements", f"{counts['placements']:,}")
 
 
 def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage, compare, grain: str) -> None:
@@ -105,15 +106,15 @@ def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage, co
     before = compare(start, end)
     previous = reads.stats_totals(m, *before, flt) if coverage.covers(*before) else None
     st.caption(f"{start} to {end} ({coverage.clock}), compared with {before[0]} to {before[1]}.")
-    cols = st.columns(5)
-    for col, name in zip(cols[:4], ("views", "clicks", "hovers", "conversions"), strict=True):
-        col.metric(name.capitalize(), f"{totals[name]:,}", **fmt.metric_delta(
-                   fmt.change(totals[name], previous and previous[name])),
-                   help=f"{start} to {end}; the change is against {before[0]} to {before[1]}")
+    row = MetricRow()
+    for name in ("views", "clicks", "hovers", "conversions"):
+        row.add(name.capitalize(), f"{totals[name]:,}", **fmt.metric_delta(
+                fmt.change(totals[name], previous and previous[name])),
+                help=f"{start} to {end}; the change is against {before[0]} to {before[1]}")
     points = None if previous is None else round((totals["ctr"] - previous["ctr"]) * 100, 2)
-    cols[4].metric("CTR", f"{totals['ctr']:.2%}",
-                   **fmt.metric_delta(None if points is None else f"{points:+.2f} pp" if points else "no change"),
-                   help="Clicks / views; the change is in percentage points")
+    row.add("CTR", f"{totals['ctr']:.2%}",
+            **fmt.metric_delta(None if points is None else f"{points:+.2f} pp" if points else "no change"),
+            help="Clicks / views; the change is in percentage points")
     if previous is None:
         st.caption(f"No change shown: {before[0]} to {before[1]} is not all in the mirror.")
     series = reads.stats_daily_series(m, start, end, flt)

@@ -42,7 +42,7 @@ def body(ctx: PageContext) -> None:
     if period:
         config |= {f"Views{when}": st.column_config.NumberColumn(format="localized"),
                    f"Clicks{when}": st.column_config.NumberColumn(format="localized"),
-                   f"CTR{when}": st.column_config.NumberColumn(format="percent")}
+                   f"CTR{when}": st.column_config.NumberColumn(format="percent", step=0.0001)}
     frame = sentence_case(pd.DataFrame(table))
     st.dataframe(frame, hide_index=True, key="networks_table", column_config=config)
     csv_button("Download the networks (CSV)", lambda: frame, "networks.csv", key="networks_csv")

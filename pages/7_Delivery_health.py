@@ -83,7 +83,7 @@ def section(title: str, rows: list, frame, kind: str | None, file_name: str, emp
     df = frame(rows)
     key = file_name.removesuffix(".csv")
     if kind is None:
-        st.dataframe(df, hide_index=True, key=key, column_config=columns_for(df))
+        st.dataframe(df, hide_index=True, placeholder="—", key=key, column_config=columns_for(df))
     else:
         clickable(df, key, ids or [r["_id"] for r in rows], lambda i: open_detail(kind, i),
                   column_config=columns_for(df))

@@ -63,6 +63,7 @@ def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str
     fig.update_yaxes(title_text=y_title or None)
     top = float(df[x].max() or 0)
     fig.update_xaxes(title_text=x_title, range=[0, top * 1.18 or 1])
+    fig.update_xaxes(nticks=5, tickangle=0)
     if pd.api.types.is_integer_dtype(df[x]):  # a count: whole-number ticks (no 0.5 campaigns)
         fig.update_xaxes(tickformat=",d", dtick=1 if top <= 8 else None)
     return fig
@@ -94,8 +95,8 @@ def campaign_timeline(rows: list[dict], today: dt.date, horizon_days: int = 90) 
                        font_size=11, font_color="#57606a")
     right = max(edge, df["End"].max())
     fig.update_xaxes(range=[df["Start"].min(), right])
-    fig.update_layout(height=max(300, 18 * len(df) + 100), margin=dict(l=10, r=10, t=40, b=10),
-                      legend_title_text="")
+    fig.update_layout(height=max(300, 18 * len(df) + 130), margin=dict(l=10, r=10, t=90, b=10),
+                      legend=dict(title_text="", orientation="h", yref="container", y=0.995, yanchor="top", x=0))
     return fig
 
 

@@ -1,7 +1,8 @@
 """How each table column is drawn, by header (frames.py names the headers).
 
 One mapping for every table: a header means the same thing and looks the same wherever
-it appears.  Widths keep the important columns in view at 1,400 px."""
+it appears.  Widths keep the important columns in view at 1,400 px (Campaigns: from the
+name through CTR).  A missing value shows as "—" (``placeholder`` of every table)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import streamlit as st
 cc = st.column_config
 
 COLUMNS = {
-    "Name": cc.TextColumn(width=190),
+    "Name": cc.TextColumn(width=175),
     "Advertiser": cc.TextColumn(width=130),
     "Network": cc.TextColumn(width=130),
     "Zone": cc.TextColumn(width=200),
@@ -20,11 +21,12 @@ COLUMNS = {
     "End": cc.TextColumn(width=82, help="open-ended: the campaign has no end date"),
     "Views": cc.NumberColumn(format="localized", width=80),
     "Clicks": cc.NumberColumn(format="localized", width=62),
-    "CTR": cc.NumberColumn(format="percent", width=60, help="Clicks / views over the period"),
+    # step 0.0001: two decimals always ("1.70%" beside "1.74%", not "1.7%")
+    "CTR": cc.NumberColumn(format="percent", step=0.0001, width=60, help="Clicks / views over the period"),
     "Placements": cc.NumberColumn(format="localized", width=78),
     "Pacing": cc.NumberColumn(format="percent", width=70, help="Views delivered / views expected by yesterday under "
                               "even delivery of the goal over the flight (campaigns with a goal)"),
-    "Pace": cc.TextColumn(width=95, help="behind (under 90% of expected), at risk (the last 7 days' rate misses the "
+    "Pace": cc.TextColumn(width=90, help="behind (under 90% of expected), at risk (the last 7 days' rate misses the "
                           "goal), on pace, ahead, goal met, over-delivered (10% past the goal), not started, "
                           "no end date, partial data (the mirror lacks days of the flight)"),
     "Goal": cc.NumberColumn(format="localized", width=80, help="BroadStreet's max_impression_count"),
@@ -41,8 +43,8 @@ COLUMNS = {
                                           "per placement)"),
     "Views of this ad": cc.NumberColumn(format="localized", help="This ad's views in this campaign over the period"),
     "Clicks in this zone": cc.NumberColumn(format="localized"),
-    "CTR in this zone": cc.NumberColumn(format="percent"),
-    "Running campaigns": cc.NumberColumn(format="localized", width=90),
+    "CTR in this zone": cc.NumberColumn(format="percent", step=0.0001),
+    "Running campaigns": cc.NumberColumn(format="localized", width=135),
     "Campaigns": cc.NumberColumn(format="localized", width=85),
     "In running campaigns": cc.NumberColumn(
         format="localized", help="Placements of this ad in campaigns running today"),
@@ -57,7 +59,7 @@ COLUMNS = {
     "Zone ID": cc.NumberColumn(format="%d"),
     "Advertisement ID": cc.NumberColumn(format="%d"),
     "Website": cc.LinkColumn(width=150),
-    "BroadStreet": cc.LinkColumn(display_text="open", width=60),
+    "BroadStreet": cc.LinkColumn(display_text="open", width=95),
     "Preview": cc.LinkColumn(display_text="preview", width=80),
     "Image": cc.ImageColumn(width=70),
     "Last views on": cc.TextColumn(help="The last day with views (never: no views in the mirrored days)"),

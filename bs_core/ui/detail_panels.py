@@ -26,6 +26,7 @@ from .frames import (
     zone_campaigns_frame,
 )
 from .layout import PageContext, open_detail
+from .metrics import MetricRow
 from .tables import clickable, csv_button, paged
 
 Period = tuple[dt.date, dt.date] | None
@@ -47,18 +48,18 @@ def _link(kind: str, ident: int | None, name: str, where=st) -> None:
 
 
 def _figures(figures: dict, period: Period) -> None:
-    """Two rows of three (six in a row are cut at 1,000 px): every mirrored day, the period."""
-    cols = st.columns(3)
+    """A row for every mirrored day, one for the period."""
     life, now = figures["lifetime"], figures["period"]
-    cols[0].metric("Views, all mirrored days", f"{life['views']:,}")
-    cols[1].metric("Clicks, all mirrored days", f"{life['clicks']:,}")
-    cols[2].metric("CTR, all mirrored days", f"{life['ctr']:.2%}")
+    row = MetricRow()
+    row.add("Views, all mirrored days", f"{life['views']:,}")
+    row.add("Clicks, all mirrored days", f"{life['clicks']:,}")
+    row.add("CTR, all mirrored days", f"{life['ctr']:.2%}")
     if period is not None:
         what = f"{period[0]} to {period[1]}"
-        cols = st.columns(3)
-        cols[0].metric("Views in period", f"{now['views']:,}", help=what)
-        cols[1].metric("Clicks in period", f"{now['clicks']:,}", help=what)
-        cols[2].metric("CTR in period", f"{now['ctr']:.2%}", help=what)
+        row = MetricRow()
+        row.add("Views in period", f"{now['views']:,}", help=what)
+        row.add("Clicks in period", f"{now['clicks']:,}", help=what)
+        row.add("CTR in period", f"{now['ctr']:.2%}", help=what)
 
 
 def _trend(ctx: PageContext, flt: StatsFilter, period: Period, key: str, noun: str) -> None:
@@ -118,7 +119,7 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
                    "placements")
     if placed.total:
         df = placements_frame(placed.rows)
-        st.dataframe(df, hide_index=True, key="placements_table", column_config=columns_for(df))
+        st.dataframe(df, hide_index=True, placeholder="—", key="placements_table", column_config=columns_for(df))
 
 
 def _small_table(where, title: str, rows: list[dict], frame: Callable, key: str, empty: str) -> None:
@@ -126,7 +127,7 @@ def _small_table(where, title: str, rows: list[dict], frame: Callable, key: str,
     where.markdown(title)
     if rows:
         df = frame(rows)
-        where.dataframe(df, hide_index=True, key=key, column_config=columns_for(df), height=250)
+        where.dataframe(df, hide_index=True, placeholder="—", key=key, column_config=columns_for(df), height=250)
     else:
         where.info(empty)
 
@@ -146,15 +147,15 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
         return
     st.markdown(f"**Pacing: {p.status}**, flight days {p.covers_from} to {p.covers_to} (through yesterday, "
                 f"{clock}); goal {p.goal:,} views")
-    cols = st.columns(4)
-    cols[0].metric("Delivered of goal", f"{p.delivered:,}", help=f"Goal {p.goal:,} views",
-                   delta=f"{p.delivered / p.goal:.0%} of goal", delta_color="off")
-    cols[1].metric("Pacing", "—" if p.pacing is None else f"{p.pacing:.0%}",
-                   help=None if p.expected is None else f"Delivered / expected ({p.expected:,} by yesterday)")
-    cols[2].metric("Needed per day", "—" if p.needed_per_day is None else f"{p.needed_per_day:,}",
-                   help="Views a day from today to the end date to meet the goal")
-    cols[3].metric("Projected at end", "—" if p.projected is None else f"{p.projected:,}",
-                   help="At the last 7 complete days' daily rate")
+    row = MetricRow()
+    row.add("Delivered of goal", f"{p.delivered:,}", help=f"Goal {p.goal:,} views",
+            delta=f"{p.delivered / p.goal:.0%} of goal", delta_color="off", delta_arrow="off")
+    row.add("Pacing", "—" if p.pacing is None else f"{p.pacing:.0%}",
+            help=None if p.expected is None else f"Delivered / expected ({p.expected:,} by yesterday)")
+    row.add("Needed per day", "—" if p.needed_per_day is None else f"{p.needed_per_day:,}",
+            help="Views a day from today to the end date to meet the goal")
+    row.add("Projected at end", "—" if p.projected is None else f"{p.projected:,}",
+            help="At the last 7 complete days' daily rate")
     if p.lacking_days:
         st.warning(f"The mirror lacks {p.lacking_days:,} day(s) of this flight (its reporting starts "
                    f"{coverage.first}), so the figures above are not judged: the "
@@ -198,7 +199,7 @@ def advertiser_panel(ctx: PageContext, advertiser_id: int, period: Period, on_cl
                                                                  page_size=n), "advertisements")
     if ads.total:
         df = advertisements_frame(ads.rows, reads.placement_tallies(m)).drop(columns=["Advertiser"])
-        st.dataframe(df, hide_index=True, key="advertiser_ads_table", column_config=columns_for(df))
+        st.dataframe(df, hide_index=True, placeholder="—", key="advertiser_ads_table", column_config=columns_for(df))
 
 
 def zone_panel(ctx: PageContext, zone_id: int, period: Period, on_close: Callable[[], None]) -> None:

@@ -56,7 +56,7 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     if spec.extra_params is not None:
         params[1:1] = spec.extra_params(ctx)
     urlstate.read_url(spec.noun, params)
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 0.6], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([1, 1, 1.3, 0.8], vertical_alignment="bottom")
     network = network_select(ctx, key("network"), c1)
     search = c2.text_input("Name contains", key=key("search"), placeholder=spec.placeholder)
     coverage = reads.stats_coverage(m, network)

@@ -24,10 +24,10 @@ def paged(key: str, fetch: Callable[[int, int], Page], noun: str) -> Page:
     if page > result.pages:
         state[f"f_{key}_page"] = page = 1
         result = fetch(1, size)
-    left, right = st.columns([1, 3])
-    left.selectbox("Rows per page", PAGE_SIZES, key=f"f_{key}_size")
-    right.number_input(f"Page (of {result.pages:,})", min_value=1, max_value=result.pages, step=1,
-                       key=f"f_{key}_page")
+    row = st.container(horizontal=True, gap="medium")  # fixed widths: "50" is never cut to "5"
+    row.selectbox("Rows per page", PAGE_SIZES, key=f"f_{key}_size", width=130)
+    row.number_input(f"Page (of {result.pages:,})", min_value=1, max_value=result.pages, step=1,
+                     key=f"f_{key}_page", width=200)
     showing(result.total, page, size, noun)
     return result
 
@@ -40,19 +40,25 @@ def showing(total: int, page: int, size: int, noun: str) -> None:
     st.caption(f"{noun.capitalize()} {first:,}–{min(first + size - 1, total):,} of {total:,}")
 
 
+LINK_COLUMNS = ("BroadStreet", "Website", "Preview")  # a click there follows the link, not the row
+
+
 def clickable(df: pd.DataFrame, key: str, ids: list, on_pick: Callable[[int], None], **table_args) -> None:
-    """A table where clicking a row calls ``on_pick(id of that row)``.
+    """A table where clicking a row (its checkbox or any cell but a link) calls
+    ``on_pick(id of that row)``.
 
     Streamlit reports a selection only when it changes, so :func:`forget_click` gives the
     table a new widget key: the same row can then be clicked again after its detail closed."""
     widget = f"{key}_{st.session_state.get(f'_{key}_generation', 0)}"
 
     def picked() -> None:
-        rows = st.session_state[widget].selection.rows
+        selection = st.session_state[widget].selection
+        rows = list(selection.rows) or [row for row, column in selection.cells if column not in LINK_COLUMNS]
         if rows and rows[0] < len(ids):
             on_pick(ids[rows[0]])
 
-    st.dataframe(df, key=widget, on_select=picked, selection_mode="single-row", hide_index=True, **table_args)
+    st.dataframe(df, key=widget, on_select=picked, selection_mode=["single-row", "single-cell"], hide_index=True, placeholder="—",
+                 **table_args)
 
 
 def forget_click(key: str) -> None:
