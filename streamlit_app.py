@@ -14,7 +14,15 @@ from bs_core.ui.app_runtime import app_lifespan, app_runtime
 from bs_core.ui.columns import columns_for
 from bs_core.ui.frames import campaigns_frame, daily_stats_frame
 from bs_core.ui.http_api import make_routes
-from bs_core.ui.layout import PageContext, advertiser_select, network_select, open_detail, remember, render
+from bs_core.ui.layout import (
+    PageContext,
+    advertiser_select,
+    filter_row,
+    network_select,
+    open_detail,
+    remember,
+    render,
+)
 from bs_core.ui.metrics import MetricRow
 from bs_core.ui.period import coverage_line, period_picker
 from bs_core.ui.tables import clickable, csv_button
@@ -47,14 +55,14 @@ def body(ctx: PageContext) -> None:
     m = ctx.mirror
     params = url_params(ctx)
     urlstate.read_url(PAGE, params)
-    c1, c2, c3, c4 = st.columns([1, 1, 1.3, 0.8], vertical_alignment="bottom")
+    c1, c2, c3, c4 = filter_row(200, 200, 240, "content")
     network = network_select(ctx, "f_overview_network", c1)
     advertiser = advertiser_select(ctx, "f_overview_advertiser", network, c2)
     coverage = reads.stats_coverage(m, network)
     period_slot = c3.container()
     urlstate.clear_button(PAGE, params, c4, extra_keys=("f_overview_complete", "f_overview_compare",
                                                         "f_overview_grain"))
-    o1, o2, o3 = st.columns(3, vertical_alignment="bottom")
+    o1, o2, o3 = filter_row(200, 240, 160)
     complete = o1.toggle("Complete days only", key=remember("f_overview_complete", True),
                          help="Periods end yesterday: today's partial day is not compared with whole days.")
     shown = coverage.through(ctx.today - dt.timedelta(days=1)) if complete else coverage

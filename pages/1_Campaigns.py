@@ -5,13 +5,11 @@ The listing of Advertisers and Zones, with three more filters: advertiser, statu
 
 import datetime as dt
 
-import streamlit as st
-
 from bs_core.normalize import CAMPAIGN_STATUSES
 from bs_core.ui import reads, urlstate
 from bs_core.ui.detail_panels import campaign_panel
 from bs_core.ui.frames import campaigns_frame
-from bs_core.ui.layout import PageContext, advertiser_select, remember, render
+from bs_core.ui.layout import PageContext, advertiser_select, filter_row, remember, render
 from bs_core.ui.listing import Listing, listing_page
 
 SORTS = {"Name": "name_key", "Views": "views", "Clicks": "clicks", "CTR": "ctr", "Pacing": "pacing",
@@ -29,7 +27,7 @@ def extra_params(ctx: PageContext) -> list[urlstate.Param]:
 
 def extra_filters(ctx: PageContext, network: int | None) -> dict:
     """Advertiser, status and "live in a date range", in a row of their own."""
-    c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
+    c1, c2, c3 = filter_row(200, 240, 300)
     advertiser = advertiser_select(ctx, "f_campaigns_advertiser", network, c1)
     statuses = c2.multiselect("Status", list(CAMPAIGN_STATUSES), key="f_campaigns_status", placeholder="All statuses")
     live = (None, None)

@@ -1,12 +1,11 @@
 """Advertisements: views, clicks and CTR over a period (sortable), type, advertiser,
 where they are placed, preview links; click a row to open one."""
 
-import streamlit as st
 
 from bs_core.ui import reads, urlstate
 from bs_core.ui.detail_panels import advertisement_panel
 from bs_core.ui.frames import AD_TYPES, advertisements_frame
-from bs_core.ui.layout import PageContext, advertiser_select, render
+from bs_core.ui.layout import PageContext, advertiser_select, filter_row, render
 from bs_core.ui.listing import Listing, listing_page
 
 TYPES = {None: "All types", **AD_TYPES}  # the table shows the same words
@@ -21,7 +20,7 @@ def extra_params(ctx: PageContext) -> list[urlstate.Param]:
 
 def extra_filters(ctx: PageContext, network: int | None) -> dict:
     """Advertiser, type and BroadStreet's active flag, in a row of their own."""
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = filter_row(200, 180, 200)
     advertiser = advertiser_select(ctx, "f_advertisements_advertiser", network, c1)
     ad_type = c2.selectbox("Type", list(TYPES), format_func=TYPES.get, key="f_advertisements_type",
                            placeholder="All types")

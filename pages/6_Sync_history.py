@@ -132,7 +132,7 @@ def run_detail(run: dict) -> None:
                "seconds": v.get("seconds")} for p, v in (run.get("progress") or {}).items()]
     st.dataframe(sentence_case(pd.DataFrame(phases)), hide_index=True, placeholder="—", key="phases_table")
     st.markdown("**Changes per entity**")
-    counts = [{"entity": k, **v} for k, v in sorted((run.get("counts") or {}).items())]
+    counts = [{"entity": fmt.COLLECTION_LABELS.get(k, k), **v} for k, v in sorted((run.get("counts") or {}).items())]
     st.dataframe(sentence_case(pd.DataFrame(counts)), hide_index=True, placeholder="—", key="counts_table")
     st.markdown("**Requests per endpoint**")
     reqs = [{"endpoint": k, **v} for k, v in sorted((run.get("requests") or {}).items())]

@@ -313,3 +313,31 @@ def test_kpi_change_and_headers():
     assert header("running campaigns") == "Running campaigns" and header("advertiser_id") == "Advertiser ID"
     assert header("ctr") == "CTR" and header("started (UTC)") == "Started (UTC)"
     assert day(None, "open-ended") == "open-ended" and day(dt.datetime(2026, 1, 2)) == "2026-01-02"
+
+
+def test_charts_say_what_they_draw():
+    from bs_core.ui import charts
+
+    today = dt.date(2026, 11, 30)
+    rows = [{"_id": 1, "name_clean": 'The "Big" one', "status": "running", "starts_on": dt.datetime(2026, 11, 1),
+             "ends_on": None},
+            {"_id": 2, "name_clean": "Ends", "status": "scheduled", "starts_on": dt.datetime(2026, 12, 5),
+             "ends_on": dt.datetime(2026, 12, 20)}]
+    timeline = charts.campaign_timeline(rows, today)
+    shapes = {t.name: t.marker.pattern.shape for t in timeline.data}
+    assert shapes["running, no end date"] == "/" and shapes["scheduled, ends"] in ("", None)  # open ends hatched
+    assert any(a.text.startswith("today") for a in timeline.layout.annotations)  # the dashed line says what it is
+    labels = {y for t in timeline.data for y in t.y}
+    assert 'The "Big" one (1)' in labels  # quotes as typed, the id kept
+
+    counts = charts.bar([{"label": "a (1)", "running": 1}, {"label": "b (2)", "running": 3}], "running", "label",
+                        "t", "Campaigns running")
+    assert counts.layout.xaxis.dtick == 1 and counts.layout.xaxis.tickformat == ",d"  # no 0.5 campaigns
+    assert counts.data[0].textposition == "outside" and counts.data[0].textangle == 0
+
+    runs = [{"started_at": dt.datetime(2026, 11, 30, h), "duration_s": 5, "requests_total": 9, "scope": "quick",
+             "status": status} for h, status in ((1, "success"), (2, "failed"), (3, "success"), (4, "cancelled"))]
+    history = charts.run_history(runs)
+    lines = [t for t in history.data if t.mode == "markers+lines"]
+    assert all(len(t.x) == 2 for t in lines)  # the line joins the two successful runs only
+    assert {t.name for t in history.data if t.mode == "markers"} == {"quick (failed)", "quick (cancelled)"}

@@ -38,6 +38,13 @@ def _heading(kind: str, name: str, on_close: Callable[[], None]) -> None:
     right.button("Close", key=f"close_{kind}", on_click=on_close, icon=":material/close:")
 
 
+def _fact(row, label: str, width: int):
+    """A labelled fact of a detail's head, ``width`` px wide, in a row that wraps."""
+    box = row.container(width=width, gap=None)
+    box.caption(label)
+    return box
+
+
 def _link(kind: str, ident: int | None, name: str, where=st) -> None:
     """A link that opens another detail (advertiser of a campaign, and so on)."""
     if ident is None:
@@ -87,21 +94,18 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
         st.caption("This campaign is no longer in BroadStreet; its reporting stays in the mirror.")
     else:
         _heading("campaign", fmt.short(camp.get("name_clean") or str(campaign_id), 120), on_close)
-        cols = st.columns([2, 2, 2, 1, 1, 1])
-        cols[0].caption("Advertiser")
-        _link("advertiser", camp.get("advertiser_id"), camp.get("advertiser_name", ""), cols[0])
-        cols[1].caption("Network")
-        cols[1].text(camp.get("network_name") or "—")
-        cols[2].caption("Dates")
-        cols[2].text(f"{day(camp.get('starts_on'), 'no start date')} → {day(camp.get('ends_on'), 'open-ended')}")
-        cols[3].caption("Status")
-        cols[3].text(camp.get("status") or "—")
-        cols[4].caption("Weight")
-        cols[4].text(str(camp.get("weight") or "—"))
-        cols[5].caption(f"ID {campaign_id}")
+        facts = st.container(horizontal=True, gap="medium")  # wraps at 1,000 px instead of breaking words
+        _link("advertiser", camp.get("advertiser_id"), camp.get("advertiser_name", ""),
+              _fact(facts, "Advertiser", 210))
+        _fact(facts, "Network", 150).text(camp.get("network_name") or "—")
+        _fact(facts, "Dates", 210).text(
+            f"{day(camp.get('starts_on'), 'no start date')} → {day(camp.get('ends_on'), 'open-ended')}")
+        _fact(facts, "Status", 90).text(camp.get("status") or "—")
+        _fact(facts, "Weight", 100).text(str(camp.get("weight") or "—"))
         link = fmt.dashboard_link(camp.get("path"))
+        where = _fact(facts, f"ID {campaign_id}", 110)
         if link:
-            cols[5].link_button("Open", link, icon=":material/open_in_new:", help="Open in BroadStreet")
+            where.link_button("Open", link, icon=":material/open_in_new:", help="Open in BroadStreet")
     _figures(camp, period)
     if not camp["deleted"]:
         _pacing(ctx, campaign_id)

@@ -198,6 +198,13 @@ def live_fallback(ctx: PageContext, kind: str) -> None:
     st.stop()
 
 
+def filter_row(*widths: int | str) -> list:
+    """Containers for filters side by side, each ``width`` px (or "content") wide, in a row
+    that wraps on a narrow window instead of cutting a label or a date ("2026-11-2…")."""
+    row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
+    return [row.container(width=width, gap=None) for width in widths]
+
+
 def network_select(ctx: PageContext, key: str, where=st) -> int | None:
     """A network filter ("All networks" = None)."""
     networks = reads.name_options(ctx.mirror, "networks")

@@ -13,7 +13,7 @@ import streamlit as st
 
 from . import reads, urlstate
 from .columns import columns_for
-from .layout import PageContext, network_select, remember
+from .layout import PageContext, filter_row, network_select, remember
 from .period import coverage_line, period_picker
 from .tables import clickable, csv_button, forget_click, paged
 
@@ -56,7 +56,7 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     if spec.extra_params is not None:
         params[1:1] = spec.extra_params(ctx)
     urlstate.read_url(spec.noun, params)
-    c1, c2, c3, c4 = st.columns([1, 1, 1.3, 0.8], vertical_alignment="bottom")
+    c1, c2, c3, c4 = filter_row(200, 180, 240, "content")
     network = network_select(ctx, key("network"), c1)
     search = c2.text_input("Name contains", key=key("search"), placeholder=spec.placeholder)
     coverage = reads.stats_coverage(m, network)
@@ -64,7 +64,7 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
         period = period_picker(coverage, key("period"), label="Views and clicks over", today=ctx.today)
     urlstate.clear_button(spec.noun, params, c4, extra_keys=spec.extra_keys)
     extra = spec.extra_filters(ctx, network) if spec.extra_filters is not None else {}
-    c1, c2, c3 = st.columns([1, 1, 1], vertical_alignment="bottom")
+    c1, c2, c3 = filter_row(200, 140, 380)
     sort_label = c1.selectbox("Sort by", list(spec.sorts), key=remember(key("sort"), DEFAULT_SORT))
     descending = c2.toggle("Descending", key=key("desc"))
     c3.caption(coverage_line(coverage, ctx.today))
