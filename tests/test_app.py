@@ -332,13 +332,15 @@ def test_overview_says_so_when_a_period_is_outside_the_mirrored_days(mirror):
     no_exceptions(at)
     # complete days only (the default): the picker offers the covered days through yesterday
     cover = reporting.stats_coverage(db).through(dt.date.today() - dt.timedelta(days=1))
+    shown = at.date_input(key="f_overview_period").value
     warning = " ".join(w.value for w in at.warning)
     assert "2020-01-01 to 2020-01-31" in warning and cover.describe() in warning
-    assert "Views" not in {m.label for m in at.metric}  # no partial sum
-    # the picker is bounded to the coverage; picking inside it shows figures again
-    assert at.date_input(key="f_overview_period").value[0] >= cover.first
+    assert f"the figures are for {shown[0]} to {shown[1]}" in warning  # says which period it shows instead
+    assert cover.covers(*shown) and (at.query_params["from"], at.query_params["to"]) == tuple(map(str, shown))
+    totals = reporting.totals(db, *shown, reporting.StatsFilter())
+    assert {m.label: m.value for m in at.metric}["Views"] == f"{totals['views']:,}"  # the whole shown period
     at.date_input(key="f_overview_period").set_value((cover.last, cover.last)).run()
-    assert "Views" in {m.label for m in at.metric}
+    assert not any("2020-01-01" in w.value for w in at.warning)  # said until another period is picked
     # a first period with no previous one of equal length in the mirror: no change shown
     at.date_input(key="f_overview_period").set_value((cover.first, cover.first + dt.timedelta(days=9))).run()
     assert not {m.label: m for m in at.metric}["Views"].proto.delta
@@ -498,3 +500,19 @@ def test_a_links_network_and_advertiser_are_offered_to_sync_on_its_first_run(mir
     options = at.sidebar.radio(key="sync_scope_choice").options
     assert any(o.startswith("This network") for o in options), options
     assert any(o.startswith("This advertiser") for o in options), options
+
+
+def test_a_link_period_partly_outside_the_mirror_is_clamped_and_said(mirror):
+    db = mirror.db
+    cover = reporting.stats_coverage(db).through(dt.date.today() - dt.timedelta(days=1))
+    asked = (cover.first - dt.timedelta(days=200), cover.last)
+    at = app(mirror.settings)
+    at.switch_page(str(ROOT / "pages/1_Campaigns.py"))
+    at.query_params.update({"from": str(asked[0]), "to": str(asked[1])})
+    at.run()
+    no_exceptions(at)
+    assert at.date_input(key="f_campaigns_period").value == (cover.first, cover.last)  # clamped to the mirror
+    said = [w for w in at.main.warning if f"{asked[0]} to {asked[1]}" in w.value]
+    assert said and f"the figures are for {cover.first} to {cover.last}" in said[0].value
+    assert "Views" in at.dataframe[0].value.columns  # figures for the clamped period, not hidden
+    assert (at.query_params["from"], at.query_params["to"]) == (str(cover.first), str(cover.last))  # the URL agrees

@@ -57,11 +57,12 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
         params[1:1] = spec.extra_params(ctx)
     urlstate.read_url(spec.noun, params)
     c1, c2, c3, c4 = filter_row(200, 180, 240, "content")
+    notes = st.container()  # what the filters say, full width under them
     network = network_select(ctx, key("network"), c1)
     search = c2.text_input("Name contains", key=key("search"), placeholder=spec.placeholder)
     coverage = reads.stats_coverage(m, network)
-    with c3:
-        period = period_picker(coverage, key("period"), label="Views and clicks over", today=ctx.today)
+    period = period_picker(coverage, key("period"), c3, label="Views and clicks over", today=ctx.today,
+                           notes=notes)
     urlstate.clear_button(spec.noun, params, c4, extra_keys=spec.extra_keys)
     extra = spec.extra_filters(ctx, network) if spec.extra_filters is not None else {}
     c1, c2, c3 = filter_row(200, 140, 380)

@@ -33,15 +33,20 @@ def _is_range(value: object) -> bool:
 
 
 def period_picker(coverage: Coverage, key: str, where=st, label: str = "Period",
-                  today: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
-    """Draw the picker; return the period to show figures for, or None (and say why)
-    when there is none: no reporting yet, an unfinished pick, or days the mirror lacks."""
+                  today: dt.date | None = None, notes=st) -> tuple[dt.date, dt.date] | None:
+    """Draw the picker in ``where``; return the period to show figures for, or None (and
+    say why in ``notes``, full width) when there is none: no reporting yet, an unfinished
+    pick, or days missing inside the mirror's range.
+
+    A period asked for by a link that the mirror does not hold all of is clamped to the
+    days it does hold (or, with none in common, the default period), and the line says
+    what was asked and what is shown; the picker and the URL show the same period."""
     state = st.session_state
     if coverage.first is None:
-        where.info("No reporting days are in the mirror yet; the next sync fetches them.",
+        notes.info("No reporting days are in the mirror yet; the next sync fetches them.",
                    icon=":material/hourglass_top:")
         return None
-    asked = state.get(f"{key}_asked")
+    asked = state.get(f"{key}_asked")  # said until the user picks another period
     value = state.get(key)
     if not _is_range(value) or not (coverage.first <= value[0] and value[1] <= coverage.last):
         if _is_range(value) and asked is None:
@@ -50,19 +55,17 @@ def period_picker(coverage: Coverage, key: str, where=st, label: str = "Period",
     picked = where.date_input(label, min_value=coverage.first, max_value=coverage.last, key=key,
                               format="YYYY-MM-DD", on_change=lambda: state.pop(f"{key}_asked", None),
                               help=f"Reporting days the mirror holds: {coverage.describe()}.")
-    if asked is not None and _is_range(asked) and not coverage.covers(*asked):
-        st.warning(f"The period asked for, {asked[0]} to {asked[1]}, is not all in the mirror, which holds "
-                   f"reporting for {coverage.describe()}. Figures are not shown for part of a period: "
-                   "pick dates inside that range.", icon=":material/date_range:")
-        return None
-    state.pop(f"{key}_asked", None)
     if not _is_range(picked):
-        st.caption("Pick the last day of the period.")
+        notes.caption("Pick the last day of the period.")
         return None
+    if _is_range(asked) and not coverage.covers(*asked):
+        notes.warning(f"The period asked for, {asked[0]} to {asked[1]}, is not all in the mirror, which holds "
+                      f"reporting for {coverage.describe()}: the figures are for {picked[0]} to {picked[1]}.",
+                      icon=":material/date_range:")
     if not coverage.covers(*picked):
         missing = [d for d in coverage.missing if picked[0] <= d <= picked[1]]
-        st.warning(f"The mirror lacks reporting for {len(missing)} day(s) of this period (first "
-                   f"{missing[0]}); the next sync fetches them. Figures are not shown for part of a period.",
-                   icon=":material/date_range:")
+        notes.warning(f"The mirror lacks reporting for {len(missing)} day(s) of this period (first "
+                      f"{missing[0]}); the next sync fetches them. Figures are not shown for part of a period.",
+                      icon=":material/date_range:")
         return None
     return picked
