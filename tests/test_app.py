@@ -217,14 +217,19 @@ def test_a_link_to_another_kind_of_detail_goes_to_its_page(mirror):
 
 def test_resync_button_runs_a_sync_and_says_when_one_is_running(synced, db, demo_server):
     at = app(synced).run()
+    idle = len(at.sidebar.children)
     demo_server.sim.faults.set_latency(100)  # keeps the sync running past the second press
     at.sidebar.button(key="resync").click().run()
     no_exceptions(at)
     assert "Sync started" in sidebar_text(at)
     assert at.sidebar.button(key="resync").disabled and at.sidebar.button(key="resync_scope").disabled
+    # the panel has the same places running as idle: a state change replaces each one at once,
+    # instead of leaving the old state's lines beside the new until the page has rerun
+    assert len(at.sidebar.children) == idle
     wait_idle(db)
     demo_server.sim.faults.set_latency(0)
     at.run()
+    assert len(at.sidebar.children) == idle
     latest = db.sync_runs.find_one(sort=[("started_at", -1)])
     assert latest["trigger"] == "button" and latest["status"] == "success" and latest["scope"] == "quick"
     assert "Last full or quick sync: **just now**" in sidebar_text(at)

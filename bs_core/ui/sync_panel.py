@@ -71,8 +71,10 @@ def _panel(runtime: Runtime, seen_version: str, access: Access) -> SyncOptions:
         running = status.running
         _announce_end(db, running)
         options = _controls(runtime, busy=running is not None, access=access)
+        progress = _slot()
         if running is not None:
-            _progress(runtime, running["_id"], access)
+            with progress.container():
+                _progress(runtime, running["_id"], access)
         _freshness(runtime, db, status)
         _last_failure(runtime, status, access)
         _held(reads.MirrorView(runtime, seen_version))
@@ -82,13 +84,23 @@ def _panel(runtime: Runtime, seen_version: str, access: Access) -> SyncOptions:
         if not ensure_pusher(runtime):
             _watch(runtime, ("down",), time.monotonic())
         return options
+    watch = _slot()
     if running is None and not ensure_pusher(runtime):  # no push from the server: this tab polls
-        _watch(runtime, ((None, seen_version)), time.monotonic())
+        with watch.container():
+            _watch(runtime, ((None, seen_version)), time.monotonic())
     return options
 
 
 def _no_options(targets: dict[str, tuple[int, str]]) -> None:
     """(The database stopped answering before the options had a place.)"""
+
+
+def _slot():
+    """A place for a part of the panel that only some states show.  The panel draws the
+    same places in every state, so when a run starts or ends each is replaced at once;
+    otherwise the last state's lines ("never", a Cancel button) would stay beside the
+    new ones ("just now") until the whole page has rerun."""
+    return st.empty()
 
 
 @st.fragment(run_every=WATCH_SECONDS)
@@ -135,12 +147,12 @@ def _controls(runtime: Runtime, busy: bool, access: Access) -> SyncOptions:
             if st.button("Run sync", key="resync_scope", use_container_width=True, disabled=busy, help=why):
                 _start(runtime, scope, allow_deletes=allow, access=access)
 
-    notice = st.session_state.pop("sync_notice", None)
+    notice, said = st.session_state.pop("sync_notice", None), _slot()
     if notice:
-        getattr(st, notice[0])(fmt.plain(notice[1]))
-    done = st.session_state.get(DONE)
+        getattr(said, notice[0])(fmt.plain(notice[1]))
+    done, ended = st.session_state.get(DONE), _slot()
     if done and time.monotonic() < done[2]:  # the end of a run stays said for a while
-        getattr(st, done[0])(fmt.plain(done[1]))
+        getattr(ended, done[0])(fmt.plain(done[1]))
     return options
 
 
@@ -164,8 +176,8 @@ def _start(runtime: Runtime, scope: str, *, access: Access, allow_deletes: bool 
 def _running(runtime: Runtime, running: dict, access: Access) -> None:
     st.session_state.setdefault(WATCHED, running["_id"])
     progress = running.get("progress") or {}
-    text = fmt.progress_text(running.get("phase"), progress)
-    status = st.status(f"Syncing ({running.get('scope')}): {text}", state="running", expanded=False)
+    text = fmt.progress_text(running.get("phase"), progress)  # said once, on the bar: two lines could disagree
+    status = st.status(f"Syncing ({running.get('scope')})", state="running", expanded=False)
     status.caption(fmt.plain(f"Run {running['_id']}, started {fmt.relative_time(running.get('started_at'))} "
                              f"by {running.get('started_by') or running.get('trigger')}"))
     st.progress(fmt.progress_fraction(progress), text=text)
@@ -197,13 +209,13 @@ def _freshness(runtime: Runtime, db, status: SyncStatus) -> None:
     last = status.last_success
     finished = last.get("finished_at") if last else None
     st.markdown(f"Last full or quick sync: **{fmt.relative_time(finished)}**", help=fmt.timestamp(finished))
-    targeted = read.last_targeted(db)
+    targeted, line = read.last_targeted(db), _slot()
     if targeted is not None:
-        st.caption(fmt.plain(f"{_scope_words(db, targeted.get('scope', ''))} synced "
-                             f"{fmt.relative_time(targeted.get('finished_at'))}; the rest is as of the line above."))
-    stale = runtime.settings.stale_after_minutes
+        line.caption(fmt.plain(f"{_scope_words(db, targeted.get('scope', ''))} synced "
+                               f"{fmt.relative_time(targeted.get('finished_at'))}; the rest is as of the line above."))
+    stale, old = runtime.settings.stale_after_minutes, _slot()
     if finished is not None and utcnow() - finished > dt.timedelta(minutes=stale):
-        st.warning(f"The mirror is older than {stale // 60 if stale >= 60 else stale} "
+        old.warning(f"The mirror is older than {stale // 60 if stale >= 60 else stale} "
                    f"{'hours' if stale >= 60 else 'minutes'}; press ReSync for fresh data.", icon=":material/schedule:")
 
 
@@ -216,25 +228,26 @@ def _scope_words(db, scope: str) -> str:
 
 
 def _last_failure(runtime: Runtime, status: SyncStatus, access: Access) -> None:
-    latest = status.last_finished
+    latest, place = status.last_finished, _slot()
     if status.running is not None or not latest or latest["status"] not in ("failed", "partial", "cancelled"):
         return
-    show = st.error if latest["status"] == "failed" else st.warning
-    show(fmt.plain(fmt.failure_text(latest)))
-    if st.button("Retry", key="retry_sync", icon=":material/refresh:", disabled=not access.operator):
-        _start(runtime, latest.get("scope") or "quick", access=access)
+    with place.container():
+        show = st.error if latest["status"] == "failed" else st.warning
+        show(fmt.plain(fmt.failure_text(latest)))
+        if st.button("Retry", key="retry_sync", icon=":material/refresh:", disabled=not access.operator):
+            _start(runtime, latest.get("scope") or "quick", access=access)
 
 
 def _held(mirror: reads.MirrorView) -> None:
     """Deletions the guard holds, until confirmed or back upstream.  They change only when
     a run ends, so this cached read costs a poll nothing (no query per tab per tick)."""
-    held = reads.held_deletions(mirror)
+    held, place = reads.held_deletions(mirror), _slot()
     if not held:
         return
     parts = ", ".join(f"{h['count']:,} {h['collection']}" for h in held)
     since = min(h["since"] for h in held)
     scope = held[0]["run_scope"]
-    st.warning(fmt.plain(f"Deletions held back since {fmt.relative_time(since)}: {parts}. BroadStreet no longer "
-                         f"lists them. If they are really gone, tick Allow large deletions under More sync "
-                         f"options and run a {scope} sync; if they come back, the hold ends by itself."),
-               icon=":material/front_hand:")
+    place.warning(fmt.plain(f"Deletions held back since {fmt.relative_time(since)}: {parts}. BroadStreet no "
+                            f"longer lists them. If they are really gone, tick Allow large deletions under More "
+                            f"sync options and run a {scope} sync; if they come back, the hold ends by itself."),
+                  icon=":material/front_hand:")
