@@ -85,13 +85,21 @@ def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
             expect(page.get_by_text("Running campaigns", exact=True).first).to_be_visible(timeout=120_000)
             charts_drawn(page, 5)  # trend, top views, top CTR, timeline, per zone (+ top advertisers)
             tall_screenshot(page, "overview.png")
+            for width in (1000, 1400):  # every key figure and heading whole at both widths
+                page.set_viewport_size({"width": width, "height": 1300})
+                charts_drawn(page, 5)
+                assert cut_texts(page) == [], width
+                tall_screenshot(page, f"overview-{width}.png")
+            page.set_viewport_size({"width": 1280, "height": 1300})
             expect(page.get_by_text("Last full or quick sync: just now").first).to_be_visible()
             assert page.locator("[data-testid=stException]").count() == 0
             first = requests.get(live_app + "/api/sync/status", timeout=10).json()["last_success"]["run_id"]
 
             simulator_latency(data, 250)  # a quick sync long enough to watch it run
             page.get_by_role("button", name="ReSync").click()
-            expect(page.get_by_text(re.compile(r"Syncing \(quick\): .+ [\d,]+ / [\d,]+"))).to_be_visible(timeout=15_000)
+            expect(page.get_by_text("Syncing (quick)", exact=True)).to_be_visible(timeout=15_000)
+            # the phase's progress is said once (on the bar), so no second line can contradict it
+            expect(page.get_by_text(re.compile(r"^[A-Z][a-z ]+ [\d,]+ / [\d,]+$"))).to_have_count(1)
             expect(page.get_by_role("button", name="ReSync")).to_be_disabled()  # while any sync runs
             page.screenshot(path=str(ARTIFACTS / "resync-running.png"))
             expect(page.get_by_text("Syncing (quick)")).to_have_count(0, timeout=90_000)
@@ -125,8 +133,23 @@ def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
                 assert page.locator("[data-testid=stException]").count() == 0, name
                 page.screenshot(path=str(ARTIFACTS / f"{name.lower().replace(' ', '-')}.png"), full_page=True)
             expect(page.get_by_text("Run detail")).to_be_visible()
+
+            page.get_by_role("link", name="Campaigns", exact=True).click()  # back: the filter is as it was
+            expect(page.get_by_role("heading", name="Campaigns", exact=True)).to_be_visible()
+            expect(page.get_by_label("Name contains")).to_have_value("spring")
+            expect(page).to_have_url(re.compile(r"q=spring"))
+            assert page.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+")).inner_text() == caption
         finally:
             browser.close()
+
+
+def cut_texts(page) -> list[str]:
+    """Key figures, their labels and changes, and headings whose text does not fit its box
+    (the browser cuts it: "4,7…", "Running cam…")."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid=stMetricValue], [data-testid=stMetricValue] *, [data-testid=stMetricLabel] *, ' +
+        '[data-testid=stMetricDelta] *, h1, h2, h3')]
+        .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
 
 
 def simulator_latency(data: Path, ms: float) -> None:
@@ -159,10 +182,11 @@ def tall_screenshot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
-def click_row(page, table, row: int) -> None:
-    """Click the row marker of ``row`` (0 = first) of a Streamlit dataframe (a canvas)."""
+def click_row(page, table, row: int, x: int = 14) -> None:
+    """Click ``row`` (0 = first) of a Streamlit dataframe (a canvas) ``x`` px from its left
+    edge: 14 is the row's checkbox, 120 its first cell (the name)."""
     box = table.bounding_box()
-    page.mouse.click(box["x"] + 14, box["y"] + 35 * (row + 1) + 17)
+    page.mouse.click(box["x"] + x, box["y"] + 35 * (row + 1) + 17)
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
@@ -184,7 +208,7 @@ def test_an_analyst_opens_a_campaign_by_clicking_its_row_and_shares_the_link(liv
             table = page.locator("[data-testid=stDataFrame]").first
             expect(table).to_be_visible()
             page.wait_for_timeout(1000)
-            click_row(page, table, 0)
+            click_row(page, table, 0, x=120)  # the name cell, not only the small checkbox, opens the row
             expect(page.get_by_role("button", name="Close")).to_be_visible()
             expect(page).to_have_url(re.compile(r"open=campaign%3A\d+"))
             expect(page.get_by_text("Views, all mirrored days")).to_be_visible()
@@ -230,13 +254,14 @@ def test_a_campaigns_pacing_chart_draws_at_both_widths(live_app):
             expect(first.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
             first.close()
             campaign = goal_campaign_that_delivered(data)
-            for width in (1400,):
+            for width in (1400, 1000):
                 page = browser.new_page(viewport={"width": width, "height": 1300})
                 page.goto(f"{live_app}/Campaigns?open=campaign:{campaign}")
                 expect(page.get_by_text(re.compile(r"flight days \d{4}-\d{2}-\d{2} to"))).to_be_visible(
                     timeout=120_000)
                 expect(page.get_by_text("Delivered of goal")).to_be_visible(timeout=30_000)
                 charts_drawn(page, 2)
+                assert cut_texts(page) == [], width
                 tall_screenshot(page, f"campaign-pacing-{width}.png")
                 assert page.locator("[data-testid=stException]").count() == 0
                 page.close()
