@@ -175,7 +175,8 @@ def campaign_lists(ctx: PageContext, network: int | None, advertiser: int | None
 
 
 def distribution(m, network: int | None, advertiser: int | None) -> None:
-    left, right = st.columns(2)
+    # with an advertiser chosen there is no advertiser ranking: the zones take the whole row
+    left, right = st.columns(2) if advertiser is None else (None, st.container())
     if advertiser is None:
         top = reads.top_advertisers_by_running(m, 10, network)
         for row in top:
