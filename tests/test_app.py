@@ -67,7 +67,7 @@ def sidebar_text(at: AppTest) -> str:
 @pytest.fixture(scope="module")
 def mirror(mongo_uri):
     """One synced demo mirror for this module's tests that only read it."""
-    with synced_demo(mongo_uri, max_attempts=2) as shared:
+    with synced_demo(mongo_uri, max_attempts=2, stats_days=90) as shared:  # a period and the one before
         yield shared
 
 
