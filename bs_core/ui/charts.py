@@ -62,8 +62,7 @@ def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str
                       uniformtext_minsize=11, uniformtext_mode="show")
     fig.update_yaxes(title_text=y_title or None)
     top = float(df[x].max() or 0)
-    fig.update_xaxes(title_text=x_title, range=[0, top * 1.18 or 1])
-    fig.update_xaxes(nticks=5, tickangle=0)
+    fig.update_xaxes(title_text=x_title, range=[0, top * 1.18 or 1], nticks=5, tickangle=0)
     if pd.api.types.is_integer_dtype(df[x]):  # a count: whole-number ticks (no 0.5 campaigns)
         fig.update_xaxes(tickformat=",d", dtick=1 if top <= 8 else None)
     return fig
@@ -114,7 +113,7 @@ def run_history(runs: list[dict]) -> go.Figure:
         color = SCOPE_COLORS[i % len(SCOPE_COLORS)]
         ok = part[part["status"] == "success"]
         for row, field, hover in ((1, "duration", "%{x}<br>%{y:.1f} s"), (2, "requests", "%{x}<br>%{y:,} requests")):
-            # the line joins successful runs; a failed, partial or cancelled one is a cross beside it
+            # the line joins successful runs; a failed, partial or cancelled one is a mark of its own
             fig.add_scatter(x=ok["started"], y=ok[field], name=scope, mode="markers+lines", marker_color=color,
                             legendgroup=scope, showlegend=row == 1, row=row, col=1,
                             hovertemplate=hover + "<br>success<extra>" + scope + "</extra>")
