@@ -113,7 +113,8 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
     if camp["deleted"]:
         return
     when = f"{period[0]} to {period[1]}" if period else "all mirrored days"
-    left, right = st.columns(2)
+    pair = st.container(horizontal=True, gap="medium")  # side by side at 1,400 px, one above the other at 1,000
+    left, right = pair.container(width=440), pair.container(width=440)
     _small_table(left, f"**Delivery per zone**, {when}", reads.campaign_zones(m, campaign_id, start, end),
                  campaign_zones_frame, "campaign_zones_table", "No views in any zone in this period.")
     _small_table(right, f"**Advertisements**, views {when}", reads.campaign_ads(m, campaign_id, start, end),
