@@ -521,3 +521,16 @@ def test_a_link_period_partly_outside_the_mirror_is_clamped_and_said(mirror):
     assert said and f"the figures are for {cover.first} to {cover.last}" in said[0].value
     assert "Views" in at.dataframe[0].value.columns  # figures for the clamped period, not hidden
     assert (at.query_params["from"], at.query_params["to"]) == (str(cover.first), str(cover.last))  # the URL agrees
+
+
+def test_with_an_advertiser_chosen_placements_per_zone_takes_the_whole_row(mirror):
+    adv = mirror.db.stats_daily.find_one(sort=[("views", -1)])["advertiser_id"]
+    at = app(mirror.settings)
+    at.query_params["advertiser"] = str(adv)
+    at.run()
+    no_exceptions(at)
+    charts = at.get("plotly_chart")
+    in_columns = [c for col in at.columns for c in col.get("plotly_chart")]
+    assert "Top advertisers" not in " ".join(c.proto.spec for c in charts)  # no ranking of one advertiser
+    per_zone = [c for c in charts if "Placements per zone" in c.proto.spec]
+    assert per_zone and per_zone[0] not in in_columns  # not a half row beside an empty one
