@@ -126,12 +126,18 @@ def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
             page.screenshot(path=str(ARTIFACTS / "campaigns.png"), full_page=True)
             assert page.locator("[data-testid=stException]").count() == 0
 
-            for name in ("Advertisers", "Advertisements", "Zones", "Networks", "Sync history"):
+            for name in ("Campaigns", "Advertisers", "Advertisements", "Zones", "Networks", "Sync history"):
                 page.get_by_role("link", name=name, exact=True).click()
                 expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
                 page.wait_for_timeout(800)
                 assert page.locator("[data-testid=stException]").count() == 0, name
-                page.screenshot(path=str(ARTIFACTS / f"{name.lower().replace(' ', '-')}.png"), full_page=True)
+                for width in (1400, 1000):
+                    page.set_viewport_size({"width": width, "height": 1300})
+                    page.wait_for_timeout(600)
+                    assert cut_texts(page) == [], (name, width)
+                    page.screenshot(path=str(ARTIFACTS / f"{name.lower().replace(' ', '-')}-{width}.png"),
+                                    full_page=True)
+                page.set_viewport_size({"width": 1280, "height": 1300})
             expect(page.get_by_text("Run detail")).to_be_visible()
 
             page.get_by_role("link", name="Campaigns", exact=True).click()  # back: the filter is as it was

@@ -21,6 +21,7 @@ from . import format as fmt
 from .app_runtime import app_runtime, app_secrets
 from .auth import Access
 from .columns import columns_for
+from .filter_state import keep_filters
 from .format import PHASE_LABELS
 from .frames import live_frame
 from .metrics import page_style
@@ -28,7 +29,6 @@ from .reads import MirrorView
 from .sync_panel import SyncOptions, sync_panel
 
 log = logging.getLogger(__name__)
-FILTER_PREFIX = "f_"  # session-state keys of filters that survive page switches
 
 
 @dataclasses.dataclass
@@ -47,14 +47,6 @@ class PageContext:
     @property
     def today(self) -> dt.date:
         return today_utc()
-
-
-def keep_filters() -> None:
-    """Streamlit forgets a widget's value when its page is left; re-assigning the value
-    to session state keeps it, so filters survive switching pages."""
-    for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith(FILTER_PREFIX):
-            st.session_state[key] = st.session_state[key]
 
 
 def remember(key: str, default: object) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 import streamlit as st
 
 from ..read.reporting import Coverage
+from .filter_state import forget_filter
 
 DEFAULT_DAYS = 30
 
@@ -53,7 +54,7 @@ def period_picker(coverage: Coverage, key: str, where=st, label: str = "Period",
             asked = value  # kept from before the coverage changed
         state[key] = (coverage.clip(*value) if _is_range(value) else None) or default_period(coverage, today=today)
     picked = where.date_input(label, min_value=coverage.first, max_value=coverage.last, key=key,
-                              format="YYYY-MM-DD", on_change=lambda: state.pop(f"{key}_asked", None),
+                              format="YYYY-MM-DD", on_change=lambda: forget_filter(f"{key}_asked"),
                               help=f"Reporting days the mirror holds: {coverage.describe()}.")
     if not _is_range(picked):
         notes.caption("Pick the last day of the period.")

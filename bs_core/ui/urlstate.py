@@ -17,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from .filter_state import forget_filter
 from .format import plain, short
 
 
@@ -166,8 +167,8 @@ def clear_button(page: str, params: list[Param], where=st, extra_keys: tuple[str
     """A "Clear filters" button: every filter back to its default, and the URL with it."""
     def clear() -> None:
         for key in {p.key for p in params} | set(extra_keys):
-            st.session_state.pop(key, None)
-            st.session_state.pop(f"{key}_asked", None)
+            forget_filter(key)
+            forget_filter(f"{key}_asked")
         st.session_state[f"_url_{page}"] = {}
         st.query_params.clear()
 
