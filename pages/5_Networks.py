@@ -7,7 +7,7 @@ import streamlit as st
 from bs_core.ui import reads, urlstate
 from bs_core.ui.format import dashboard_link
 from bs_core.ui.frames import sentence_case
-from bs_core.ui.layout import PageContext, render
+from bs_core.ui.layout import PageContext, filter_row, render
 from bs_core.ui.period import coverage_line, period_picker
 from bs_core.ui.tables import csv_button
 
@@ -21,10 +21,10 @@ def body(ctx: PageContext) -> None:
         return
     params = urlstate.period_params(PERIOD)
     urlstate.read_url("networks", params)
-    c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+    c1, c2 = filter_row(240, 420)
+    notes = st.container()
     coverage = reads.stats_coverage(ctx.mirror)
-    with c1:
-        period = period_picker(coverage, PERIOD, label="Views and clicks over", today=ctx.today)
+    period = period_picker(coverage, PERIOD, c1, label="Views and clicks over", today=ctx.today, notes=notes)
     c2.caption(coverage_line(coverage, ctx.today))
     urlstate.write_url("networks", params)
     figures = reads.network_figures(ctx.mirror, *period) if period else {}
@@ -39,12 +39,13 @@ def body(ctx: PageContext) -> None:
                       "broadstreet": dashboard_link(r.get("path"))})
     config = {"ID": st.column_config.NumberColumn(format="%d"), "Website": st.column_config.LinkColumn(),
               "Broadstreet": st.column_config.LinkColumn("BroadStreet", display_text="open")}
-    if period:
-        config |= {f"Views{when}": st.column_config.NumberColumn(format="localized"),
-                   f"Clicks{when}": st.column_config.NumberColumn(format="localized"),
-                   f"CTR{when}": st.column_config.NumberColumn(format="percent", step=0.0001)}
+    if period:  # the CSV's headers carry the period; on screen the caption says it once
+        config |= {f"Views{when}": st.column_config.NumberColumn("Views", format="localized"),
+                   f"Clicks{when}": st.column_config.NumberColumn("Clicks", format="localized"),
+                   f"CTR{when}": st.column_config.NumberColumn("CTR", format="percent", step=0.0001)}
+        st.caption(f"Views, clicks and CTR:{when} ({coverage.clock}).")
     frame = sentence_case(pd.DataFrame(table))
-    st.dataframe(frame, hide_index=True, key="networks_table", column_config=config)
+    st.dataframe(frame, hide_index=True, placeholder="—", key="networks_table", column_config=config)
     csv_button("Download the networks (CSV)", lambda: frame, "networks.csv", key="networks_csv")
 
 
