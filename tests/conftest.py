@@ -150,3 +150,16 @@ def synced_demo(mongo_uri: str, seed: int = 1, **overrides):
             yield Mirror(settings, db, server)
         finally:
             drop_later(client, db.name)
+
+
+# -- order ----------------------------------------------------------------------------------
+#: the files that take longest, longest first: `--dist loadfile` hands whole files to the
+#: workers in collection order, and a long file started last keeps one worker busy while
+#: the others idle (alphabetical order put test_live_app and test_sync near the end)
+LONGEST_FIRST = ("test_live_app.py", "test_sync.py", "test_faults.py", "test_app.py", "test_absence.py",
+                 "test_backup.py", "test_auth.py", "test_failure_surfaces.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's tests keep their order
