@@ -13,7 +13,7 @@ from ..read import CampaignFilter
 from ..read.reporting import StatsFilter
 from . import charts, reads
 from . import format as fmt
-from .columns import columns_for
+from .columns import MISSING, columns_for
 from .frames import (
     ad_campaigns_frame,
     advertisements_frame,
@@ -26,7 +26,7 @@ from .frames import (
     zone_campaigns_frame,
 )
 from .layout import PageContext, open_detail
-from .metrics import MetricRow
+from .metrics import MetricRow, wrapping_row
 from .tables import clickable, csv_button, paged
 
 Period = tuple[dt.date, dt.date] | None
@@ -38,11 +38,13 @@ def _heading(kind: str, name: str, on_close: Callable[[], None]) -> None:
     right.button("Close", key=f"close_{kind}", on_click=on_close, icon=":material/close:")
 
 
-def _fact(row, label: str, width: int):
-    """A labelled fact of a detail's head, ``width`` px wide, in a row that wraps."""
-    box = row.container(width=width, gap=None)
-    box.caption(label)
-    return box
+def _facts(*labelled: tuple[str, int]) -> list:
+    """The labelled facts of a detail's head, each (label, width px), in a row that wraps
+    at 1,000 px instead of breaking words; returns the places for their values."""
+    boxes = wrapping_row(*(width for _, width in labelled), gap="medium")
+    for box, (label, _) in zip(boxes, labelled, strict=True):
+        box.caption(label)
+    return boxes
 
 
 def _link(kind: str, ident: int | None, name: str, where=st) -> None:
@@ -94,18 +96,17 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
         st.caption("This campaign is no longer in BroadStreet; its reporting stays in the mirror.")
     else:
         _heading("campaign", fmt.short(camp.get("name_clean") or str(campaign_id), 120), on_close)
-        facts = st.container(horizontal=True, gap="medium")  # wraps at 1,000 px instead of breaking words
-        _link("advertiser", camp.get("advertiser_id"), camp.get("advertiser_name", ""),
-              _fact(facts, "Advertiser", 210))
-        _fact(facts, "Network", 150).text(camp.get("network_name") or "—")
-        _fact(facts, "Dates", 210).text(
-            f"{day(camp.get('starts_on'), 'no start date')} → {day(camp.get('ends_on'), 'open-ended')}")
-        _fact(facts, "Status", 90).text(camp.get("status") or "—")
-        _fact(facts, "Weight", 100).text(str(camp.get("weight") or "—"))
+        owner, network, dates, status, weight, ident = _facts(
+            ("Advertiser", 210), ("Network", 150), ("Dates", 210), ("Status", 90), ("Weight", 100),
+            (f"ID {campaign_id}", 110))
+        _link("advertiser", camp.get("advertiser_id"), camp.get("advertiser_name", ""), owner)
+        network.text(camp.get("network_name") or "—")
+        dates.text(f"{day(camp.get('starts_on'), 'no start date')} → {day(camp.get('ends_on'), 'open-ended')}")
+        status.text(camp.get("status") or "—")
+        weight.text(str(camp.get("weight") or "—"))
         link = fmt.dashboard_link(camp.get("path"))
-        where = _fact(facts, f"ID {campaign_id}", 110)
         if link:
-            where.link_button("Open", link, icon=":material/open_in_new:", help="Open in BroadStreet")
+            ident.link_button("Open", link, icon=":material/open_in_new:", help="Open in BroadStreet")
     _figures(camp, period)
     if not camp["deleted"]:
         _pacing(ctx, campaign_id)
@@ -113,8 +114,8 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
     if camp["deleted"]:
         return
     when = f"{period[0]} to {period[1]}" if period else "all mirrored days"
-    pair = st.container(horizontal=True, gap="medium")  # side by side at 1,400 px, one above the other at 1,000
-    left, right = pair.container(width=440), pair.container(width=440)
+    # side by side at 1,400 px, one above the other at 1,000
+    left, right = wrapping_row(440, 440, gap="medium", inner_gap="small")
     _small_table(left, f"**Delivery per zone**, {when}", reads.campaign_zones(m, campaign_id, start, end),
                  campaign_zones_frame, "campaign_zones_table", "No views in any zone in this period.")
     _small_table(right, f"**Advertisements**, views {when}", reads.campaign_ads(m, campaign_id, start, end),
@@ -124,7 +125,7 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
                    "placements")
     if placed.total:
         df = placements_frame(placed.rows)
-        st.dataframe(df, hide_index=True, placeholder="—", key="placements_table", column_config=columns_for(df))
+        st.dataframe(df, hide_index=True, placeholder=MISSING, key="placements_table", column_config=columns_for(df))
 
 
 def _small_table(where, title: str, rows: list[dict], frame: Callable, key: str, empty: str) -> None:
@@ -132,7 +133,7 @@ def _small_table(where, title: str, rows: list[dict], frame: Callable, key: str,
     where.markdown(title)
     if rows:
         df = frame(rows)
-        where.dataframe(df, hide_index=True, placeholder="—", key=key, column_config=columns_for(df), height=250)
+        where.dataframe(df, hide_index=True, placeholder=MISSING, key=key, column_config=columns_for(df), height=250)
     else:
         where.info(empty)
 
@@ -204,7 +205,7 @@ def advertiser_panel(ctx: PageContext, advertiser_id: int, period: Period, on_cl
                                                                  page_size=n), "advertisements")
     if ads.total:
         df = advertisements_frame(ads.rows, reads.placement_tallies(m)).drop(columns=["Advertiser"])
-        st.dataframe(df, hide_index=True, placeholder="—", key="advertiser_ads_table", column_config=columns_for(df))
+        st.dataframe(df, hide_index=True, placeholder=MISSING, key="advertiser_ads_table", column_config=columns_for(df))
 
 
 def zone_panel(ctx: PageContext, zone_id: int, period: Period, on_close: Callable[[], None]) -> None:

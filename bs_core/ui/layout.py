@@ -20,11 +20,11 @@ from . import auth, reads
 from . import format as fmt
 from .app_runtime import app_runtime, app_secrets
 from .auth import Access
-from .columns import columns_for
+from .columns import MISSING, columns_for
 from .filter_state import keep_filters
 from .format import PHASE_LABELS
 from .frames import live_frame
-from .metrics import page_style
+from .metrics import page_style, wrapping_row
 from .reads import MirrorView
 from .sync_panel import SyncOptions, sync_panel
 
@@ -186,15 +186,14 @@ def live_fallback(ctx: PageContext, kind: str) -> None:
     if not df.empty and search.strip():
         df = df[df["name_clean"].str.contains(search.strip(), case=False, regex=False)]
     shown = live_frame(df, kind)
-    st.dataframe(shown, hide_index=True, placeholder="—", column_config=columns_for(shown))
+    st.dataframe(shown, hide_index=True, placeholder=MISSING, column_config=columns_for(shown))
     st.stop()
 
 
 def filter_row(*widths: int | str) -> list:
-    """Containers for filters side by side, each ``width`` px (or "content") wide, in a row
-    that wraps on a narrow window instead of cutting a label or a date ("2026-11-2…")."""
-    row = st.container(horizontal=True, vertical_alignment="bottom", gap="small")
-    return [row.container(width=width, gap=None) for width in widths]
+    """Places for filters side by side (a :func:`wrapping_row` aligned on the inputs): on a
+    narrow window they wrap instead of cutting a label or a date ("2026-11-2…")."""
+    return wrapping_row(*widths, align="bottom")
 
 
 def network_select(ctx: PageContext, key: str, where=st) -> int | None:

@@ -1,9 +1,10 @@
-"""Key figures that stay readable at any width: rows of ``st.metric`` that wrap onto the
-next line instead of cutting their text ("4,7…"), and the page style they need.
+"""Rows that stay readable at any width: parts of a fixed width side by side that wrap
+onto the next line instead of cutting their text ("4,7…", "runnin g"), key figures
+(``st.metric``) in such rows, and the page style they need.
 
-A row is a horizontal container of fixed-width figures: five fit on a line at 1,400 px,
-three at 1,000 px.  The figures' font shrinks a little on narrow windows, and the page's
-side padding does too, so a seven-digit count and a two-word label fit their width."""
+Five figures fit on a line at 1,400 px, three at 1,000 px.  The figures' font shrinks a
+little on narrow windows, and the page's side padding does too, so a seven-digit count
+and a two-word label fit their width."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ PAGE_STYLE = """<style>
   [data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
 }
 </style>"""
+
+
+def wrapping_row(*widths: int | str, gap: str = "small", align: str = "top", inner_gap: str | None = None) -> list:
+    """Containers side by side, each ``width`` px (or "content") wide, in a row that wraps
+    on a narrow window; ``inner_gap`` spaces what each one holds (none: a label and its value)."""
+    row = st.container(horizontal=True, vertical_alignment=align, gap=gap)
+    return [row.container(width=width, gap=inner_gap) for width in widths]
 
 
 class MetricRow:
