@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from bs_core.ui import reads, urlstate
+from bs_core.ui.columns import MISSING
 from bs_core.ui.format import dashboard_link
 from bs_core.ui.frames import sentence_case
 from bs_core.ui.layout import PageContext, filter_row, render
@@ -45,7 +46,7 @@ def body(ctx: PageContext) -> None:
                    f"CTR{when}": st.column_config.NumberColumn("CTR", format="percent", step=0.0001)}
         st.caption(f"Views, clicks and CTR:{when} ({coverage.clock}).")
     frame = sentence_case(pd.DataFrame(table))
-    st.dataframe(frame, hide_index=True, placeholder="—", key="networks_table", column_config=config)
+    st.dataframe(frame, hide_index=True, placeholder=MISSING, key="networks_table", column_config=config)
     csv_button("Download the networks (CSV)", lambda: frame, "networks.csv", key="networks_csv")
 
 

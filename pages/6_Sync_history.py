@@ -7,6 +7,7 @@ import streamlit as st
 from bs_core.dates import utcnow
 from bs_core.ui import charts, reads
 from bs_core.ui import format as fmt
+from bs_core.ui.columns import MISSING
 from bs_core.ui.frames import runs_frame, sentence_case
 from bs_core.ui.layout import PageContext, live_fragment, render
 from bs_core.ui.metrics import MetricRow
@@ -33,7 +34,7 @@ def digests(mirror) -> None:
                                    for name, c in (d.get("channels") or {}).items()) or "—",
              "error": "; ".join(c.get("error", "") for c in (d.get("channels") or {}).values() if c.get("error"))}
             for d in sent]
-    st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, placeholder="—", key="digests_table", column_config={
+    st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, placeholder=MISSING, key="digests_table", column_config={
         "Finished (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 
 
@@ -49,7 +50,7 @@ def held_now(mirror) -> None:
                "`python -m bs_core sync --scope SCOPE --allow-deletes`. An id that comes back is released.")
     rows = [{"collection": h["collection"], "held": h["count"], "held since (UTC)": h["since"],
              "confirm with a sync of": h["run_scope"], "for example": "; ".join(h["scopes"])} for h in held]
-    st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, placeholder="—", key="held_now_table", column_config={
+    st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, placeholder=MISSING, key="held_now_table", column_config={
         "Held since (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 
 
@@ -71,7 +72,7 @@ def data_health(ctx: PageContext) -> None:
     rows += [{"kind": "note", "check": f.check, "finding": f.text, "examples": ", ".join(map(str, f.sample))}
              for f in report.notes]
     if rows:
-        st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, placeholder="—", key="health_table")
+        st.dataframe(sentence_case(pd.DataFrame(rows)), hide_index=True, placeholder=MISSING, key="health_table")
 
 
 @live_fragment(run_every=2)
@@ -83,7 +84,7 @@ def history(mirror) -> None:
         st.info("No sync has run yet.")
         return
 
-    st.dataframe(runs_frame(recent), hide_index=True, placeholder="—", key="runs_table", column_config={
+    st.dataframe(runs_frame(recent), hide_index=True, placeholder=MISSING, key="runs_table", column_config={
         "Started (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
         "Duration (s)": st.column_config.NumberColumn(format="%.1f"),
     })
@@ -120,32 +121,32 @@ def run_detail(run: dict) -> None:
                + ("still running" if running else f"finished {fmt.timestamp(run.get('finished_at'))}"))
     if run.get("held_deletions"):
         st.markdown("**Deletions held back by the guard**")
-        st.dataframe(sentence_case(pd.DataFrame(run["held_deletions"])), hide_index=True, placeholder="—", key="held_table")
+        st.dataframe(sentence_case(pd.DataFrame(run["held_deletions"])), hide_index=True, placeholder=MISSING, key="held_table")
     if run.get("deleted"):
         st.markdown("**Deleted ids** (up to 200 per collection)")
         deleted = [{"collection": k, "deleted": v.get("count"), "IDs": ", ".join(map(str, v.get("ids", [])))}
                    for k, v in run["deleted"].items()]
-        st.dataframe(sentence_case(pd.DataFrame(deleted)), hide_index=True, placeholder="—", key="deleted_table")
+        st.dataframe(sentence_case(pd.DataFrame(deleted)), hide_index=True, placeholder=MISSING, key="deleted_table")
 
     st.markdown("**Phases**")
     phases = [{"phase": fmt.PHASE_LABELS.get(p, p), "done": v.get("done", 0), "total": v.get("total", 0),
                "seconds": v.get("seconds")} for p, v in (run.get("progress") or {}).items()]
-    st.dataframe(sentence_case(pd.DataFrame(phases)), hide_index=True, placeholder="—", key="phases_table")
+    st.dataframe(sentence_case(pd.DataFrame(phases)), hide_index=True, placeholder=MISSING, key="phases_table")
     st.markdown("**Changes per entity**")
     counts = [{"entity": fmt.COLLECTION_LABELS.get(k, k), **v} for k, v in sorted((run.get("counts") or {}).items())]
-    st.dataframe(sentence_case(pd.DataFrame(counts)), hide_index=True, placeholder="—", key="counts_table")
+    st.dataframe(sentence_case(pd.DataFrame(counts)), hide_index=True, placeholder=MISSING, key="counts_table")
     st.markdown("**Requests per endpoint**")
     reqs = [{"endpoint": k, **v} for k, v in sorted((run.get("requests") or {}).items())]
-    st.dataframe(sentence_case(pd.DataFrame(reqs)), hide_index=True, placeholder="—", key="requests_table")
+    st.dataframe(sentence_case(pd.DataFrame(reqs)), hide_index=True, placeholder=MISSING, key="requests_table")
     errors = run.get("errors") or []
     if errors:
         st.markdown(f"**Errors ({len(errors)})**")
         frame = pd.DataFrame(errors).reindex(columns=["scope", "plain", "cause", "type", "message"])
-        st.dataframe(sentence_case(frame), hide_index=True, placeholder="—", key="errors_table")
+        st.dataframe(sentence_case(frame), hide_index=True, placeholder=MISSING, key="errors_table")
     skipped = run.get("skipped") or []
     if skipped:
         st.markdown(f"**Skipped upstream records ({len(skipped)})**")
-        st.dataframe(sentence_case(pd.DataFrame(skipped)), hide_index=True, placeholder="—", key="skipped_table")
+        st.dataframe(sentence_case(pd.DataFrame(skipped)), hide_index=True, placeholder=MISSING, key="skipped_table")
 
 
 render("Sync history", body)

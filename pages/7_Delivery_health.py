@@ -6,7 +6,7 @@ import streamlit as st
 
 from bs_core.read.delivery import DARK_DAYS, ENDING_WITHIN_DAYS, QUIET_DAYS
 from bs_core.ui import reads, urlstate
-from bs_core.ui.columns import columns_for
+from bs_core.ui.columns import MISSING, columns_for
 from bs_core.ui.frames import (
     advertisements_frame,
     campaigns_frame,
@@ -83,7 +83,7 @@ def section(title: str, rows: list, frame, kind: str | None, file_name: str, emp
     df = frame(rows)
     key = file_name.removesuffix(".csv")
     if kind is None:
-        st.dataframe(df, hide_index=True, placeholder="—", key=key, column_config=columns_for(df))
+        st.dataframe(df, hide_index=True, placeholder=MISSING, key=key, column_config=columns_for(df))
     else:
         clickable(df, key, ids or [r["_id"] for r in rows], lambda i: open_detail(kind, i),
                   column_config=columns_for(df))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 cc = st.column_config
+MISSING = "—"  # what every table shows for a missing value (Streamlit's own is a grey "None")
 
 COLUMNS = {
     "Name": cc.TextColumn(width=175),

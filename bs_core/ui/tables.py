@@ -9,6 +9,7 @@ import streamlit as st
 
 from .. import export
 from ..read import Page
+from .columns import MISSING
 
 PAGE_SIZES = (25, 50, 100, 250)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,7 +58,7 @@ def clickable(df: pd.DataFrame, key: str, ids: list, on_pick: Callable[[int], No
         if rows and rows[0] < len(ids):
             on_pick(ids[rows[0]])
 
-    st.dataframe(df, key=widget, on_select=picked, selection_mode=["single-row", "single-cell"], hide_index=True, placeholder="—",
+    st.dataframe(df, key=widget, on_select=picked, selection_mode=["single-row", "single-cell"], hide_index=True, placeholder=MISSING,
                  **table_args)
 
 
