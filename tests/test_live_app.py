@@ -276,8 +276,10 @@ def test_a_campaigns_pacing_chart_draws_at_both_widths(live_app):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
-def test_an_idle_tab_sees_a_sync_started_elsewhere_start_and_end_within_3_s(live_app):
-    """No poll in the tab: the server's one pusher reruns it when a run starts or ends."""
+def test_idle_tabs_see_a_sync_started_elsewhere_and_stay_where_they_are(live_app):
+    """No poll in the tab: the server's one pusher reruns it when a run starts or ends, on
+    the page it shows: a campaign opened on a filtered Campaigns list and a Zones tab stay
+    put, their links, filters and detail unchanged, through a CLI sync's start and end."""
     from playwright.sync_api import expect, sync_playwright
 
     live_app, data = live_app
@@ -285,9 +287,19 @@ def test_an_idle_tab_sees_a_sync_started_elsewhere_start_and_end_within_3_s(live
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(live_app + "/Campaigns")
-            expect(page.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
+            detail = browser.new_page(viewport={"width": 1400, "height": 1000})
+            detail.goto(live_app + "/Campaigns?status=running")
+            expect(detail.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
+            detail.wait_for_timeout(1000)
+            click_row(detail, detail.locator("[data-testid=stDataFrame]").first, 0, x=120)
+            expect(detail.get_by_role("button", name="Close")).to_be_visible(timeout=20_000)
+            expect(detail).to_have_url(re.compile(r"open=campaign%3A\d+"))
+            heading = detail.locator("h3").first.inner_text()
+            opened = detail.url
+            zones = browser.new_page(viewport={"width": 1000, "height": 1000})
+            zones.goto(live_app + "/Zones?q=a")
+            search = zones.get_by_label("Name contains")
+            expect(search).to_have_value("a", timeout=60_000)
             wait_idle_app(live_app)
             simulator_latency(data, 60)  # the run lasts long enough to be seen
             env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}
@@ -298,12 +310,21 @@ def test_an_idle_tab_sees_a_sync_started_elsewhere_start_and_end_within_3_s(live
                 while requests.get(live_app + "/api/sync/status", timeout=10).json()["running"] is None:
                     assert sync.poll() is None, "the sync ended before it was seen running"
                     time.sleep(0.1)
-                expect(page.get_by_text(re.compile(r"Syncing \(quick\)"))).to_be_visible(timeout=3_000)
+                for page in (detail, zones):
+                    expect(page.get_by_text(re.compile(r"Syncing \(quick\)"))).to_be_visible(timeout=3_000)
             finally:
                 simulator_latency(data, 0)
                 sync.wait(120)
-            expect(page.get_by_text(re.compile(r"Syncing \(quick\)"))).to_have_count(0, timeout=3_000)
-            assert page.locator("[data-testid=stException]").count() == 0
+            for page in (detail, zones):
+                expect(page.get_by_text(re.compile(r"Syncing \(quick\)"))).to_have_count(0, timeout=3_000)
+            detail.wait_for_timeout(1500)  # a page sent elsewhere would have left by now
+            assert detail.url == opened
+            expect(detail.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Close")).to_be_visible()
+            assert detail.locator("h3").first.inner_text() == heading
+            assert "/Zones" in zones.url
+            expect(zones.get_by_label("Name contains")).to_have_value("a")
+            for page in (detail, zones):
+                assert page.locator("[data-testid=stException]").count() == 0
         finally:
             browser.close()
 

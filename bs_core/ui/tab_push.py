@@ -3,7 +3,8 @@ server instead of a poll in every tab.
 
 An idle tab then costs nothing: the thread reads the process-wide stamp (what runs,
 which mirror version; :meth:`Runtime.status_stamp`) twice a second and, when it changes,
-asks Streamlit to rerun every active session, on Streamlit's own event loop.  That uses
+asks Streamlit to rerun every active session where it is (its page, link and widget
+values), on Streamlit's own event loop.  That uses
 Streamlit's session manager, which is not a public API: where it is missing (AppTest, or
 a Streamlit that changed it), :func:`ensure_pusher` says so and the sidebar falls back to
 polling from each tab.
@@ -73,5 +74,24 @@ def rerun_every_session() -> int:
     loop = server._get_async_objs().eventloop
     sessions = [info.session for info in server._session_mgr.list_active_sessions()]
     for session in sessions:
-        loop.call_soon_threadsafe(session.request_rerun, None)
+        loop.call_soon_threadsafe(_rerun_where_it_is, session)
     return len(sessions)
+
+
+def _rerun_where_it_is(session) -> None:
+    """Rerun a session on the page it shows, with its link and its widgets' values.
+
+    ``request_rerun(None)`` would run the default page (the Overview) and drop the
+    tab's page, its ``open=`` detail and its filters.  Streamlit's own rerun-on-save
+    passes the session's last client state instead; we do the same, as a whole-page
+    run (no fragment: the fragment it last ran may be gone)."""
+    last = getattr(session, "_client_state", None)
+    if last is None:  # a Streamlit without it: a plain rerun still shows the sync
+        session.request_rerun(None)
+        return
+    state = type(last)()
+    state.CopyFrom(last)
+    state.fragment_id = ""
+    state.is_auto_rerun = False
+    state.is_history_navigation = False
+    session.request_rerun(state)
