@@ -48,6 +48,9 @@ class EntityType:
     #: the upstream list call: ``fetch(client, parent_id)`` (parent_id None for networks)
     fetch: Callable[[Any, int | None], list]
     normalizer: Callable[[dict, norm.Context], dict]
+    #: its single-record route, ``fetch_one(client, id)``: a 404 there is the only proof
+    #: that a record missing from its list is gone (``sync/proof.py``); None: no such route
+    fetch_one: Callable[[Any, int], dict] | None = None
     parent: str | None = None  #: the entity it is listed under
     parent_field: str | None = None  #: the stored field naming that parent
     indexes: tuple[IndexModel, ...] = ()
@@ -98,11 +101,18 @@ class EntityType:
         return any(next(iter(model.document["key"])) == "network_id" for model in self.indexes)
 
 
+def network_as_listed(one: dict) -> dict:
+    """``/networks/{id}`` adds counts the list does not carry: without them, the same
+    network hashes the same whichever route fetched it."""
+    return {k: v for k, v in one.items() if k not in ("advertiser_count", "zone_count")}
+
+
 _TYPES = (  # networks first: the root of the tree
     EntityType(
         "networks", "network", "Networks",
         fetch=lambda client, _parent: client.networks(),
         normalizer=norm.network,
+        fetch_one=lambda client, ident: network_as_listed(client.network(ident)),
         indexes=(NAME_INDEX,),
         page="pages/5_Networks.py", icon=":material/hub:",
         # cascade: everything stored under a network (filled in below)
@@ -110,7 +120,7 @@ _TYPES = (  # networks first: the root of the tree
     EntityType(
         "advertisers", "advertiser", "Advertisers",
         fetch=lambda client, network_id: client.advertisers(network_id),
-        normalizer=norm.advertiser, parent="networks", parent_field="network_id",
+        normalizer=norm.advertiser, fetch_one=lambda client, ident: client.advertiser(ident), parent="networks", parent_field="network_id",
         indexes=(NETWORK_NAME_INDEX, NAME_INDEX),
         sortable=("name_key", "_id", "network_id"),
         cascade=(Cascade("campaigns", "advertiser_id"), Cascade("placements", "campaign_id", via="campaigns")),
@@ -120,7 +130,7 @@ _TYPES = (  # networks first: the root of the tree
     EntityType(
         "zones", "zone", "Zones",
         fetch=lambda client, network_id: client.zones(network_id),
-        normalizer=norm.zone, parent="networks", parent_field="network_id",
+        normalizer=norm.zone, fetch_one=lambda client, ident: client.zone(ident), parent="networks", parent_field="network_id",
         indexes=(NETWORK_NAME_INDEX, NAME_INDEX),
         sortable=("name_key", "_id", "network_id"),
         cascade=(Cascade("placements", "zone_id"),),
@@ -141,7 +151,7 @@ _TYPES = (  # networks first: the root of the tree
     EntityType(
         "campaigns", "campaign", "Campaigns",
         fetch=lambda client, advertiser_id: client.campaigns(advertiser_id=advertiser_id),
-        normalizer=norm.campaign, parent="advertisers", parent_field="advertiser_id",
+        normalizer=norm.campaign, fetch_one=lambda client, ident: client.campaign(ident), parent="advertisers", parent_field="advertiser_id",
         indexes=(_index("advertiser_id"),
                  IndexModel([("network_id", ASCENDING), ("status", ASCENDING)], name="network_status"),
                  IndexModel([("status", ASCENDING), ("ends_on", ASCENDING)], name="status_ends_on"),

@@ -115,6 +115,13 @@ class IncompleteListError(MirrorError):
     plain = "BroadStreet sent malformed records; the mirror kept what it had for them"
 
 
+class OmittedRecordsError(MirrorError):
+    """A list left out records BroadStreet still has (their own route answered, or another
+    list of the run names them): they were kept, not deleted."""
+
+    plain = "BroadStreet's lists left out records it still has; the mirror kept them"
+
+
 class DeletionsHeldError(MirrorError):
     """A list would delete a large share of what the mirror holds; nothing was deleted."""
 

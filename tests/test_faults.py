@@ -64,11 +64,22 @@ def wait_running(db, timeout: float = 60, placements_done: int = 0) -> dict:
 
 
 # -- (1) the deletion guard ------------------------------------------------------------------
-def test_an_empty_network_list_is_held_and_nothing_is_deleted(db, demo_server):
+def test_an_empty_network_list_deletes_nothing(db, demo_server):
+    """Each missing network is asked about by its own route: alive, so kept (partial);
+    when that route fails too, the deletion is held with the way to confirm it."""
+    sim = demo_server.sim
     settings = mirror_settings(demo_server, db, stats_days=5)
     assert run_sync(settings, db, "full")["status"] == "success"
     before = counts(db)
-    demo_server.sim.faults.add(path="/networks", status=200, body={"networks": []}, times=1)
+    sim.faults.add(path="/networks", status=200, body={"networks": []}, times=1)
+    run = run_sync(settings, db, "full")
+    assert run["status"] == "partial" and run["held_deletions"] == []
+    assert any("omitted 2 networks" in e["message"] for e in run["errors"])
+    assert counts(db) == before
+
+    sim.faults.add(path="/networks", status=200, body={"networks": []}, times=1)
+    for nid in sim.dataset.networks:
+        sim.faults.add(path=f"/networks/{nid}", status=500, times=5)
     run = run_sync(settings, db, "full")
     assert run["status"] == "partial"
     held = [e for e in run["errors"] if e["type"] == "DeletionsHeldError"]
@@ -79,7 +90,7 @@ def test_an_empty_network_list_is_held_and_nothing_is_deleted(db, demo_server):
     assert counts(db) == before
 
 
-def test_an_empty_zone_list_is_held_until_confirmed(db, demo_server):
+def test_an_empty_zone_list_deletes_nothing_and_a_real_deletion_is_confirmed(db, demo_server):
     sim = demo_server.sim
     settings = mirror_settings(demo_server, db, stats_days=5)
     assert run_sync(settings, db, "full")["status"] == "success"
@@ -93,9 +104,13 @@ def test_an_empty_zone_list_is_held_until_confirmed(db, demo_server):
     name = db.networks.find_one({"_id": nid})["name_clean"]
     assert f"zones of network {labelled(name, nid)}" in [e["scope"] for e in run["errors"]]
 
-    sim.faults.add(path="/zones", query={"network_id": nid}, status=200, body={"zones": []}, times=1)
+
+    for zone in list(sim.dataset.zones_by_network[nid]):  # really gone (a zone a placement names is not)
+        sim.mutate("delete", "zones", zone)
     confirmed = run_sync(settings, db, "full", allow_deletes=True)
-    assert confirmed["status"] == "success" and db.zones.count_documents({"network_id": nid}) == 0
+    # a network without zones reports no views: its empty report days are gaps (partial), nothing else
+    assert {e["scope"].split()[0] for e in confirmed["errors"]} <= {"stats"}, confirmed["errors"]
+    assert db.zones.count_documents({"network_id": nid}) == 0
     assert confirmed["deleted"]["zones"]["count"] == zones and len(confirmed["deleted"]["zones"]["ids"]) == 200
     # documents_written counts every insert, update and delete, cascades included
     total = sum(c["inserted"] + c["updated"] + c["deleted"] for c in confirmed["counts"].values())

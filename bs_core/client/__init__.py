@@ -23,7 +23,7 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from .. import errors
 from ..redact import install_log_redaction
 from ..settings import Settings
-from .answers import describe_request, envelope, error_detail, object_of
+from .answers import describe_request, envelope, error_detail, object_of, record_of
 from .ratelimit import IntervalLimiter, shared_limiter
 from .retry import RETRY_STATUSES, PatientRetry
 
@@ -192,6 +192,18 @@ class BroadStreetClient:
     def network(self, network_id: int) -> dict:
         data = self._get(f"/networks/{int(network_id)}", {}, "/networks/{id}")
         return object_of(data, "network", "/networks/{id}")
+
+    # Single records: a 404 from one of these is the proof that a record is gone.
+    def advertiser(self, advertiser_id: int) -> dict:
+        return record_of(self._get(f"/advertisers/{int(advertiser_id)}", {}, "/advertisers/{id}"),
+                         "advertiser", "/advertisers/{id}")
+
+    def campaign(self, campaign_id: int) -> dict:
+        return record_of(self._get(f"/campaigns/{int(campaign_id)}", {}, "/campaigns/{id}"),
+                         "campaign", "/campaigns/{id}")
+
+    def zone(self, zone_id: int) -> dict:
+        return record_of(self._get(f"/zones/{int(zone_id)}", {}, "/zones/{id}"), "zone", "/zones/{id}")
 
     def advertisers(self, network_id: int) -> list[dict]:
         data = self._get("/advertisers", {"network_id": int(network_id)}, "/advertisers")

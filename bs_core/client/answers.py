@@ -28,6 +28,16 @@ def object_of(data: Any, key: str, endpoint: str) -> dict:
     raise errors.ProtocolError(f"GET {endpoint}: expected {{'{key}': {{...}}}}", endpoint=endpoint)
 
 
+def record_of(data: Any, key: str, endpoint: str) -> dict:
+    """One record, wrapped (``{"campaign": {...}}``, as an older published client reads
+    it) or not (the object itself, as the spec shows single campaigns and zones)."""
+    if isinstance(data, dict) and isinstance(data.get(key), dict):
+        return data[key]
+    if isinstance(data, dict) and "id" in data:
+        return data
+    raise errors.ProtocolError(f"GET {endpoint}: expected a {key} record", endpoint=endpoint)
+
+
 def error_detail(resp: requests.Response) -> str:
     """A short, token-free description of an error body."""
     try:

@@ -93,6 +93,8 @@ class Simulator:
                     "zone_count": len(ds.zones_by_network.get(nid, ()))}}
             if len(parts) == 3 and parts[0] == "networks" and parts[2] == "highlights":
                 return self._highlights(_int(parts[1]))
+            if len(parts) == 2 and parts[0] in _SINGLE_ROUTES:
+                return self._one(parts[0], _int(parts[1]))
             if parts == ["advertisers"]:
                 nid = _int(q.get("network_id"))
                 if nid not in ds.networks:
@@ -116,6 +118,20 @@ class Simulator:
         if parts == ["records"]:
             return self._records(q)
         return 404, {"message": "Not Found"}
+
+    def _one(self, kind: str, ident: int) -> tuple[int, Any]:
+        """A single record (``/advertisers/{id}``, ``/campaigns/{id}``, ``/zones/{id}``):
+        404 once it is gone, the only proof of a deletion the API gives.  Advertisers come
+        wrapped; campaigns and zones unwrapped as the spec shows them, except on every
+        second network, which wraps them as an older published client reads them."""
+        ds = self.dataset
+        rec = getattr(ds, kind).get(ident)
+        if rec is None:
+            return 404, {"message": "Not Found"}
+        wrapper = _SINGLE_ROUTES[kind]
+        if kind != "advertisers" and sorted(ds.networks).index(ds.network_of(kind, ident)) % 2 == 0:
+            wrapper = None
+        return 200, public(rec) if wrapper is None else {wrapper: public(rec)}
 
     def _campaigns(self, q: dict[str, str]) -> tuple[int, Any]:
         ds = self.dataset
@@ -183,6 +199,9 @@ class Simulator:
             "avg_ctr": 0.0012,
             "highest_ctr": {"ctr": 0.004, "ad": public(best) if best else None},
         }}
+
+
+_SINGLE_ROUTES = {"advertisers": "advertiser", "campaigns": "campaign", "zones": "zone"}
 
 
 def _int(raw: Any) -> int:

@@ -3,17 +3,20 @@ complete list no longer contains it; an empty or truncated answer would then wip
 mirror.  Like rsync's ``--max-delete``, large deletions are held back unless confirmed.
 
 Fetch, then decide, then delete: lists only *propose* deletions while the run fetches;
-once every list is in, :meth:`DeletionGuard.decide` judges them all together, against
-the mirror as it was before the run, however BroadStreet split the lists:
+once every list is in, and the missing records with a route of their own were asked
+about (``proof.py``), :meth:`DeletionGuard.decide` judges them all together, against the
+mirror as it was before the run, however BroadStreet split the lists:
 
-- a list's deletions are held when they are at least ``min_docs`` documents and at least
-  ``share`` of what the mirror holds under that parent;
-- one entity kind's deletions are held when, over every list of the run, they are at
-  least ``min_docs`` documents and ``kind_share`` of that kind's mirrored documents
-  (thirty empty campaign lists of four campaigns each are 120 campaigns, not thirty
-  small lists);
-- every deletion is held when the run's deletions, cascades included, would exceed
-  ``run_share`` of the whole mirror;
+- a network, advertiser, campaign or zone is deleted only when its own route answered
+  404 (proven); one that could not be proven is held;
+- an ad or a placement (no such route) is weighed with what it takes along: one whose
+  subtree is at least ``min_docs`` documents is held; so are a list's deletions when,
+  cascades included, they are at least ``min_docs`` documents and ``share`` of what the
+  mirror holds under that parent; and one kind's deletions when, over every list of the
+  run, they are at least ``min_docs`` documents and ``kind_share`` of that kind;
+- every deletion, proven or not, is held when the run's deletions, cascades included,
+  would exceed ``run_share`` of the whole mirror (an account swapped for another proves
+  every old record gone);
 - an id held by an earlier run stays held (``store/held.py``) until confirmed with
   ``--allow-deletes`` or until it comes back upstream.
 
@@ -28,7 +31,7 @@ import threading
 
 from pymongo.database import Database
 
-from ..entities import ENTITY_NAMES
+from ..entities import ENTITIES, ENTITY_NAMES
 from ..errors import DeletionsHeldError
 from ..settings import Settings
 from ..store.held import held_ids
@@ -39,12 +42,14 @@ IDS_KEPT = 50  # per held deletion, in the run record
 
 @dataclasses.dataclass
 class ProposedDeletion:
-    """What one complete list proved gone: ``ids`` of ``holding`` mirrored under ``scope``."""
+    """What one complete list lacks: ``ids`` of ``holding`` mirrored under ``scope``."""
 
     collection: str
     scope: str  #: e.g. "zones of network Metro (123)"
     ids: set
     holding: int
+    proven: set = dataclasses.field(default_factory=set)  #: ids whose own route answered 404
+    unproven: str = ""  #: why the others could not be proven (a kind with its own route)
 
 
 @dataclasses.dataclass
@@ -77,6 +82,8 @@ class DeletionGuard:
         self.returned: dict[str, set] = {}  #: held ids that came back upstream in this run
         self.proposals: list[ProposedDeletion] = []
         self.held: list[HeldDeletion] = []
+        self._sizes: dict = {}
+        self._going: list[tuple[str, str, list]] = []  #: (collection, field, ids) that proven deletions take
         self._lock = threading.Lock()
 
     def propose(self, collection: str, scope: str, present: set, gone: set, holding: int) -> None:
@@ -92,36 +99,72 @@ class DeletionGuard:
     def decide(self) -> tuple[list[ProposedDeletion], list[tuple[HeldDeletion, DeletionsHeldError]]]:
         """Judge every proposal of the run: (the permitted ones, the held ones with the
         error to record for each)."""
+        proposals = [p for p in self.proposals if p.ids]
         if self.allow:
-            return self.proposals, []
+            return proposals, []
         permitted: list[ProposedDeletion] = []
+        proven: list[ProposedDeletion] = []
+        provable: list[ProposedDeletion] = []
+        weighed: list[ProposedDeletion] = []
         held: list[tuple[ProposedDeletion, str]] = []
-        for p in self.proposals:  # ids an earlier run held stay held
+        for p in proposals:  # ids an earlier run held stay held
             sticky = p.ids & self.already_held.get(p.collection, set())
             if sticky:
                 held.append((dataclasses.replace(p, ids=sticky), "held by an earlier run and not yet confirmed"))
             rest = dataclasses.replace(p, ids=p.ids - sticky)
             if not rest.ids:
                 continue
-            if len(rest.ids) >= self.min_docs and p.holding and len(rest.ids) / p.holding >= self.share:
-                held.append((rest, f"{len(rest.ids) / p.holding:.0%} of them; the guard holds {self.share:.0%} "
-                                   f"or more of a list"))
-            else:
-                permitted.append(rest)
+            (provable if ENTITIES[p.collection].fetch_one is not None else weighed).append(rest)
+        for p in provable:
+            self._by_proof(p, proven, held)
+        self._going = [(c.collection, c.field, parents) for p in proven
+                       for c, parents in cascades(self.db, p.collection, p.ids)]
+        for p in weighed:
+            self._by_weight(p, permitted, held)
         permitted = self._per_kind(permitted, held)
-        permitted = self._whole_run(permitted, held)
+        permitted = self._whole_run(proven + permitted, held)
         out = [(h, self._error(h)) for h in (self._held(p, reason) for p, reason in held)]
         self.held = [h for h, _ in out]
         return permitted, out
 
+    def _by_proof(self, p: ProposedDeletion, proven: list, held: list) -> None:
+        """A kind with its own route: deleted when proven, held otherwise."""
+        gone = p.ids & p.proven
+        if gone:
+            proven.append(dataclasses.replace(p, ids=gone))
+        if p.ids - gone:
+            held.append((dataclasses.replace(p, ids=p.ids - gone),
+                         p.unproven or "BroadStreet did not confirm they are gone"))
+
+    def _by_weight(self, p: ProposedDeletion, permitted: list, held: list) -> None:
+        """A kind without its own route: weighed with what each deletion takes along."""
+        sizes = self._subtree_sizes(p.collection, p.ids)
+        heavy = {i for i, size in sizes.items() if size >= self.min_docs}
+        if heavy:
+            most = max(sizes[i] for i in heavy)
+            held.append((dataclasses.replace(p, ids=heavy),
+                         f"each takes {self.min_docs} or more documents along (up to {most:,}); BroadStreet has "
+                         f"no route to prove such a record gone"))
+        rest = dataclasses.replace(p, ids=p.ids - heavy)
+        weight = sum(sizes[i] for i in rest.ids)
+        if not rest.ids:
+            return
+        if weight >= self.min_docs and p.holding and len(rest.ids) / p.holding >= self.share:
+            held.append((rest, f"{len(rest.ids) / p.holding:.0%} of them, {weight:,} documents with what goes with "
+                               f"them; the guard holds {self.share:.0%} or more of a list"))
+        else:
+            permitted.append(rest)
+
     def _per_kind(self, permitted: list[ProposedDeletion], held: list) -> list[ProposedDeletion]:
         by_kind: dict[str, int] = {}
+        weight: dict[str, int] = {}
         for p in permitted:
             by_kind[p.collection] = by_kind.get(p.collection, 0) + len(p.ids)
+            weight[p.collection] = weight.get(p.collection, 0) + sum(self._subtree_sizes(p.collection, p.ids).values())
         too_many = {}
         for kind, count in by_kind.items():
             mirrored = self.before.get(kind, 0)
-            if count >= self.min_docs and mirrored and count / mirrored >= self.kind_share:
+            if weight[kind] >= self.min_docs and mirrored and count / mirrored >= self.kind_share:
                 too_many[kind] = (f"with the other lists of this run, {count:,} of the mirror's {mirrored:,} {kind} "
                                   f"({count / mirrored:.0%}); the guard holds {self.kind_share:.0%} or more of a kind")
         held.extend((p, too_many[p.collection]) for p in permitted if p.collection in too_many)
@@ -148,6 +191,27 @@ class DeletionGuard:
             f"({h.reason}); nothing in that scope was deleted. If BroadStreet really removed them, confirm with "
             f"`python -m bs_core sync --scope {self.run_scope} --allow-deletes` (or 'Allow large deletions' "
             f"in the sidebar's sync options, or \"allow_deletes\": true in POST /api/sync/trigger)")
+
+    def _subtree_sizes(self, collection: str, ids: set) -> dict:
+        """Per id, the documents its deletion takes: itself and what names it directly (an
+        ad's placements), less what a proven deletion takes anyway (the placements of a
+        deleted advertiser's campaigns).  Memoised: the list and kind checks weigh the same ids."""
+        key = (collection, frozenset(ids))
+        if key not in self._sizes:
+            sizes = dict.fromkeys(ids, 1)
+            for cascade in ENTITIES[collection].cascade:
+                if cascade.via is None and ids:
+                    match = {cascade.field: {"$in": sorted(ids)}}
+                    going = [{field: {"$in": parents}} for kind, field, parents in self._going
+                             if kind == cascade.collection and parents]
+                    if going:
+                        match["$nor"] = going
+                    for row in self.db[cascade.collection].aggregate([
+                            {"$match": match},
+                            {"$group": {"_id": f"${cascade.field}", "n": {"$sum": 1}}}]):
+                        sizes[row["_id"]] = sizes.get(row["_id"], 1) + row["n"]
+            self._sizes[key] = sizes
+        return self._sizes[key]
 
     def _cascade_size(self, collection: str, ids: set) -> int:
         """How many documents go with ``ids`` (counted on indexed fields, but for networks)."""

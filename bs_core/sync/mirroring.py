@@ -8,21 +8,38 @@ parent (``entities.Cascade``).  A scope whose fetch failed is never compared, so
 keeps its documents.  A list is complete only when every record in it is well-formed:
 one malformed record (a bad date, an id that is not a number) could be any document of
 that parent, so a list with one deletes nothing, and the run ends ``partial``.
+
+A missing record is not yet a deleted one.  Before the guard decides, a record that a
+list lacks is kept when another list fetched in the same run still names it (a zone or
+an ad that a campaign's placements name), and a record with its own route is asked
+about by it (``proof.py``): a 200 keeps it, refreshed from that answer.  Either way the
+run ends ``partial`` and names the list that omitted it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from pymongo.database import Database
 
 from .. import normalize as norm
 from ..entities import ENTITIES, EntityType
-from ..errors import IncompleteListError
+from ..errors import IncompleteListError, OmittedRecordsError
 from ..store import MirrorWriter, held
 from ..store.lookups import cascades
-from .guard import DeletionGuard
+from . import proof
+from .guard import DeletionGuard, ProposedDeletion
 from .runs import RunRecorder
+
+#: per collection, the (kind, field) pairs its documents name other records by: a
+#: placement names its zone and its ad (``zone_id``, ``advertisement_id``)
+NAMED_BY: dict[str, list[tuple[str, str]]] = {}
+for _kind in ENTITIES.values():
+    for _cascade in _kind.cascade:
+        if _cascade.via is None:
+            NAMED_BY.setdefault(_cascade.collection, []).append((_kind.name, _cascade.field))
 
 
 class ExistingCache:
@@ -49,12 +66,19 @@ class ExistingCache:
 
 
 class Mirroring:
-    def __init__(self, db: Database, writer: MirrorWriter, recorder: RunRecorder, guard: DeletionGuard):
+    def __init__(self, db: Database, writer: MirrorWriter, recorder: RunRecorder, guard: DeletionGuard, *,
+                 client: Any = None, today: dt.date | None = None, concurrency: int = 4,
+                 should_stop: Callable[[], None] = lambda: None):
         self.db = db
         self.writer = writer
         self.recorder = recorder
         self.guard = guard
+        self.client = client  #: asks missing records by their own route (None: nothing is proven)
+        self.today = today or writer.now.date()
+        self.concurrency = concurrency
+        self.should_stop = should_stop
         self.existing = ExistingCache(writer)
+        self.named: dict[str, set] = {}  #: per collection, ids that this run's fetched documents name
         self._at_end: list = []  # judgements that need the whole run's writes in the mirror
 
     def at_end(self, job) -> None:
@@ -84,6 +108,8 @@ class Mirroring:
         Returns (documents, ids of the new or changed ones).
         """
         docs, complete = self.normalize(entity, raw, ctx, label)
+        for kind, field in NAMED_BY.get(entity.name, ()):
+            self.named.setdefault(kind, set()).update(d[field] for d in docs if d.get(field) is not None)
         before = self.existing.get(entity.name, parent)
         ids, changed = self.replace_rows(entity.name, docs, before, label, complete)
         if complete:
@@ -122,6 +148,9 @@ class Mirroring:
         self.writer.flush()  # judgements and cascades read the mirror with this run's writes in
         for job in self._at_end:
             job()
+        self._keep_what_other_lists_name()
+        self._ask_their_own_routes()
+        self.writer.flush()  # records kept and refreshed are in before anything is deleted
         permitted, held_back = self.guard.decide()
         for deletion, error in held_back:
             self.recorder.error(error, deletion.scope)
@@ -138,6 +167,56 @@ class Mirroring:
             held.release(db, collection, ids)
         if self.guard.already_held or self.guard.allow:
             held.release_gone(db)
+
+    def _keep_what_other_lists_name(self) -> None:
+        """A zone or an ad that a list fetched in this run still names is not gone."""
+        for p in self.guard.proposals:
+            named = p.ids & self.named.get(p.collection, set())
+            if named:
+                p.ids -= named
+                self._omitted(p, named, "that other lists fetched in this run still name (their placements)")
+
+    def _ask_their_own_routes(self) -> None:
+        """Ask BroadStreet about each missing record that has a route of its own."""
+        asked = [p for p in self.guard.proposals if p.ids and ENTITIES[p.collection].fetch_one is not None]
+        wanted = {id(p): p.ids - self.guard.already_held.get(p.collection, set()) for p in asked}
+        missing = sum(len(ids) for ids in wanted.values())
+        if self.client is None or missing > proof.MAX_ASKED:
+            for p in asked:
+                p.unproven = (f"{missing:,} records were missing from their lists, more than the {proof.MAX_ASKED} "
+                              f"a run asks BroadStreet about one by one" if self.client else "nothing was asked")
+            return
+        for p in asked:
+            entity = ENTITIES[p.collection]
+            verdicts = proof.ask(entity.fetch_one, self.client, wanted[id(p)], self.concurrency, self.should_stop)
+            p.proven = {i for i, v in verdicts.items() if v.answer is proof.Answer.GONE}
+            alive = {i: v.record for i, v in verdicts.items() if v.answer is proof.Answer.ALIVE}
+            unknown = [v.why for v in verdicts.values() if v.answer is proof.Answer.UNKNOWN]
+            if unknown:
+                p.unproven = (f"BroadStreet did not confirm {len(unknown):,} of them gone "
+                              f"(first answer: {unknown[0]})")
+            if alive:
+                p.ids -= set(alive)
+                self._refresh(entity, alive)
+                self._omitted(p, set(alive), "that BroadStreet still has (their own records answered); "
+                                             "refreshed from those records")
+
+    def _refresh(self, entity: EntityType, records: dict[int, dict]) -> None:
+        """Write records fetched one by one, as their list would have given them."""
+        mirrored = {d["_id"]: d for d in self.db[entity.name].find({"_id": {"$in": sorted(records)}},
+                                                                    {"network_id": 1, entity.parent_field or "_id": 1})}
+        existing = self.writer.existing(entity.name, {"_id": {"$in": sorted(records)}})
+        for ident, raw in records.items():
+            ctx = norm.Context(self.today, network_id=mirrored.get(ident, {}).get("network_id"))
+            docs, _ = entity.normalize_many([raw], ctx)
+            if docs and docs[0]["_id"] == ident:
+                self.writer.stage(entity.name, docs, existing)
+
+    def _omitted(self, p: ProposedDeletion, kept: set, why: str) -> None:
+        first = sorted(kept, key=str)[0]
+        self.recorder.error(OmittedRecordsError(
+            f"{p.scope} omitted {len(kept):,} {p.collection} {why}; kept (first: {ENTITIES[p.collection].singular} "
+            f"{first}). Nothing they hold was deleted"), p.scope)
 
     def delete(self, kind: str, ids: set) -> None:
         """Delete documents a complete fetch proved gone, and everything under them."""

@@ -16,7 +16,7 @@ from pymongo.database import Database
 
 from .. import normalize as norm
 from ..client import BroadStreetClient
-from ..entities import BY_SINGULAR, ENTITIES, EntityType, children
+from ..entities import BY_SINGULAR, ENTITIES, EntityType, children, network_as_listed
 from ..errors import AuthError, NotFoundError, ScopeError, SyncAbortedError
 from ..settings import Settings
 from ..store import MirrorWriter
@@ -92,7 +92,7 @@ class Planner:
                 one = self.client.network(only)
             except NotFoundError as exc:
                 raise SyncAbortedError("failed", f"network {only} was not found upstream ({exc})", exc) from None
-            return [{k: v for k, v in one.items() if k not in ("advertiser_count", "zone_count")}]
+            return [network_as_listed(one)]
 
         def handle(raw: list) -> list[Task]:
             networks = self.mirroring.mirror_networks(raw, norm.Context(self.today), only)
