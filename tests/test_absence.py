@@ -72,7 +72,7 @@ def test_empty_campaign_lists_split_per_advertiser_are_held_as_one_kind(db, demo
     assert counts(db) == before and orphans(db) == {"placements": 0, "campaigns": 0, "under networks": 0}
     held = [h for h in run["held_deletions"] if h["collection"] == "campaigns"]
     assert sum(h["count"] for h in held) == in_lists
-    assert "of a kind" in held[0]["reason"]
+    assert "more than the 50" in held[0]["reason"]  # too many to ask about one by one
     assert run["counts"]["campaigns"]["deleted"] == 0 and run["counts"].get("placements", {}).get("deleted", 0) == 0
 
 
@@ -111,6 +111,8 @@ def test_a_held_id_that_comes_back_upstream_is_released(db, demo_server):
     settings = mirror_settings(demo_server, db, stats_days=2)
     assert run_sync(settings, db, "full")["status"] == "success"
     sim.faults.add(path="/networks", status=200, body={"networks": []}, times=1)
+    for nid in sim.dataset.networks:  # and their own routes prove nothing
+        sim.faults.add(path=f"/networks/{nid}", status=503, times=5)
     assert run_sync(settings, db, "full")["status"] == "partial"
     assert held_summary(db)[0]["count"] == len(sim.dataset.networks)
     assert run_sync(settings, db, "full")["status"] == "success"  # they are back: nothing is held
@@ -203,6 +205,11 @@ def test_a_client_clock_an_hour_ahead_cannot_make_its_run_the_latest(db, demo_se
     assert mirror_version(db) == later["_id"]  # the app's caches follow the newest run
     assert last_success(db)["_id"] == later["_id"]
     assert due_for_sync(db, 1, now=server_now(db) + dt.timedelta(minutes=2))
+    from bs_core.sync.scheduler import seconds_until_due  # the scheduler wakes when it falls due
+    finished = last_success(db)["finished_at"]
+    assert seconds_until_due(db, 1, now=finished + dt.timedelta(seconds=45)) == 15
+    assert seconds_until_due(db, 1, now=finished + dt.timedelta(seconds=61)) == 0
+    assert seconds_until_due(db, 0) is None
 
 
 def test_held_deletions_are_shown_in_the_sidebar_status_and_history(db, demo_server, tmp_path):
@@ -218,6 +225,8 @@ def test_held_deletions_are_shown_in_the_sidebar_status_and_history(db, demo_ser
     settings = mirror_settings(demo_server, db, stats_days=2)
     assert run_sync(settings, db, "full")["status"] == "success"
     sim.faults.add(path="/networks", status=200, body={"networks": []}, times=1)
+    for nid in sim.dataset.networks:  # and their own routes prove nothing
+        sim.faults.add(path=f"/networks/{nid}", status=503, times=5)
     assert run_sync(settings, db, "full")["status"] == "partial"
 
     st.cache_data.clear()
@@ -245,3 +254,23 @@ def test_held_deletions_are_shown_in_the_sidebar_status_and_history(db, demo_ser
     assert held_summary(db) == []  # the ids were back upstream: released, nothing deleted
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def test_a_client_clock_a_day_behind_derives_statuses_from_the_servers_date(db, demo_server, monkeypatch):
+    """A campaign that ended yesterday (by the database server's date) is ``ended``, not
+    ``running``, when this machine's clock is a day behind."""
+    import bs_core.dates as dates
+    from bs_core.store.history import server_now
+
+    sim = demo_server.sim
+    settings = mirror_settings(demo_server, db, stats_days=2)
+    yesterday = server_now(db).date() - dt.timedelta(days=1)
+    cid = next(c for c, rec in sim.dataset.campaigns.items() if rec["active"])
+    sim.mutate("update", "campaigns", cid, {"start_date": (yesterday - dt.timedelta(days=20)).isoformat(),
+                                            "end_date": yesterday.isoformat()})
+    real = dates.today_utc
+    for name, module in list(sys.modules.items()):
+        if name.startswith("bs_core") and getattr(module, "today_utc", None) is real:
+            monkeypatch.setattr(module, "today_utc", lambda: real() - dt.timedelta(days=1))
+    run_sync(settings, db, "full")
+    assert db.campaigns.find_one({"_id": cid})["status"] == "ended"

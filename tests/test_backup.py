@@ -201,6 +201,16 @@ def _flip(path) -> None:
     path.write_bytes(bytes(data))
 
 
+def _refused_index(folder) -> None:
+    """Valid JSON holding an index the server cannot build (unique on a repeated field)."""
+    from bson.json_util import dumps, loads
+
+    meta = folder / "zones.metadata.json"
+    data = loads(meta.read_text())
+    data["indexes"].append({"v": 2, "key": {"network_id": 1}, "name": "bogus_unique", "unique": True})
+    meta.write_text(dumps(data))
+
+
 def test_a_restore_that_fails_anywhere_leaves_the_mirror_exactly_as_it_was(synced, db, tmp_path, monkeypatch):
     import shutil
 
@@ -217,6 +227,7 @@ def test_a_restore_that_fails_anywhere_leaves_the_mirror_exactly_as_it_was(synce
                                "placements.bson.gz"),
         "no placements": (_variant(tmp_path, plain, "p", lambda f: (f / "placements.bson").unlink()),
                           "lacks placements"),
+        "an index the database refuses": (_variant(tmp_path, plain, "i", _refused_index), "zones.metadata.json"),
         "a stray folder beside the mirror's": (_variant(tmp_path, plain, "s", lambda f: shutil.copytree(
             f, f.parent / "stray")), "--db NAME"),
     }
@@ -242,3 +253,7 @@ def test_a_restore_that_fails_anywhere_leaves_the_mirror_exactly_as_it_was(synce
 
     restore(db, tmp_path / "s", drop=True, database=db.name)  # the mirror's folder, named
     assert contents(db) == before and verify(db).sound
+
+    db[backup_module.STAGING + "zones"].insert_one({"_id": 1})  # what a SIGKILL mid-restore leaves
+    run_sync(synced, db, "stats")  # the next sync, holding the lease every restore holds, cleans it up
+    assert not [n for n in db.list_collection_names() if n.startswith(backup_module.STAGING)]

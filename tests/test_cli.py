@@ -50,6 +50,9 @@ def test_partial_and_failed_runs_have_their_exit_codes(db, fast_tiny_server, tmp
     bad = run_cli(env | {"BROADSTREET_API_TOKEN": "not-the-token"}, "sync", "--json")
     assert bad.returncode == 1 and json.loads(bad.stdout)["status"] == "failed"
     assert "not-the-token" not in bad.stdout + bad.stderr
+    said = run_cli(env | {"BROADSTREET_API_TOKEN": "not-the-token"}, "sync")  # without --json: errors on stderr
+    assert said.returncode == 1 and "failed" in said.stdout and "error:" not in said.stdout
+    assert said.stderr.startswith("error: ") and "not-the-token" not in said.stdout + said.stderr
 
 
 def test_usage_errors_are_one_line_with_exit_64(db, fast_tiny_server, tmp_path):

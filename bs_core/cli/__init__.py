@@ -20,6 +20,7 @@ from ..errors import MirrorError, SettingsError, StoreUnavailableError
 from ..redact import redact
 from ..settings import load_settings, register_secrets
 from ..store.backup import BackupError
+from ..store.connection import disk_trouble
 from .common import EXIT, SIGNAL_EXIT, fail_usage
 from .digest_command import add_parser as add_digest_parser
 from .digest_command import cmd_digest
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT["failed"]
     except PyMongoError as exc:
-        print(f"error: the mirror database failed ({type(exc).__name__})", file=sys.stderr)
+        print(f"error: the mirror database failed ({disk_trouble(settings) or type(exc).__name__})", file=sys.stderr)
         return EXIT["failed"]
     except MirrorError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..errors import SyncLockedError
+from ..errors import LeaseLostError, SyncLockedError
 from ..settings import Settings
 from .common import EXIT, ProgressBar, print_json
 
@@ -23,7 +23,16 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
                         progress=bar)
     except SyncLockedError as exc:
         print(f"{exc}; try again when it has finished", file=sys.stderr)
+        if args.json:
+            print_json({"directory": None, "refused": str(exc)})
         return EXIT["locked"]
+    except LeaseLostError:
+        bar.close()
+        print(f"error: the backup lost the sync lease to a sync while it worked (was it paused?); its partial "
+              f"copy in {out} was removed. Run it again", file=sys.stderr)
+        if args.json:
+            print_json({"directory": None, "failed": "lost the sync lease"})
+        return EXIT["failed"]
     bar.close()
     removed = rotate(out.parent, settings.backup_keep) if not args.out else []
     summary = {"directory": report.directory, "documents": report.total, "collections": report.documents,

@@ -22,14 +22,17 @@ DATABASE_SILENCE_SECONDS = 8.0  # with the server's 3 s connect timeout, the CLI
 
 
 def _human(run: RunView) -> str:
+    """The run's summary (standard output); its errors go to standard error (:func:`_errors`)."""
     lines = [f"sync {run.run_id} {run.status} in {run.duration_s or 0:.1f}s "
              f"({run.requests_total:,} requests, {run.documents_written:,} documents written)"]
     for entity, c in sorted(run.counts.items()):
         lines.append(f"  {entity:<15} +{c['inserted']} ~{c['updated']} ={c['unchanged']} -{c['deleted']}"
                      + (f" skipped {c['skipped']}" if c.get("skipped") else ""))
-    for err in run.errors[:10]:
-        lines.append(f"  error: {err['scope']}: {err['message']}")
     return "\n".join(lines)
+
+
+def _errors(run: RunView) -> str:
+    return "\n".join(f"error: {err['scope']}: {err['message']}" for err in run.errors[:10])
 
 
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
@@ -124,14 +127,19 @@ def _report(run: RunView, as_json: bool, received: list[int], database_lost: boo
         print_json(run.cli())
     elif not received and not database_lost:
         print(_human(run))
+        if run.errors:
+            print(_errors(run), file=sys.stderr)
     if received and run.status == "cancelled":
         name = signal.Signals(received[0]).name
         print(f"sync cancelled by {name}: run {run.run_id} recorded as cancelled; the lease is free",
               file=sys.stderr)
         return SIGNAL_EXIT[received[0]]
     if database_lost:
-        print(f"error: the mirror database stopped answering; run {run.run_id} failed. Its outcome is kept in "
-              f"{settings.data_dir / 'pending-runs'} and recorded when the database is back", file=sys.stderr)
+        kept = settings.data_dir / "pending-runs" / f"{run.run_id}.json"
+        print(f"error: the mirror database stopped answering; run {run.run_id} failed. "
+              + (f"Its outcome is kept in {kept.parent} and recorded when the database is back" if kept.is_file()
+                 else "Its outcome could not be kept on disk either (is the disk full?); the next sync marks the "
+                      "run failed"), file=sys.stderr)
     return EXIT.get(run.status or "failed", 1)
 
 

@@ -58,6 +58,30 @@ def embedded_server(data_dir: Path, storage: str | None = None) -> ManagedProces
     return ManagedProcess(SERVER_NAME, data_dir, command, _ping, marker="secantusd")
 
 
+LOW_DISK_BYTES = 16 * 1024 * 1024  # below this free, a failing embedded server is blamed on the disk
+
+
+def disk_trouble(data_dir: Path) -> str | None:
+    """"the disk holding … is full (12 KB free)" when the embedded server's disk is (nearly)
+    full, else None: said with any error of the embedded server, which names no cause."""
+    try:
+        free = shutil.disk_usage(Path(data_dir)).free
+    except OSError:
+        return None
+    if free >= LOW_DISK_BYTES:
+        return None
+    return (f"the disk holding BS_DATA_DIR ({Path(data_dir)}) is full ({free // 1024:,} KB free); free some space "
+            f"and the mirror carries on (the next sync heals it)")
+
+
+def restart_embedded(data_dir: Path) -> None:
+    """Stop and start the embedded server: one that answers but fails every operation (it
+    wedges so after its disk filled) works again once there is room."""
+    server = embedded_server(data_dir)
+    server.stop()
+    server.ensure_running()
+
+
 def ensure_embedded_uri(data_dir: Path) -> str:
     """Start (or reuse) the embedded server for ``data_dir`` and return its URI."""
     return uri_for(embedded_server(data_dir).ensure_running())

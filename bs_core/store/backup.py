@@ -6,7 +6,9 @@ concatenated BSON, ``<collection>.metadata.json`` (``.gz``) the indexes, so Mong
 ``mongorestore`` reads a backup and ``restore`` reads a ``mongodump``.  Both stream: a
 document at a time, as raw BSON, never a collection in memory.  Both hold the sync lease
 while they work, so a backup is a consistent snapshot (no sync writes meanwhile) and a
-restore never races a sync.
+restore never races a sync.  A backup is fenced like a sync: it confirms its lease
+between collections, and one that lost it (paused past it while a sync took over) stops
+and removes what it wrote, rather than keep a snapshot mixed from before and after.
 """
 
 from __future__ import annotations
@@ -67,18 +69,28 @@ def backup(db: Database, out: Path, *, compress: bool = False, lease_seconds: fl
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BackupError(f"{out} exists and is not an empty directory; choose a new one")
-    try:
-        (out / db.name).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BackupError(f"cannot write a backup to {out} ({exc.strerror or type(exc).__name__})") from None
     lease = Lease(db, lease_seconds)
-    lease.acquire(f"backup-{time.time():.0f}")  # SyncLockedError when a sync runs
+    lease.acquire(f"backup-{time.time():.0f}")  # SyncLockedError when a sync runs: nothing written yet
     lease.start_heartbeat()
     started = time.monotonic()
     target = out / db.name
+    made = [d for d in (out, target) if not d.exists()]  # what to remove should it fail
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        counts = {name: _dump(db, name, target, compress, progress) for name in BACKED_UP}
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackupError(f"cannot write a backup to {out} ({exc.strerror or type(exc).__name__})") from None
+        counts = {}
+        for name in BACKED_UP:
+            lease.confirm()  # LeaseLostError: a sync took over; this snapshot would be mixed
+            counts[name] = _dump(db, name, target, compress, progress)
+        lease.confirm()
+    except BaseException:
+        for made_dir in made[:1]:
+            shutil.rmtree(made_dir, ignore_errors=True)
+        if not made:  # an empty directory given by the user stays, empty again
+            shutil.rmtree(target, ignore_errors=True)
+        raise
     finally:
         lease.release()
     size = sum(f.stat().st_size for f in target.iterdir())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from ..entities import ENTITIES, ENTITY_NAMES
 from ..errors import StoreUnavailableError
@@ -59,14 +59,44 @@ def mongo_uri(settings: Settings) -> str:
 CONNECT_TIMEOUT_MS = 3000  # a frozen server (SIGSTOP, a hung host) is noticed by the monitor this soon
 
 
-def connect(settings: Settings, *, timeout_ms: int = 5000) -> MongoClient:
+def connect(settings: Settings, *, timeout_ms: int = 5000, restart_wedged: bool = True) -> MongoClient:
+    """A client whose server answers a ping and a query.  The embedded server, when it
+    answers but fails operations (it wedges so once its disk filled), is restarted once."""
     client = MongoClient(mongo_uri(settings), serverSelectionTimeoutMS=timeout_ms, tz_aware=False,
                          connectTimeoutMS=CONNECT_TIMEOUT_MS, appname="broadstreet-mirror")
     try:
         client.admin.command("ping")
+        client[settings.mongodb_database].sync_lock.find_one({}, {"_id": 1})  # a ping alone passes a wedged server
+    except OperationFailure as exc:
+        client.close()
+        if settings.mongodb_uri:
+            raise StoreUnavailableError(f"MongoDB answers but fails operations ({failure_words(exc)})") from None
+        trouble = disk_trouble(settings)
+        if trouble is None and restart_wedged:
+            from ..process.embedded import restart_embedded
+
+            restart_embedded(settings.data_dir)
+            return connect(settings, timeout_ms=timeout_ms, restart_wedged=False)
+        raise StoreUnavailableError(f"the embedded database fails: {trouble or failure_words(exc)}") from None
     except PyMongoError as exc:
+        client.close()
         raise StoreUnavailableError(f"MongoDB is unreachable: {type(exc).__name__}") from None
     return client
+
+
+def disk_trouble(settings: Settings) -> str | None:
+    """Words naming a full disk under the embedded database (None: not embedded, or room)."""
+    if settings.mongodb_uri:
+        return None
+    from ..process.embedded import disk_trouble as embedded_disk_trouble
+
+    return embedded_disk_trouble(settings.data_dir)
+
+
+def failure_words(exc: PyMongoError) -> str:
+    """A database error in a few words: its class and the server's message."""
+    details = getattr(exc, "details", None) or {}
+    return f"{type(exc).__name__}: {str(details.get('errmsg') or exc)[:120]}"
 
 
 def open_database(settings: Settings, *, timeout_ms: int = 5000) -> Database:

@@ -22,6 +22,7 @@ import socket
 import threading
 import time
 import uuid
+from pathlib import Path
 
 from pymongo import ReturnDocument
 from pymongo.database import Database
@@ -44,6 +45,7 @@ class Lease:
         self.lease_seconds = lease_seconds
         self.owner = owner or new_owner()
         self.fence: int | None = None  #: this holder's fencing token, once acquired
+        self.took_over_from: str | None = None
         self.lost = threading.Event()
         self.cancel_requested = threading.Event()
         self._stop = threading.Event()
@@ -73,6 +75,10 @@ class Lease:
         """
         now = self._now()
         free = {"_id": LOCK_ID, "$or": [{"expires_at": {"$lt": now}}, {"expires_at": None}]}
+        holder = self.db.sync_lock.find_one({"_id": LOCK_ID}, {"owner": 1, "fence": 1, "run_id": 1}) or {}
+        dead = _died_on_this_host(holder.get("owner"))
+        if dead:  # no need to wait out its lease
+            free["$or"].append({"owner": holder["owner"], "fence": holder.get("fence")})
         update = {"$set": {"owner": self.owner, "run_id": run_id, "started_at": now, "heartbeat_at": now,
                            "expires_at": self._expiry(now), "cancel": False},
                   "$inc": {"fence": 1}}
@@ -85,6 +91,8 @@ class Lease:
             raise SyncLockedError(_locked_message(holder, run), run=run) from None
         self.fence = doc["fence"]
         self.lost.clear()
+        #: the run of a holder that died on this host, whose lease this one took before it expired
+        self.took_over_from = holder.get("run_id") if dead and doc.get("fence") != holder.get("fence") else None
 
     def _expiry(self, now: dt.datetime) -> dt.datetime:
         return now + dt.timedelta(seconds=self.lease_seconds)
@@ -151,6 +159,26 @@ class Lease:
                 return
             if doc.get("cancel"):
                 self.cancel_requested.set()
+
+
+def _died_on_this_host(owner: str | None) -> bool:
+    """True when ``owner`` ("host:pid:tag") is a process of this host that is gone (a CLI
+    sync that exited when its database failed): its lease can be taken at once."""
+    host, _, rest = str(owner or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, owned by another user
+        return False
+    status = Path(f"/proc/{pid}/status")  # a zombie is gone too
+    try:
+        return "State:\tZ" in status.read_text()
+    except OSError:
+        return False
 
 
 def request_cancel(db: Database) -> str | None:

@@ -12,7 +12,7 @@ from bson.json_util import loads
 from bson.raw_bson import RawBSONDocument
 from pymongo import IndexModel
 from pymongo.database import Database
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
 from ..entities import ENTITY_NAMES
 from .backup import BACKED_UP, INSERT_BATCH, RAW, BackupError, Progress, Report, _documents, _open
@@ -67,6 +67,12 @@ def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: fl
     finally:
         lease.release()
     return Report(str(source), counts, time.monotonic() - started)
+
+
+def drop_leftover_staging(db: Database) -> None:
+    """Drop what a restore killed half way left (its staging collections).  Only for a
+    caller holding the sync lease, which every restore holds while it works."""
+    _drop_staging(db)
 
 
 def _drop_staging(db: Database) -> None:
@@ -163,4 +169,9 @@ def _create_indexes(db: Database, name: str, bson_path: Path) -> None:
                          **{k: ix[k] for k in ("unique", "sparse", "expireAfterSeconds") if k in ix})
               for ix in _metadata(bson_path).get("indexes", []) if ix.get("name") != "_id_"]
     if models:
-        db[name].create_indexes(models)
+        try:
+            db[name].create_indexes(models)
+        except OperationFailure as exc:  # valid JSON, but an index the server refuses
+            meta = bson_path.name.replace(".bson", ".metadata.json")
+            why = (exc.details or {}).get("errmsg") or str(exc)
+            raise BackupError(f"{meta}: the database refused its indexes ({why[:120]}); nothing was restored") from None

@@ -19,19 +19,20 @@ from pymongo.database import Database
 from pymongo.errors import NetworkTimeout, PyMongoError
 
 from ..client import BroadStreetClient
-from ..dates import today_utc
-from ..errors import LeaseLostError, MirrorError, SyncAbortedError
+from ..errors import LeaseLostError, MirrorError, StoreUnavailableError, SyncAbortedError
 from ..settings import Settings
 from ..store import MirrorWriter, ensure_indexes
+from ..store.connection import disk_trouble
 from ..store.history import server_now
 from ..store.lease import Lease
+from ..store.restore import drop_leftover_staging
 from ..store.summaries import refresh_summaries
 from . import notify, pending
 from .guard import DeletionGuard
 from .mirroring import Mirroring
 from .pipeline import run_tasks
 from .plan import Planner
-from .runs import RunRecorder, new_run_id, reap_dead_runs
+from .runs import RunRecorder, new_run_id, reap_dead_runs, reap_run_of_dead_holder
 from .scopes import Scope, parse_scope, require_target
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ class SyncEngine:
         self.db = db
         self.client = client or BroadStreetClient(settings)
         self._requests_before = self.client.request_stats()
-        self.today = today or today_utc()
+        #: the day statuses are derived for (running, ended): the database server's, set by prepare()
+        self.today = today
         self.listener = listener
         self.cancel = cancel or threading.Event()
         self.allow_deletes = allow_deletes
@@ -84,7 +86,9 @@ class SyncEngine:
                 self.client.close()
                 return None
             pending.apply(self.db, self.settings.data_dir)
+            drop_leftover_staging(self.db)  # a restore killed half way (it held this lease): its leftovers
             reap_dead_runs(self.db, run_id, self.settings.lease_seconds)
+            reap_run_of_dead_holder(self.db, lease.took_over_from)
             recorder = RunRecorder(self.db, run_id, trigger, str(self.scope), lease.owner, listener=self.listener,
                                    started_by=self.started_by, clock=lease.server_clock)
             recorder.start()
@@ -92,6 +96,8 @@ class SyncEngine:
             lease.release()
             raise
         lease.start_heartbeat()
+        # a campaign that ended yesterday is "ended" by the server's date, whatever this machine's clock says
+        self.today = self.today or lease.server_clock().date()
         self.client.on_retry = recorder.waiting_on
         self.run_id, self.lease, self.recorder = run_id, lease, recorder
         self.writer = MirrorWriter(self.db, run_id, now=lease.server_clock(), guard=lease.confirm)
@@ -104,11 +110,16 @@ class SyncEngine:
             raise MirrorError("SyncEngine.execute() needs a successful prepare() first")
         status = self._work()
         counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
+        # The tail is fenced like every write: the heartbeat still renews the lease, and a
+        # run that lost it records neither summaries nor success.
         if status in ("success", "partial") and not self._database_lost:
-            try:
-                refresh_summaries(self.db, self.run_id, counts)
-            except Exception:  # noqa: BLE001 - a summary is derived data; the run stands
-                log.warning("could not refresh summaries after run %s", self.run_id)
+            status = self._still_holding(status)
+            if status != "failed":
+                try:
+                    refresh_summaries(self.db, self.run_id, counts)
+                except Exception:  # noqa: BLE001 - a summary is derived data; the run stands
+                    log.warning("could not refresh summaries after run %s", self.run_id)
+                status = self._still_holding(status)
         outcome = self.recorder.outcome(
             status, counts=counts, requests=self._requests(), documents_written=self.writer.documents_written,
             deleted={k: {"count": counts.get(k, {}).get("deleted", 0), "ids": v}
@@ -120,6 +131,19 @@ class SyncEngine:
             self._release()
             self.client.close()
         return self._notify(run)
+
+    def _still_holding(self, status: str) -> str:
+        """``status``, or ``failed`` when the lease was lost (said in the run's errors)."""
+        try:
+            self.lease.confirm()
+        except LeaseLostError as exc:
+            self.recorder.error(exc, "run")
+            return "failed"
+        except PyMongoError as exc:
+            self._database_lost = True
+            self.recorder.error(exc, "run")
+            return "failed"
+        return status
 
     def abandon(self, why: str) -> dict:
         """The database stopped answering mid-run: the run's outcome, ``failed``, built
@@ -154,7 +178,9 @@ class SyncEngine:
     def _work(self) -> str:
         """Plan, fetch and write; the run's status."""
         try:
-            mirroring = Mirroring(self.db, self.writer, self.recorder, self.guard)
+            mirroring = Mirroring(self.db, self.writer, self.recorder, self.guard, client=self.client,
+                                  today=self.today, concurrency=self.settings.sync_concurrency,
+                                  should_stop=self._check)
             planner = Planner(self.settings, self.db, self.client, mirroring, self.writer, self.today)
             run_tasks(planner.plan(self.scope), concurrency=self.settings.sync_concurrency,
                       recorder=self.recorder, should_stop=self._check)
@@ -171,7 +197,8 @@ class SyncEngine:
             return "failed"
         except PyMongoError as exc:
             self._database_lost = True
-            self.recorder.error(exc, "run")
+            trouble = disk_trouble(self.settings)  # the embedded server names no cause; a full disk is one
+            self.recorder.error(StoreUnavailableError(trouble) if trouble else exc, "run")
             return "failed"
         except Exception as exc:  # noqa: BLE001 - any failure is recorded, never swallowed
             log.exception("sync %s failed", self.run_id)
@@ -179,7 +206,8 @@ class SyncEngine:
             self._flush_quietly()
             return "failed"
         finally:
-            self.lease.stop_heartbeat(wait=0 if self._database_lost else 5)
+            if self._database_lost:  # otherwise it beats until the outcome is recorded (_release)
+                self.lease.stop_heartbeat(wait=0)
 
     def _record(self, outcome: dict[str, Any]) -> dict:
         """Store the outcome; with the database gone, keep it on disk and return it."""
@@ -194,6 +222,7 @@ class SyncEngine:
 
     def _release(self) -> None:
         if self._database_lost:
+            self.lease.stop_heartbeat(wait=0)
             return  # the lease expires by itself; the next run finds it free
         try:
             self.lease.release()

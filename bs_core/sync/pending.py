@@ -9,9 +9,12 @@ real cause.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
 import logging
+import os
 from pathlib import Path
 
 from pymongo.database import Database
@@ -32,13 +35,21 @@ def _folder(data_dir: Path) -> Path:
 def save(data_dir: Path, run: dict) -> Path | None:
     """Keep a run's outcome on disk; the file, or None when even that failed."""
     folder = _folder(data_dir)
-    try:
+    path = folder / f"{run['_id']}.json"
+    part = path.with_suffix(".json.part")
+    try:  # whole or not at all: written aside, then renamed (a full disk leaves no empty file)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{run['_id']}.json"
-        path.write_text(jsonout.dumps(run))
+        with open(part, "w", encoding="utf-8") as fh:
+            fh.write(jsonout.dumps(run))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(part, path)
         return path
-    except OSError:
-        log.warning("could not keep the outcome of run %s on disk", run.get("_id"))
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        log.warning("could not keep the outcome of run %s on disk (%s)", run.get("_id"),
+                    "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or type(exc).__name__)
         return None
 
 

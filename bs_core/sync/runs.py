@@ -163,8 +163,13 @@ class RunRecorder:
         }
 
     def finish(self, outcome: dict[str, Any]) -> dict:
-        """Record the outcome; the finished run document."""
-        self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": outcome})
+        """Record the outcome; the finished run document.  A run already ended by another
+        process (reaped as failed once its lease expired) never becomes a success: history
+        never flips.  A failure may replace the reaper's guess ("the process stopped") with
+        what really happened (it lost its lease)."""
+        ended_ok = outcome["status"] in ("success", "partial")
+        still = "running" if ended_ok else {"$in": ["running", "failed"]}
+        self.db.sync_runs.update_one({"_id": self.run_id, "status": still}, {"$set": outcome})
         return self.db.sync_runs.find_one({"_id": self.run_id})
 
     def document(self, outcome: dict[str, Any]) -> dict:
@@ -218,6 +223,20 @@ def reap_dead_runs(db: Database, live_run_id: str | None, lease_seconds: float) 
                               "plain": "The sync stopped unexpectedly"}}},
     )
     return result.modified_count
+
+
+def reap_run_of_dead_holder(db: Database, run_id: str | None) -> None:
+    """A run whose process exited on this host before recording its end (its lease was
+    taken at once): failed, saying so, instead of "running" until its lease would expire."""
+    if not run_id:
+        return
+    db.sync_runs.update_one(
+        {"_id": run_id, "status": "running"},
+        {"$set": {"status": "failed", "finished_at": server_now(db)},
+         "$push": {"errors": {"type": "ProcessExited", "scope": "run",
+                              "message": "the process running this sync exited before recording its end "
+                                         "(did the mirror database fail under it?)",
+                              "plain": "The sync stopped unexpectedly"}}})
 
 
 def reap_if_idle(db: Database, lease_seconds: float) -> None:
