@@ -254,3 +254,63 @@ def test_the_digest_content_of_a_mirror_without_reporting_says_so(mongo_uri):
         assert all(not s.rows for s in digest.sections)
     finally:
         client.drop_database(db.name)
+
+
+def test_a_schedule_that_can_never_fire_is_refused_at_start(mirrored, tmp_path):
+    for never in ("0 0 30 2 *", "0 0 31 4 *", "0 0 31 2,4,6,9,11 *"):
+        with pytest.raises(cron.CronError, match="never fires"):
+            cron.parse(never)
+    for rare in ("0 0 29 2 *", "0 0 31 4,5 *", "0 0 30 2 1"):  # leap days; a 31st in May; or any Monday
+        assert cron.parse(rare).last_at_or_before(dt.datetime(2026, 12, 2), within=dt.timedelta(days=4 * 366))
+    db, server = mirrored
+    out = run_cli(env_for(server, db, tmp_path, BS_DIGEST_SCHEDULE="0 0 30 2 *"), "digest", "send", "--scheduled")
+    assert out.returncode == 64 and "never fires" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_scheduled_dry_run_leaves_the_slot_to_the_real_send(mirrored, smtp_server, tmp_path):
+    db, server = mirrored
+    inbox, url = smtp_server
+    db.digest_runs.delete_many({})
+    env = env_for(server, db, tmp_path, BS_DIGEST_SCHEDULE="* * * * *", BS_SMTP_URL=url,
+                  BS_DIGEST_TO="team@example.com")
+    dry = run_cli(env, "digest", "send", "--scheduled", "--dry-run", "--output", str(tmp_path / "look"))
+    assert dry.returncode == 0 and "digest written" in dry.stdout and not inbox.messages
+    real = run_cli(env, "digest", "send", "--scheduled")
+    if "no scheduled digest is due" in real.stderr:  # the minute turned between the two: the next slot is due
+        real = run_cli(env, "digest", "send", "--scheduled")
+    assert real.returncode == 0 and "digest sent" in real.stdout, real.stderr
+    assert len(inbox.messages) == 1
+
+
+def test_an_smtp_server_that_accepts_and_stalls_is_given_up_within_the_deadline(mirrored, tmp_path):
+    import socket
+    import time
+
+    from bs_core.digest.delivery import SMTP_DEADLINE
+
+    db, server = mirrored
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    held = []
+
+    def trickle():  # greets, then answers one byte every 2 s: no single read ever times out
+        conn, _ = listener.accept()
+        held.append(conn)
+        conn.sendall(b"220 slow.example ESMTP\r\n")
+        conn.recv(1024)
+        for byte in b"250-slow.example\r\n" * 20:
+            time.sleep(2)
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    url = f"smtp://127.0.0.1:{listener.getsockname()[1]}"
+    # without one deadline for the whole conversation this would take the trickle's 12 minutes
+    out = run_cli(env_for(server, db, tmp_path, BS_SMTP_URL=url, BS_DIGEST_TO="team@example.com"), "digest", "send")
+    listener.close()
+    for conn in held:
+        conn.close()
+    assert out.returncode == 1 and f"did not finish within {SMTP_DEADLINE:.0f} s" in out.stderr

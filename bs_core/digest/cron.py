@@ -61,7 +61,24 @@ def parse(text: str) -> Cron:
                         f"got {str(text)[:60]!r}")
     values = [_field(part, name, lo, hi) for part, (name, lo, hi) in zip(parts, _FIELDS, strict=True)]
     weekdays = frozenset(0 if d == 7 else d for d in values[4])
-    return Cron(" ".join(parts), *map(frozenset, values[:4]), weekdays, parts[2] == "*", parts[4] == "*")
+    cron = Cron(" ".join(parts), *map(frozenset, values[:4]), weekdays, parts[2] == "*", parts[4] == "*")
+    if not _can_fire(cron):
+        raise CronError(f"'{cron.text}' never fires: no month it names has day {min(cron.days)} "
+                        f"(e.g. '0 0 30 2 *' asks for February 30)")
+    return cron
+
+
+# the longest each month can be (February 29 comes every fourth year, within the four years asked)
+_MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def _can_fire(cron: Cron) -> bool:
+    """Whether the schedule matches some minute within four years.  Minutes, hours and
+    weekdays always occur; only a day of month that none of the named months has (with the
+    day of week left as ``*``, so the days are not or-ed with weekdays) never comes."""
+    if cron.any_day or not cron.any_weekday:
+        return True
+    return any(min(cron.days) <= _MONTH_DAYS[month] for month in cron.months)
 
 
 def _field(part: str, name: str, lo: int, hi: int) -> set[int]:

@@ -9,10 +9,14 @@ it: the SMTP password and the webhook URL never reach a message, a log or the re
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import smtplib
+import socket
 import ssl
+import threading
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -25,7 +29,7 @@ from ..settings import Settings
 from ..store.history import DIGEST_RUNS, server_now
 from . import content, render
 
-SMTP_TIMEOUT = 15.0
+SMTP_DEADLINE = 10.0  # seconds for the whole SMTP conversation, however the server trickles
 WEBHOOK_TIMEOUT = (3.0, 7.0)
 COLLECTION = DIGEST_RUNS
 
@@ -56,14 +60,21 @@ def _smtp(url: str) -> tuple[str, str, int, str, str]:
 
 def send_email(settings: Settings, msg) -> None:
     """Hand the message to the SMTP server: implicit TLS for smtps://, STARTTLS for smtp://
-    when the server offers it (a password is never sent over a connection without TLS)."""
+    when the server offers it (a password is never sent over a connection without TLS).
+    The whole conversation has one deadline (:data:`SMTP_DEADLINE`): a server that accepts
+    and then stalls, or trickles its answers, is cut off then."""
     scheme, host, port, user, password = _smtp(settings.smtp_url)
     context = ssl.create_default_context()
+    if scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(timeout=SMTP_DEADLINE, context=context)
+    else:
+        client = smtplib.SMTP(timeout=SMTP_DEADLINE)
+    watchdog = threading.Timer(SMTP_DEADLINE, _cut_off, args=(client,))
+    watchdog.daemon = True
+    started = time.monotonic()
+    watchdog.start()
     try:
-        if scheme == "smtps":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT, context=context)
-        else:
-            client = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT)
+        client.connect(host, port)
         with client:
             client.ehlo()
             if scheme == "smtp" and client.has_extn("starttls"):
@@ -81,11 +92,24 @@ def send_email(settings: Settings, msg) -> None:
         raise DigestError(f"the SMTP server refused every recipient ({', '.join(sorted(exc.recipients))})") from None
     except smtplib.SMTPAuthenticationError:
         raise DigestError(f"the SMTP server {host}:{port} refused the user name or password") from None
-    except smtplib.SMTPException as exc:
-        raise DigestError(f"SMTP {host}:{port}: {type(exc).__name__} {redact(str(exc))[:160]}") from None
-    except OSError as exc:  # refused, unreachable, timed out, TLS failures
+    except OSError as exc:  # an SMTP error, refused, unreachable, timed out, cut off, TLS failures
+        if time.monotonic() - started >= SMTP_DEADLINE - 0.05:
+            raise DigestError(f"the SMTP server {host}:{port} did not finish within {SMTP_DEADLINE:.0f} s; "
+                              f"the digest was not sent") from None
+        if isinstance(exc, smtplib.SMTPException):
+            raise DigestError(f"SMTP {host}:{port}: {type(exc).__name__} {redact(str(exc))[:160]}") from None
         raise DigestError(f"cannot reach the SMTP server {host}:{port} ({type(exc).__name__}: "
                           f"{redact(str(exc))[:120]})") from None
+    finally:
+        watchdog.cancel()
+
+
+def _cut_off(client: smtplib.SMTP) -> None:
+    """The deadline passed: shut the socket, so the blocked read or write fails at once."""
+    sock = getattr(client, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def post_webhook(url: str, digest: content.Digest) -> None:
