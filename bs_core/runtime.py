@@ -257,20 +257,25 @@ class Runtime:
             self._scheduler.start()
 
     def _schedule_loop(self) -> None:
-        from .sync.scheduler import due_for_sync
+        from .sync.scheduler import due_for_sync, seconds_until_due
 
         while not self._stopping.is_set():
             db = self.db()
+            pause = SCHEDULER_CHECK_SECONDS
             try:
                 if db is not None and due_for_sync(db, self.settings.sync_interval_minutes):
                     self.start_sync("quick", "schedule")
+                if db is not None:  # wake when the next sync falls due, not up to a minute after
+                    left = seconds_until_due(db, self.settings.sync_interval_minutes)
+                    if left is not None:  # (0: due but a sync runs: look again soon after it ends)
+                        pause = min(pause, max(left + 0.5, 5.0 if left == 0 else 1.0))
             except SyncLockedError:
                 pass
             except Exception:  # noqa: BLE001 - the scheduler must keep running
                 log.exception("scheduled sync could not start")
             if db is not None and self.settings.digest_schedule:
                 self.send_due_digest(db)
-            self._stopping.wait(SCHEDULER_CHECK_SECONDS)
+            self._stopping.wait(pause)
 
     def send_due_digest(self, db: Database) -> threading.Thread | None:
         from .digest.schedule import send_due

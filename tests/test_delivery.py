@@ -184,6 +184,27 @@ def test_report_refuses_bad_periods_and_unknown_ids_with_one_line(synced):
         report(db, ReportQuery("campaigns", today - dt.timedelta(days=1), today - dt.timedelta(days=3)), today)
     with pytest.raises(ReportError, match="--campaign 99999999: not in the mirror"):
         report(db, ReportQuery("pacing", campaign_id=99999999), today)
+    with pytest.raises(ReportError, match=r"^--to 9999-12-31: outside") as said:  # only values the user gave
+        report(db, ReportQuery("campaigns", end=dt.date(9999, 12, 31)), today)
+    assert "--from" not in str(said.value)
+
+
+def test_report_output_is_a_regular_file_written_whole(synced, tmp_path):
+    import os
+
+    db, _, server = synced
+    env = cli_env(server, db, BS_DATA_DIR=str(tmp_path))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    out = run_cli(env, "report", "networks", "--output", str(fifo))  # would block forever on a reader-less FIFO
+    assert out.returncode == 64 and "not a regular file" in out.stderr
+    out = run_cli(env, "report", "networks", "--output", str(tmp_path))
+    assert out.returncode == 64 and "not a regular file" in out.stderr
+    target = tmp_path / "networks.json"
+    target.write_text("an older, longer report " * 1000)
+    out = run_cli(env, "report", "networks", "--output", str(target))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(target.read_text()) and [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
 
 
 def test_report_command_json_csv_xlsx_and_exit_64(synced, tmp_path):

@@ -18,7 +18,7 @@ import requests
 from starlette.applications import Starlette
 
 from bs_core.process.demo import demo_simulator
-from bs_core.process.embedded import embedded_server
+from bs_core.process.embedded import embedded_server, uri_for
 from bs_core.process.managed import free_port
 from bs_core.runtime import Runtime
 from bs_core.settings import Settings
@@ -463,3 +463,29 @@ def test_health_is_200_with_a_database_and_503_with_json_without_one(db, demo_se
         assert body["database"] != "ok" and "Traceback" not in json.dumps(body)
     finally:
         dead.close()
+
+
+def test_health_answers_503_at_once_when_the_database_is_frozen(tmp_path):
+    """A frozen database (SIGSTOP: a stalled disk, a paused VM) accepts connections and never
+    answers; the check must not wait for pymongo's own timeouts (12 s were seen)."""
+    import signal
+
+    from bs_core.ui.http_api import HEALTH_SECONDS
+
+    server = embedded_server(tmp_path, storage=":memory:")
+    port = server.ensure_running()
+    pid = int(server.read_state()["pid"])
+    runtime = Runtime(Settings(mongodb_uri=uri_for(port), data_dir=tmp_path))
+    try:
+        assert call(runtime, "GET", "/api/health")[0] == 200
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            code, body = call(runtime, "GET", "/api/health")
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert code == 503 and body["app"] == "ok"
+        assert body["database"] in (f"not answering within {HEALTH_SECONDS:g} s", "not answering (NetworkTimeout)",
+                                    "not answering (ExecutionTimeout)")
+    finally:
+        runtime.close()
+        server.stop()

@@ -4,8 +4,12 @@ JSON (a list of row objects), CSV (spreadsheet-safe) or an Excel file."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 from ..read.reports import KINDS, ReportError, ReportQuery, report
@@ -32,12 +36,32 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text[:40]!r}") from None
 
 
+def write_whole(target: Path, body: bytes) -> None:
+    """Write ``body`` to a temporary file beside ``target``, then rename it into place: a
+    failed write never leaves half a file, and an existing one is replaced whole."""
+    fd, temporary = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes it private (0600); a report gets the mode the file had, or 0644
+        os.chmod(temporary, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from ..dates import today_utc
     from ..store import open_database
 
     if args.format == "xlsx" and not args.output:
         return fail_usage("--format xlsx writes a file: give --output FILE.xlsx")
+    if args.output and os.path.lexists(args.output) and not Path(args.output).is_file():
+        return fail_usage(f"--output {args.output}: not a regular file (give a file's path or a new one)")
     query = ReportQuery(args.kind, args.start, args.end, args.network, args.campaign, args.advertiser)
     try:
         rows = report(open_database(settings), query, today_utc())
@@ -54,12 +78,11 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         body = xlsx_bytes(frame, sheet=args.kind) if args.format == "xlsx" else csv_bytes(frame)
     if args.output:
         target = Path(args.output)
+        if body is None:
+            from ..store import jsonout
+            body = (jsonout.dumps(rows) + "\n").encode()
         try:
-            if body is None:
-                from ..store import jsonout
-                target.write_text(jsonout.dumps(rows) + "\n", encoding="utf-8")
-            else:
-                target.write_bytes(body)
+            write_whole(target, body)
         except OSError as exc:
             return fail_usage(f"--output {args.output}: {exc.strerror or exc}")
         print(f"{len(rows):,} rows written to {target}", file=sys.stderr)

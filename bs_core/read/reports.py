@@ -49,13 +49,14 @@ def period(db: Database, q: ReportQuery, today: dt.date) -> tuple[dt.date, dt.da
     coverage = reporting.stats_coverage(db, q.network_id)
     if coverage.first is None:
         raise ReportError("the mirror holds no reporting days yet: run a sync first")
+    for option, day in (("--from", q.start), ("--to", q.end)):  # messages name only values the user gave
+        if day is not None and not coverage.covers(day, day):
+            raise ReportError(f"{option} {day}: outside the mirror's reporting, which holds {coverage.describe()}")
     end = q.end or min(today - dt.timedelta(days=1), coverage.last)
     start = q.start or max(end - dt.timedelta(days=DEFAULT_DAYS - 1), coverage.first)
     if start > end:
-        raise ReportError(f"--from {start} is after --to {end}")
-    for option, day in (("--from", start), ("--to", end)):
-        if not coverage.covers(day, day):
-            raise ReportError(f"{option} {day}: outside the mirror's reporting, which holds {coverage.describe()}")
+        raise ReportError(f"--from {start} is after --to {end}" if q.start and q.end else
+                          f"--from {start} is after the last complete day the mirror holds ({end})")
     if not coverage.covers(start, end):
         missing = [d for d in coverage.missing if start <= d <= end]
         raise ReportError(f"{start} to {end}: the mirror lacks {len(missing)} day(s) of it (first {missing[0]}); "
