@@ -197,4 +197,5 @@ def distribution(m, network: int | None, advertiser: int | None) -> None:
 
 
 if __name__ == "__main__":  # a page run; the server also imports this file, for `app` alone
-    render("Overview", body, fresh="stats_daily")
+    render("Overview", body, fresh="stats_daily",
+           target_keys={"network": "f_overview_network", "advertiser": "f_overview_advertiser"})

@@ -234,7 +234,7 @@ def test_held_deletions_are_shown_in_the_sidebar_status_and_history(db, demo_ser
     at = app(settings).run()
     no_exceptions(at)
     assert "Deletions held back" in sidebar_text(at) and "2 networks" in sidebar_text(at)
-    assert "Allow large deletions" in sidebar_text(at)
+    assert "Confirm deletions" in sidebar_text(at)
     at = visit(at, "pages/6_Sync_history.py")
     no_exceptions(at)
     table = next(d.value for d in at.dataframe if "Held" in d.value.columns)

@@ -189,8 +189,8 @@ class DeletionGuard:
         return DeletionsHeldError(
             f"held back deleting {len(h.ids):,} of the {h.holding:,} {h.collection} the mirror holds for {h.scope} "
             f"({h.reason}); nothing in that scope was deleted. If BroadStreet really removed them, confirm with "
-            f"`python -m bs_core sync --scope {self.run_scope} --allow-deletes` (or 'Allow large deletions' "
-            f"in the sidebar's sync options, or \"allow_deletes\": true in POST /api/sync/trigger)")
+            f"`python -m bs_core sync --scope {self.run_scope} --allow-deletes` (or Confirm deletions in the "
+            f"sidebar, or \"allow_deletes\": true in POST /api/sync/trigger)")
 
     def _subtree_sizes(self, collection: str, ids: set) -> dict:
         """Per id, the documents its deletion takes: itself and what names it directly (an

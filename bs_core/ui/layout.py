@@ -12,7 +12,7 @@ import streamlit as st
 from pymongo.errors import PyMongoError
 
 from ..dates import today_utc
-from ..entities import DETAIL_PAGES, WITH_PAGES
+from ..entities import DETAIL_PAGES, INSTANCE_KINDS, WITH_PAGES
 from ..errors import BroadStreetError, SettingsError, StoreUnavailableError
 from ..read import mirror_version, needs_initialisation
 from ..runtime import Runtime
@@ -182,7 +182,13 @@ def live_fallback(ctx: PageContext, kind: str) -> None:
     except BroadStreetError as exc:
         st.warning(f"BroadStreet could not be read either: {exc.plain}.", icon=":material/cloud_off:")
         st.stop()
-    search = st.text_input("Name contains", key=f"live_search_{kind}")
+    # the page's own filters (its link's q= and network=, or what was typed) carry over
+    asked = str(st.query_params.get("q") or st.session_state.get(f"f_{kind}_search") or "")
+    search = st.text_input("Name contains", key=remember(f"live_search_{kind}", asked[:200]))
+    network = st.query_params.get("network") or st.session_state.get(f"f_{kind}_network")
+    if not df.empty and str(network or "").isdigit() and "network_id" in df:
+        df = df[df["network_id"] == int(network)]
+        st.caption(f"Network {int(network)} only, as the page's filter says.")
     if not df.empty and search.strip():
         df = df[df["name_clean"].str.contains(search.strip(), case=False, regex=False)]
     shown = live_frame(df, kind)
@@ -215,10 +221,14 @@ def advertiser_select(ctx: PageContext, key: str, network: int | None, where=st)
 
 
 def _targets(mirror: MirrorView | None, keys: dict[str, str]) -> dict[str, tuple[int, str]]:
-    """The selected network (advertiser) with its name, for the sidebar to offer."""
+    """The selected network (advertiser) with its name, and the advertiser or campaign whose
+    detail is open (``open=campaign:123``), for the sidebar to offer as a targeted sync."""
     out = {}
-    for kind, key in keys.items():
-        ident = st.session_state.get(key)
+    chosen = {kind: st.session_state.get(key) for kind, key in keys.items()}
+    kind, _, ident = str(st.query_params.get("open") or "").partition(":")
+    if kind in INSTANCE_KINDS and ident.isdigit():
+        chosen[kind] = int(ident)  # the detail in view is more precise than a filter of its kind
+    for kind, ident in chosen.items():
         if mirror is not None and isinstance(ident, int):
             try:
                 name = reads.name_of(mirror, f"{kind}s", ident)

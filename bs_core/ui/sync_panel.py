@@ -39,6 +39,7 @@ DONE = "sync_done"  # session key: (level, what the last watched run changed, sh
 DONE_SECONDS = 30
 ALLOW = "sync_allow_deletes"  # session key: the "Allow large deletions" box
 ALLOW_USED = "sync_allow_used"  # session key: a run just started with it; untick it
+OPTIONS_OPEN = "sync_options_open"  # session key: More sync options is open
 
 
 SyncOptions = Callable[[dict[str, tuple[int, str]]], None]
@@ -77,7 +78,7 @@ def _panel(runtime: Runtime, seen_version: str, access: Access) -> SyncOptions:
                 _progress(runtime, running["_id"], access)
         _freshness(runtime, db, status)
         _last_failure(runtime, status, access)
-        _held(reads.MirrorView(runtime, seen_version))
+        _held(runtime, reads.MirrorView(runtime, seen_version), access, busy=running is not None)
     except (PyMongoError, StoreUnavailableError):
         runtime.database_failed()
         st.caption("Sync status unavailable: the mirror database stopped answering.")
@@ -131,8 +132,9 @@ def _controls(runtime: Runtime, busy: bool, access: Access) -> SyncOptions:
     place = st.empty()
 
     def options(targets: dict[str, tuple[int, str]]) -> None:
-        with place.container(), st.expander("More sync options"):
-            choices = {"full": "Full sync (everything)"}
+        # keyed and tracked: choosing a scope reruns the page, and the panel stays open
+        with place.container(), st.expander("More sync options", key=OPTIONS_OPEN, on_change="rerun"):
+            choices = {"quick": "Quick sync (as ReSync)", "full": "Full sync (everything)"}
             for kind, (ident, name) in targets.items():
                 choices[f"{kind}:{ident}"] = f"This {kind}: {fmt.plain(fmt.short(name))}"
             choices["stats"] = "Reporting stats only"
@@ -206,11 +208,18 @@ def _announce_end(db, running: dict | None) -> None:
 
 
 def _freshness(runtime: Runtime, db, status: SyncStatus) -> None:
-    last = status.last_success
+    """When the whole mirror was last refreshed, and a targeted run since then.  A partial
+    full or quick run refreshed all but what it names, so it counts, said as partial."""
+    last, latest = status.last_success, status.last_finished
+    partial = (latest is not None and latest.get("status") == "partial" and latest.get("scope") in ("full", "quick")
+               and (last is None or (latest.get("finished_at") or last["finished_at"]) > last["finished_at"]))
+    if partial:
+        last = latest
     finished = last.get("finished_at") if last else None
-    st.markdown(f"Last full or quick sync: **{fmt.relative_time(finished)}**", help=fmt.timestamp(finished))
+    st.markdown(f"Last full or quick sync: **{fmt.relative_time(finished)}**"
+                + (" (partial: what failed keeps its earlier data)" if partial else ""), help=fmt.timestamp(finished))
     targeted, line = read.last_targeted(db), _slot()
-    if targeted is not None:
+    if targeted is not None and (finished is None or (targeted.get("finished_at") or finished) > finished):
         line.caption(fmt.plain(f"{_scope_words(db, targeted.get('scope', ''))} synced "
                                f"{fmt.relative_time(targeted.get('finished_at'))}; the rest is as of the line above."))
     stale, old = runtime.settings.stale_after_minutes, _slot()
@@ -238,16 +247,22 @@ def _last_failure(runtime: Runtime, status: SyncStatus, access: Access) -> None:
             _start(runtime, latest.get("scope") or "quick", access=access)
 
 
-def _held(mirror: reads.MirrorView) -> None:
-    """Deletions the guard holds, until confirmed or back upstream.  They change only when
-    a run ends, so this cached read costs a poll nothing (no query per tab per tick)."""
+def _held(runtime: Runtime, mirror: reads.MirrorView, access: Access, busy: bool) -> None:
+    """Deletions the guard holds, until confirmed or back upstream, with the button that
+    confirms them: the scope the holding run had, its deletions allowed, once.  They change
+    only when a run ends, so this cached read costs a poll nothing."""
     held, place = reads.held_deletions(mirror), _slot()
     if not held:
         return
     parts = ", ".join(f"{h['count']:,} {h['collection']}" for h in held)
     since = min(h["since"] for h in held)
     scope = held[0]["run_scope"]
-    place.warning(fmt.plain(f"Deletions held back since {fmt.relative_time(since)}: {parts}. BroadStreet no "
-                            f"longer lists them. If they are really gone, tick Allow large deletions under More "
-                            f"sync options and run a {scope} sync; if they come back, the hold ends by itself."),
-                  icon=":material/front_hand:")
+    with place.container():
+        st.warning(fmt.plain(f"Deletions held back since {fmt.relative_time(since)}: {parts}. BroadStreet no "
+                             f"longer lists them. If they are really gone, press Confirm deletions (a {scope} "
+                             f"sync with these deletions allowed); if they come back, the hold ends by itself."),
+                   icon=":material/front_hand:")
+        if st.button("Confirm deletions", key="confirm_held", icon=":material/delete_forever:",
+                     use_container_width=True, disabled=busy or not access.operator,
+                     help=None if access.operator else f"Only {access.who_can_sync()} can confirm deletions."):
+            _start(runtime, scope, allow_deletes=True, access=access)
