@@ -48,6 +48,10 @@ def timed_cli(chaos, *args: str, env: dict | None = None, command: str = "sync")
 
 
 def absence_cases(chaos) -> Iterator[tuple[str, int, float, str]]:
+    yield network_left_out(chaos)
+    yield advertiser_left_out(chaos)
+    for kind in ("advertisements", "zones"):
+        yield three_left_out(chaos, kind)
     yield malformed_record(chaos)
     yield split_lists(chaos)
     yield account_swap(chaos)
@@ -58,6 +62,56 @@ def absence_cases(chaos) -> Iterator[tuple[str, int, float, str]]:
     yield corrupt_restore(chaos)
     yield trickling_webhook(chaos)
     yield far_retry_after(chaos)
+
+
+def _listed(chaos, path: str, **query) -> dict:
+    """What the simulator's API answers now (to answer it again, less some records)."""
+    return requests.get(f"{chaos.settings.broadstreet_api_base_url}{path}", timeout=30,
+                        params={"access_token": chaos.settings.broadstreet_api_token, **query}).json()
+
+
+def network_left_out(chaos):
+    chaos.full()
+    db = chaos.db
+    before = ids(db)
+    first = _listed(chaos, "/networks")["networks"][:1]
+    chaos.sim("faults", {"kind": "status", "path": "/networks", "status": 200, "body": {"networks": first},
+                         "times": 1})
+    code, seconds = timed_cli(chaos, "--scope", "full")
+    return ("/networks answers once with only its first network", lost(before, db), seconds, f"exit {code}")
+
+
+def advertiser_left_out(chaos):
+    chaos.full()
+    db = chaos.db
+    before = ids(db)
+    nid = sorted(before["networks"])[0]
+    biggest = next(db.campaigns.aggregate([{"$match": {"network_id": nid}},
+                                           {"$group": {"_id": "$advertiser_id", "n": {"$sum": 1}}},
+                                           {"$sort": {"n": -1}}, {"$limit": 1}]))["_id"]
+    listed = [a for a in _listed(chaos, "/advertisers", network_id=nid)["advertisers"] if a["id"] != biggest]
+    chaos.sim("faults", {"kind": "status", "path": "/advertisers", "status": 200, "times": 1,
+                         "body": {"advertisers": listed}, "query": {"network_id": nid}})
+    code, seconds = timed_cli(chaos, "--scope", "full")
+    return (f"advertiser {biggest} (most campaigns) left out of its network's list once", lost(before, db), seconds,
+            f"exit {code}")
+
+
+def three_left_out(chaos, kind: str):
+    chaos.full()
+    db = chaos.db
+    before = ids(db)
+    field = {"advertisements": "advertisement_id", "zones": "zone_id"}[kind]
+    top = [r["_id"] for r in db.placements.aggregate([{"$group": {"_id": f"${field}", "n": {"$sum": 1}}},
+                                                      {"$sort": {"n": -1}}, {"$limit": 3}])]
+    nid = db[kind].find_one({"_id": top[0]})["network_id"]
+    top = [i for i in top if db[kind].find_one({"_id": i, "network_id": nid})]
+    listed = [r for r in _listed(chaos, f"/{kind}", network_id=nid)[kind] if r["id"] not in top]
+    chaos.sim("faults", {"kind": "status", "path": f"/{kind}", "status": 200, "times": 1,
+                         "body": {kind: listed}, "query": {"network_id": nid}})
+    code, seconds = timed_cli(chaos, "--scope", "full")
+    return (f"the {len(top)} {kind} with the most placements left out once", lost(before, db), seconds,
+            f"exit {code}")
 
 
 def malformed_record(chaos):

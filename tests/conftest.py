@@ -157,7 +157,8 @@ def synced_demo(mongo_uri: str, seed: int = 1, **overrides):
 #: workers in collection order, and a long file started last keeps one worker busy while
 #: the others idle (alphabetical order put test_live_app and test_sync near the end)
 LONGEST_FIRST = ("test_live_app.py", "test_sync.py", "test_faults.py", "test_app.py", "test_absence.py",
-                 "test_backup.py", "test_auth.py", "test_failure_surfaces.py")
+                 "test_proof.py", "test_backup.py", "test_auth.py", "test_sync_controls.py", "test_full_disk.py",
+                 "test_failure_surfaces.py")
 
 
 def pytest_collection_modifyitems(items):

@@ -30,7 +30,8 @@ def small_disk(tmp_path):
 
 def cli(data: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}
-    return subprocess.run([sys.executable, "-m", "bs_core", *args], cwd=ROOT, env=env | {"BS_DATA_DIR": str(data)},
+    env |= {"BS_DATA_DIR": str(data), "BS_STATS_DAYS": "3"}  # a few days of reporting fill 3 MB as well
+    return subprocess.run([sys.executable, "-m", "bs_core", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
