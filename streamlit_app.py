@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from bs_core.read.breakdowns import ROLLUPS, rollup
-from bs_core.read.pacing import BEHIND
+from bs_core.read.figures import BEHIND_PACE
 from bs_core.read.reporting import Coverage, StatsFilter, previous_period, year_before
 from bs_core.ui import charts, reads, urlstate
 from bs_core.ui import format as fmt
@@ -65,8 +65,13 @@ def body(ctx: PageContext) -> None:
     o1, o2, o3 = filter_row(200, 240, 160)
     complete = o1.toggle("Complete days only", key=remember("f_overview_complete", True),
                          help="Periods end yesterday: today's partial day is not compared with whole days.")
-    shown = coverage.through(ctx.today - dt.timedelta(days=1)) if complete else coverage
+    # complete days are each network's own: a UTC-08:00 network's today may still be UTC's yesterday
+    days = ctx.days
+    selected = [network] if network is not None else reads.name_options(m, "networks")
+    lasts = days.last_complete(selected)
+    shown = coverage.through(max(lasts.values(), default=ctx.today - dt.timedelta(days=1))) if complete else coverage
     period = period_picker(shown, PERIOD, period_slot, label="Reporting period")
+    cut = tuple(sorted(lasts.items())) if complete and len(set(lasts.values())) > 1 else None
     # a year back is offered only when the mirror holds those days
     offered = [name for name, shift in COMPARISONS.items()
                if name == "previous period" or (period is not None and coverage.covers(*shift(*period)))]
@@ -75,9 +80,11 @@ def body(ctx: PageContext) -> None:
     grain = o3.selectbox("Trend by", list(ROLLUPS), key="f_overview_grain", format_func=lambda g: f"{g}s")
     urlstate.write_url(PAGE, params)
     st.caption(coverage_line(coverage, ctx.today))
+    if cut:  # said once: what "complete days" means for this selection
+        st.caption(f"Complete days: {days.describe(selected)}; each network's figures stop at its own.")
 
     kpis(ctx, network, advertiser)
-    reporting(ctx, StatsFilter(network, advertiser), period, coverage, COMPARISONS[compare], grain)
+    reporting(ctx, StatsFilter(network, advertiser, through=cut), period, coverage, COMPARISONS[compare], grain)
     campaign_lists(ctx, network, advertiser)
     distribution(m, network, advertiser)
 
@@ -86,16 +93,14 @@ def kpis(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
     m = ctx.mirror
     counts = reads.scoped_counts(m, network, advertiser)
     status = reads.campaign_status_counts(m, network, advertiser)
-    paced = reads.pacing_of(m, ctx.today, network, advertiser)
-    behind = sum(1 for p in paced if p.status in BEHIND)
+    behind = [p for p in reads.behind_pace(m, ctx.days, network) if advertiser in (None, p.advertiser_id)]
     row = MetricRow()
     row.add("Networks", f"{counts['networks']:,}")
     row.add("Advertisers", f"{counts['advertisers']:,}")
     row.add("Advertisements", f"{counts['advertisements']:,}")
     row.add("Zones", f"{counts['zones']:,}",
             help="Zones its campaigns are placed in" if advertiser is not None else None)
-    row.add("Behind pace", f"{behind:,}", help=f"Of {len(paced):,} campaigns with a goal: behind even "
-            "delivery or projected to miss the goal, through yesterday (Delivery health lists them)")
+    row.add(BEHIND_PACE.name, f"{len(behind):,}", help=f"{BEHIND_PACE.definition} Delivery health lists them.")
     row = MetricRow()  # every status: the four add up to all campaigns
     row.add("Running campaigns", f"{status['running']:,}")
     row.add("Scheduled campaigns", f"{status['scheduled']:,}")

@@ -3,17 +3,38 @@ so a calendar day is stored as its UTC midnight)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
+
+_frozen: dt.datetime | None = None  # set by freeze(): the one clock every surface reads
+
+
+def now_utc() -> dt.datetime:
+    """Now, naive UTC: the clock every surface's "today" and "yesterday" derive from
+    (tests freeze it with :func:`freeze`)."""
+    return _frozen or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@contextlib.contextmanager
+def freeze(moment: dt.datetime) -> Iterator[None]:
+    """Make :func:`now_utc` (and so :func:`today_utc` and every network's day) ``moment``."""
+    global _frozen
+    before, _frozen = _frozen, moment.replace(tzinfo=None)
+    try:
+        yield
+    finally:
+        _frozen = before
 
 
 def utcnow() -> dt.datetime:
     """Naive UTC, millisecond precision: what BSON stores and gives back."""
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now_utc()
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def today_utc() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return now_utc().date()
 
 
 def midnight(day: dt.date) -> dt.datetime:

@@ -36,7 +36,7 @@ def extra_filters(ctx: PageContext, network: int | None) -> dict:
                                key=remember("f_campaigns_dates", (ctx.today, ctx.today + dt.timedelta(days=30))))
         if isinstance(picked, tuple) and len(picked) == 2:
             live = picked
-    return {"advertiser": advertiser, "statuses": tuple(statuses), "live": live, "today": ctx.today}
+    return {"advertiser": advertiser, "statuses": tuple(statuses), "live": live, "today": ctx.days}  # pacing: each network's own yesterday
 
 
 CAMPAIGNS = Listing(

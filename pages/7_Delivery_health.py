@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from bs_core.read.delivery import DARK_DAYS, ENDING_WITHIN_DAYS, QUIET_DAYS
+from bs_core.read.figures import BEHIND_PACE, OVER_DELIVERING
 from bs_core.ui import reads, urlstate
 from bs_core.ui.columns import MISSING, columns_for
 from bs_core.ui.frames import (
@@ -31,17 +32,17 @@ def body(ctx: PageContext) -> None:
     urlstate.write_url(PAGE, params)
     st.caption("Click a campaign or zone to open it. Each list downloads as CSV.")
 
-    clock = reads.stats_coverage(m, network).clock
-    behind = reads.behind_pace(m, today, network)
+    days = ctx.days
+    through = days.describe([network] if network is not None else [nid for nid, _ in days.clocks])
+    behind = reads.behind_pace(m, days, network)
     section("Behind pace: running campaigns short of even delivery or projected to miss their goal", behind,
             pacing_frame, "campaign", "behind-pace.csv", "No running campaign with a goal is behind pace.",
             ids=[p.campaign_id for p in behind],
-            caption=f"Pacing through yesterday ({clock}); behind: under 90% of the views expected by now; at "
-                    "risk: the last 7 days' rate misses the goal.")
-    over = reads.over_delivering(m, today, network)
+            caption=f"Pacing {through} (each network's last complete day). {BEHIND_PACE.definition}")
+    over = reads.over_delivering(m, days, network)
     section("Over-delivering: past the goal by 10% or ahead of pace", over, pacing_frame, "campaign",
             "over-delivering.csv", "No campaign is past its goal or ahead of pace.",
-            ids=[p.campaign_id for p in over], caption=f"Pacing through yesterday ({clock}).")
+            ids=[p.campaign_id for p in over], caption=f"Pacing {through}. {OVER_DELIVERING.definition}")
 
     silent = reads.silent_campaigns(m, today, network)
     section(f"Running campaigns with no views in the last {QUIET_DAYS} days", silent, silent_frame, "campaign",
@@ -58,10 +59,10 @@ def body(ctx: PageContext) -> None:
             lambda rows: advertisements_frame(rows, tallies)[["Name", "Type", "Advertiser", "Placements", "ID",
                                                                "Preview"]],
             None, "unplaced-active-ads.csv", "Every active ad is placed in a running campaign.")
-    dark = reads.dark_zones(m, today, network)
+    dark = reads.dark_zones(m, days, network)
     section(f"Zones with running campaigns and no views in the last {DARK_DAYS} complete days", dark,
             dark_zones_frame, "zone", "dark-zones.csv", "Every zone with a running campaign had views.",
-            caption=f"{today - dt.timedelta(days=DARK_DAYS)} to {today - dt.timedelta(days=1)} ({clock}).")
+            caption=f"The {DARK_DAYS} days {through} (each network's own days).")
     zones = reads.unsold_zones(m, network)
     section("Zones with no running campaign (unsold inventory)", zones, unsold_zones_frame, "zone",
             "unsold-zones.csv", "Every zone has a running campaign.")

@@ -16,7 +16,9 @@ from urllib.parse import quote
 
 from pymongo.database import Database
 
-from ..read import delivery, pacing, reporting
+from ..read import delivery, reporting
+from ..read.days import days_for
+from ..read.figures import BEHIND_PACE
 from ..read.reporting import StatsFilter
 from ..store.history import last_success
 
@@ -88,9 +90,8 @@ def build(db: Database, today: dt.date, public_url: str = "", advertiser_id: int
 
 
 def _behind(db: Database, today: dt.date, url: str, advertiser_id: int | None) -> Section:
-    rows = [p for p in pacing.pacing(db, today, advertiser_id=advertiser_id)
-            if p.status in pacing.BEHIND and p.campaign_status == "running"]
-    rows.sort(key=lambda p: (p.pacing if p.pacing is not None else 0.0, p.campaign_id))
+    rows = [p for p in BEHIND_PACE.of(db, days_for(db, today), None)  # the catalogue's, one definition
+            if advertiser_id in (None, p.advertiser_id)]
     return Section("behind-pace", "Behind pace or at risk", "No running campaign is behind pace.", [{
         "Campaign": p.name, "Pace": p.status, "Pacing": p.pacing, "Delivered": p.delivered, "Goal": p.goal,
         "Needed per day": p.needed_per_day, "End": p.ends_on, "ID": p.campaign_id,

@@ -12,7 +12,8 @@ from pymongo.database import Database
 
 from ..dates import midnight
 from ..store.lookups import names
-from . import campaigns_ending_within, enrich_campaigns, field_match, pacing, placement_tallies, reporting
+from . import campaigns_ending_within, enrich_campaigns, field_match, placement_tallies, reporting
+from .days import Today, today_of
 from .pacing import Pacing
 
 QUIET_DAYS = 2  # "no views in the last two days": today and yesterday
@@ -72,25 +73,24 @@ def ending_soon(db: Database, today: dt.date, network_id: int | None = None,
     return campaigns_ending_within(db, days, today, limit=10_000, network_id=network_id)
 
 
-def behind_pace(db: Database, today: dt.date, network_id: int | None = None) -> list[Pacing]:
-    """Running campaigns with a goal that are behind pace or at risk of missing it, the
-    furthest behind first."""
-    found = [p for p in pacing.pacing(db, today, network_id)
-             if p.status in pacing.BEHIND and p.campaign_status == "running"]
-    return sorted(found, key=lambda p: (p.pacing if p.pacing is not None else 0.0, p.campaign_id))
+def behind_pace(db: Database, today, network_id: int | None = None) -> list[Pacing]:
+    """The catalogue's "Behind pace" (``figures.BEHIND_PACE``), the furthest behind first."""
+    from .figures import BEHIND_PACE  # the catalogue reads this module's lists
+
+    return BEHIND_PACE.of(db, today, network_id)
 
 
-def over_delivering(db: Database, today: dt.date, network_id: int | None = None) -> list[Pacing]:
-    """Campaigns past their goal by more than the tolerance, or ahead of even delivery,
-    the furthest over first."""
-    found = [p for p in pacing.pacing(db, today, network_id) if p.status in ("over-delivered", "ahead")]
-    return sorted(found, key=lambda p: (-(p.delivered / p.goal), p.campaign_id))
+def over_delivering(db: Database, today, network_id: int | None = None) -> list[Pacing]:
+    """The catalogue's "Over-delivering" (``figures.OVER_DELIVERING``), the furthest over first."""
+    from .figures import OVER_DELIVERING
+
+    return OVER_DELIVERING.of(db, today, network_id)
 
 
 DARK_DAYS = 7
 
 
-def dark_zones(db: Database, today: dt.date, network_id: int | None = None, days: int = DARK_DAYS) -> list[dict]:
+def dark_zones(db: Database, today: Today, network_id: int | None = None, days: int = DARK_DAYS) -> list[dict]:
     """Zones with running campaigns placed in them and no views in the last ``days``
     complete days: sold inventory that does not serve."""
     tallies = placement_tallies(db)
@@ -98,8 +98,13 @@ def dark_zones(db: Database, today: dt.date, network_id: int | None = None, days
     zones = [z for z in db.zones.find(field_match(network_id=network_id), {"_sync": 0}) if running.get(z["_id"])]
     if not zones:
         return []
-    last = today - dt.timedelta(days=1)
-    seen = reporting.stats_by(db, "zone_id", [z["_id"] for z in zones], last - dt.timedelta(days=days - 1), last)
+    seen: dict = {}
+    by_network: dict = {}
+    for z in zones:
+        by_network.setdefault(z.get("network_id"), []).append(z["_id"])
+    for nid, ids in by_network.items():  # each network's window ends at its own last complete day
+        last = today_of(today, nid) - dt.timedelta(days=1)
+        seen |= reporting.stats_by(db, "zone_id", ids, last - dt.timedelta(days=days - 1), last)
     dark = [z for z in zones if not (seen.get(z["_id"]) or {}).get("views")]
     nets = names(db, "networks", [z.get("network_id") for z in dark])
     for z in dark:

@@ -1,7 +1,8 @@
 """Pacing: is each campaign with a goal (``max_impression_count``) delivering as sold?
 
-Everything is measured through the last complete day (``today - 1``, account days), so a
-young partial day never makes a campaign look behind:
+Everything is measured through the campaign's network's last complete day (its own
+yesterday, ``days.py``: a UTC-08:00 network's Dec 1 is not complete at 05:41 UTC on Dec 2),
+so a young partial day never makes a campaign look behind:
 
 * ``delivered``: views from the flight's start through that day;
 * ``expected``: the goal times the share of the flight elapsed (even delivery);
@@ -28,6 +29,7 @@ from pymongo.database import Database
 from ..dates import days_between, midnight
 from ..store.history import mirror_version
 from ..store.stats_days import DAILY
+from .days import Today, today_of
 from .paging import field_match
 from .reporting import Coverage, stats_coverage
 
@@ -157,7 +159,7 @@ def _views_per_day(db: Database, campaigns: list[dict], since: dt.date | None) -
     return out
 
 
-def pacing(db: Database, today: dt.date, network_id: int | None = None, advertiser_id: int | None = None,
+def pacing(db: Database, today: Today, network_id: int | None = None, advertiser_id: int | None = None,
            campaign_id: int | None = None) -> list[Pacing]:
     """Pacing of every campaign with a goal under a network, an advertiser or one campaign."""
     if campaign_id is not None:
@@ -170,7 +172,7 @@ _MEMO: OrderedDict[tuple, list[Pacing]] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 
 
-def _account(db: Database, today: dt.date) -> list[Pacing]:
+def _account(db: Database, today: Today) -> list[Pacing]:
     """Every goal campaign's pacing, computed once per mirror version and day in this
     process: the Campaigns column, its sort, the Overview and Delivery health share it
     (1.3 s on `large`, where the pages' own caches are keyed on more than this)."""
@@ -187,19 +189,20 @@ def _account(db: Database, today: dt.date) -> list[Pacing]:
     return found
 
 
-def _computed(db: Database, today: dt.date, campaigns: list[dict]) -> list[Pacing]:
+def _computed(db: Database, today: Today, campaigns: list[dict]) -> list[Pacing]:
     coverage = stats_coverage(db)
     starts = [c["starts_on"].date() for c in campaigns if isinstance(c.get("starts_on"), dt.datetime)]
     since = max(min(starts), coverage.first) if starts and coverage.first else coverage.first
     views = _views_per_day(db, campaigns, since)
-    return [pacing_of(c, views.get(c["_id"], {}), today, coverage) for c in campaigns]
+    return [pacing_of(c, views.get(c["_id"], {}), today_of(today, c.get("network_id")), coverage)
+            for c in campaigns]
 
 
-def by_campaign(db: Database, today: dt.date, network_id: int | None = None) -> dict[int, Pacing]:
+def by_campaign(db: Database, today: Today, network_id: int | None = None) -> dict[int, Pacing]:
     return {p.campaign_id: p for p in pacing(db, today, network_id)}
 
 
-def cumulative(db: Database, campaign_id: int, today: dt.date) -> list[dict]:
+def cumulative(db: Database, campaign_id: int, today: Today) -> list[dict]:
     """Per flight day through the last complete day: delivered so far and expected so far
     (even delivery of the goal), for the detail's chart; from the first day the mirror
     holds when the flight began earlier (its delivered then counts from that day)."""

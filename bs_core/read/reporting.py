@@ -15,9 +15,10 @@ from typing import Any, Literal
 
 from pymongo.database import Database
 
-from ..dates import days_between, midnight
+from ..dates import days_between, midnight, now_utc
 from ..store.lookups import names
 from ..store.stats_days import CAMPAIGN_ZONE_DAILY, DAILY, ZONE_DAILY, every_grain, recorded_days, utc_offsets
+from .days import NetworkDays
 
 #: BroadStreet dates its report rows by the account's local hour; the mirror keeps those days.
 REPORT_TIMEZONE = "account time"
@@ -81,14 +82,16 @@ def stats_coverage(db: Database, network_id: int | None = None) -> Coverage:
     if network_id is None:
         networks = {d["_id"] for d in db.networks.find({}, {"_id": 1})}
         per_network = {nid: days for nid, days in per_network.items() if nid in networks} or per_network
-    # a gap (a day answered empty while campaigns delivered) is missing, not a quiet day
-    sets = [{day for day, rec in days.items() if every_grain(rec) and not rec.get("gap")}
-            for days in per_network.values()]
+    # a gap (a day answered empty while campaigns delivered) is missing, not a quiet day; a
+    # day that has not begun on the network's own clock (fetched early, empty) is not held
+    todays = NetworkDays.at(now_utc(), utc_offsets(per_network))
+    sets = [{day for day, rec in days.items() if every_grain(rec) and not rec.get("gap") and day <= todays.today(nid)}
+            for nid, days in per_network.items()]
     held = set.intersection(*sets) if sets else set()
     if not held:
         return Coverage()
     first, last = min(held), max(held)
-    offsets = utc_offsets(per_network)  # the records just read carry them
+    offsets = utc_offsets(per_network)  # the records just read carry them: the clocks of these networks only
     clocks = tuple(sorted(set(offsets.values())))
     return Coverage(first, last, tuple(d for d in days_between(first, last) if d not in held), clocks)
 
@@ -119,14 +122,22 @@ class StatsFilter:
     campaign_id: int | None = None
     zone_id: int | None = None  # zone figures come from the per-zone rows
     advertisement_id: int | None = None
+    #: networks whose rows stop earlier than the period: (network, its last complete day).
+    #: A figure over networks on different clocks sums each one's own complete days.
+    through: tuple[tuple[int, dt.date], ...] | None = None
+
+    def _fields(self) -> dict[str, Any]:
+        return {f: v for f, v in dataclasses.asdict(self).items() if v is not None and f != "through"}
 
     @property
     def collection(self) -> str:
-        return grain_for({f for f, v in dataclasses.asdict(self).items() if v is not None})
+        return grain_for(set(self._fields()))
 
     def match(self, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
-        q: dict[str, Any] = {f: v for f, v in dataclasses.asdict(self).items() if v is not None}
-        return q | dates(start, end)
+        q: dict[str, Any] = self._fields() | dates(start, end)
+        cut = [{"network_id": nid, "date": {"$gt": midnight(last)}} for nid, last in self.through or ()
+               if end is None or last < end]
+        return q | ({"$nor": cut} if cut else {})
 
     def stages(self, start: dt.date | None, end: dt.date | None, ids: dict | None = None) -> list[dict]:
         """``$match`` stages: rows of one campaign or zone (or of ``ids``) first, then the

@@ -34,6 +34,8 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "tiny": Preset((5,), (8,), 8, 7, 30, 0),
     "demo": Preset((30, 18), (400, 249), 122, 102, 4400, 1200, utc_offsets=(-300, -480)),
+    # three networks on three clocks (UTC-05:00, UTC-08:00, UTC+12:00): where "yesterday" differs most
+    "world": Preset((30, 18, 12), (400, 249, 150), 140, 110, 4600, 0, utc_offsets=(-300, -480, 720)),
     "large": Preset((200,) * 10, (250,) * 10, 10_000, 12_000, 150_000, 1500,
                     utc_offsets=(-300, -360, -420, -480, 60)),
 }

@@ -140,7 +140,7 @@ def _small_table(where, title: str, rows: list[dict], frame: Callable, key: str,
 
 def _pacing(ctx: PageContext, campaign_id: int) -> None:
     """The pacing card and the delivered-against-expected chart (campaigns with a goal)."""
-    found = reads.pacing_of(ctx.mirror, ctx.today, campaign_id=campaign_id)
+    found = reads.pacing_of(ctx.mirror, ctx.days, campaign_id=campaign_id)
     if not found:
         st.caption("No impression goal (max_impression_count) is set: there is no pacing to show.")
         return
@@ -166,7 +166,7 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
         st.warning(f"The mirror lacks {p.lacking_days:,} day(s) of this flight (its reporting starts "
                    f"{coverage.first}), so the figures above are not judged: the "
                    "pace is 'partial data'.", icon=":material/date_range:")
-    rows = reads.pacing_cumulative(ctx.mirror, campaign_id, ctx.today)
+    rows = reads.pacing_cumulative(ctx.mirror, campaign_id, ctx.days)
     if rows:
         st.plotly_chart(charts.pacing_chart(rows, clock), key="pacing_chart")
 

@@ -15,6 +15,7 @@ from ..dates import today_utc
 from ..entities import DETAIL_PAGES, INSTANCE_KINDS, WITH_PAGES
 from ..errors import BroadStreetError, SettingsError, StoreUnavailableError
 from ..read import mirror_version, needs_initialisation
+from ..read.days import NetworkDays
 from ..runtime import Runtime
 from . import auth, reads
 from . import format as fmt
@@ -47,6 +48,11 @@ class PageContext:
     @property
     def today(self) -> dt.date:
         return today_utc()
+
+    @property
+    def days(self) -> NetworkDays:
+        """Each network's own today (``read/days.py``): what complete-day figures cut at."""
+        return reads.network_days(self.mirror)
 
 
 def remember(key: str, default: object) -> str:

@@ -18,8 +18,9 @@ import streamlit as st
 from pymongo.database import Database
 
 from .. import read as rm
+from ..dates import now_utc
 from ..errors import StoreUnavailableError
-from ..read import breakdowns, delivery, details, pacing, reporting
+from ..read import breakdowns, days, delivery, details, pacing, reporting
 from ..read.verify import verify
 from ..runtime import Runtime
 
@@ -122,6 +123,12 @@ unplaced_active_ads = cached(delivery.unplaced_active_ads)
 unsold_zones = cached(delivery.unsold_zones)
 ending_soon = cached(delivery.ending_soon)
 held_deletions = cached(rm.held_summary)  # changes only when a run ends
+network_offsets = cached(days.network_offsets)  # each network's clock changes only when a run ends
+
+
+def network_days(view: MirrorView | None) -> days.NetworkDays:
+    """Each network's own today, now (the clocks cached, the dates fresh)."""
+    return days.NetworkDays.at(now_utc(), network_offsets(view) if view is not None else {})
 
 # -- read anew: they change while a run works ---------------------------------------------------
 recent_runs = fresh(rm.recent_runs)
