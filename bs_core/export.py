@@ -48,7 +48,7 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     date column holding dates only (open-ended campaigns in an "Open-ended" column)."""
     buf = io.StringIO()
     # RFC 4180 line ends: a field holding a carriage return is then quoted, not split
-    safe_frame(_for_csv(df)).to_csv(buf, index=False, lineterminator="\r\n")
+    safe_frame(_whole_numbers(_for_csv(df))).to_csv(buf, index=False, lineterminator="\r\n")
     return buf.getvalue().encode()
 
 
@@ -62,6 +62,18 @@ def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
         at = list(out.columns).index("End") + 1
         out.insert(at, "Open-ended", (out["End"] == "open-ended").map({True: "yes", False: ""}))
         out["End"] = out["End"].where(out["End"] != "open-ended", "")
+    return out
+
+
+def _whole_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Counts as whole numbers: a count column with a missing value is float in pandas, and
+    would be written "89032.0"; shares (CTR, pacing) stay fractions."""
+    out = df.copy()
+    for column in out.columns:
+        values = out[column]
+        if (pd.api.types.is_float_dtype(values) and not _is_share(str(column)) and values.notna().any()
+                and (values.dropna() % 1 == 0).all()):
+            out[column] = values.astype("Int64")
     return out
 
 
@@ -93,13 +105,19 @@ def xlsx_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
 def _write_sheet(ws, df: pd.DataFrame) -> None:
     from openpyxl.styles import Font
 
-    typed = df.apply(_iso_days) if len(df.columns) else df
-    safe = safe_frame(typed)
-    ws.append([str(c) for c in safe.columns])
+    typed = _whole_numbers(df.apply(_iso_days) if len(df.columns) else df)
+    # In a workbook a text cell is typed text, never a formula: names are written exactly as
+    # BroadStreet has them (no CSV-safety apostrophe), and marked as strings, since openpyxl
+    # otherwise takes a str that starts with "=" for a formula.
+    ws.append([str(c) for c in typed.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in safe.itertuples(index=False):
+        cell.data_type = "s"
+    for row in typed.itertuples(index=False):
         ws.append([_cell(v) for v in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     for index, column in enumerate(typed.columns, start=1):
         fmt = _number_format(str(column), typed[column])
         if fmt:
@@ -131,8 +149,8 @@ def _iso_days(values: pd.Series) -> pd.Series:
 
 def _cell(value: Any) -> Any:
     """A pandas value as openpyxl stores it (missing values as empty cells)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return None
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None  # pd.NA: a nullable column's missing value (openpyxl refuses it)
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars

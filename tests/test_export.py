@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -58,12 +60,29 @@ def test_an_excel_export_is_typed_safe_and_frozen():
     assert header == list(frame.columns) and all(c.font.bold for c in ws[1]) and ws.freeze_panes == "A2"
     col = {name: i + 1 for i, name in enumerate(header)}
     first = {name: ws.cell(row=2, column=col[name]) for name in header}
-    assert first["Name"].value == "'" + HOSTILE[0] and first["Name"].data_type == "s"  # text, not a formula
+    # the name exactly as BroadStreet has it, typed as text: a workbook cell never becomes a formula
+    assert first["Name"].value == HOSTILE[0] and first["Name"].data_type == "s"
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes(frame, "campaigns"))) as raw:
+        sheet = raw.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # no formula anywhere in the file
     assert first["CTR"].value == pytest.approx(0.007) and first["CTR"].number_format == "0.00%"
     assert first["ID"].value == 330900 and isinstance(first["ID"].value, int)
     assert first["Start"].is_date and first["Start"].value.date() == dt.date(2026, 11, 1)
     assert ws.cell(row=3, column=col["End"]).value is None  # open-ended: no date
     assert first["Views"].value == 1000 and ws.max_row == 4
+
+
+def test_missing_values_in_any_column_export_and_counts_stay_whole():
+    """A nullable column's missing value (pd.NA) once crashed the Excel export; a count
+    with a missing value was written "89032.0" in CSV."""
+    frame = pd.DataFrame({"Name": ["a", "b"], "Views": pd.array([89032, None], dtype="Int64"),
+                          "Delivered": [89032.0, None], "Pacing": [1.0, None], "Start": [None, None]})
+    book = load_workbook(io.BytesIO(xlsx_bytes(frame, "x")))
+    ws = book["x"]
+    assert [c.value for c in ws[2]] == ["a", 89032, 89032, 1.0, None]
+    assert all(c.value is None for c in list(ws[3])[1:])
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(frame).decode(), newline="")))
+    assert rows[0]["Views"] == "89032" and rows[0]["Delivered"] == "89032" and rows[1]["Delivered"] == ""
 
 
 def test_every_download_goes_through_the_one_exporter():

@@ -117,8 +117,12 @@ def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
             search.fill("spring")
             search.press("Enter")
             expect(page.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible()
-            page.wait_for_timeout(1500)
-            names = page.locator("td[role=gridcell]").all_inner_texts()  # at once: the grid may redraw
+            names: list[str] = []
+            for _ in range(40):  # the grid redraws once the search's rerun has drawn (seconds, under load)
+                page.wait_for_timeout(500)
+                names = page.locator("td[role=gridcell]").all_inner_texts()  # at once: the grid may redraw
+                if any("spring" in n.lower() for n in names):
+                    break
             assert names and any("spring" in n.lower() for n in names)
             caption = page.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+")).inner_text()
             total = int(caption.rsplit(" ", 1)[1].replace(",", ""))

@@ -38,7 +38,7 @@ def synced_at(mongo_uri, size: str, moment: dt.datetime):
             "start_date": (moment.date() - dt.timedelta(days=10)).isoformat(),
             "end_date": (moment.date() + dt.timedelta(days=20)).isoformat()})
     server = SimulatorServer(sim).__enter__()
-    settings = mirror_settings(server, db, stats_days=20)
+    settings = mirror_settings(server, db, stats_days=12)
     assert run_sync(settings, db, "full")["status"] in ("success", "partial")
     return client, db, sim, server, settings
 
@@ -48,7 +48,7 @@ def local_views_through(sim, campaign_id: int, last: dt.date) -> int:
     rec = sim.dataset.campaigns[campaign_id]
     nid = rec["_network_id"]
     start = dt.date.fromisoformat(rec["start_date"][:10])
-    rows = sim.reports.hourly_rows(nid, max(start, TODAY - dt.timedelta(days=19)), last)
+    rows = sim.reports.hourly_rows(nid, max(start, TODAY - dt.timedelta(days=11)), last)
     return sum(r["view_count"] for r in rows if r["campaign_id"] == campaign_id
                and dt.date.fromisoformat(r["dated"][:10]) <= last)
 

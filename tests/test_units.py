@@ -341,3 +341,11 @@ def test_charts_say_what_they_draw():
     lines = [t for t in history.data if t.mode == "markers+lines"]
     assert all(len(t.x) == 2 for t in lines)  # the line joins the two successful runs only
     assert {t.name for t in history.data if t.mode == "markers"} == {"quick (failed)", "quick (cancelled)"}
+
+
+def test_a_bad_date_in_a_link_is_named_in_plain_words():
+    from bs_core.ui.urlstate import iso_date
+
+    with pytest.raises(ValueError) as said:
+        iso_date("notadate")
+    assert str(said.value) == "not a date; write it as YYYY-MM-DD"  # not Python's "Invalid isoformat string"

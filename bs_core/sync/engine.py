@@ -87,8 +87,8 @@ class SyncEngine:
                 return None
             pending.apply(self.db, self.settings.data_dir)
             drop_leftover_staging(self.db)  # a restore killed half way (it held this lease): its leftovers
+            reap_run_of_dead_holder(self.db, lease.took_over_from)  # first: it knows why that run ended
             reap_dead_runs(self.db, run_id, self.settings.lease_seconds)
-            reap_run_of_dead_holder(self.db, lease.took_over_from)
             recorder = RunRecorder(self.db, run_id, trigger, str(self.scope), lease.owner, listener=self.listener,
                                    started_by=self.started_by, clock=lease.server_clock)
             recorder.start()

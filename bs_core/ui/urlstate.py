@@ -38,7 +38,10 @@ def positive_int(text: str) -> int:
 
 
 def iso_date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text.strip())
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:  # Python's own words ("Invalid isoformat string") are not the user's
+        raise ValueError("not a date; write it as YYYY-MM-DD") from None
 
 
 def choices(allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
