@@ -106,3 +106,21 @@ def test_a_refused_backup_leaves_nothing_and_still_prints_its_json(db, fast_tiny
     assert out.returncode != 0 and ("already running" in out.stderr or "busy" in out.stderr)
     assert json.loads(out.stdout)["directory"] is None
     assert not (tmp_path / "b").exists()
+
+
+def test_only_a_dead_process_of_this_host_and_pid_namespace_frees_a_lease_at_once():
+    import os
+    import subprocess
+    import sys
+
+    from bs_core.store import lease
+
+    exited = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(exited.stdout)
+    here = lease.new_owner().rpartition(":")[0].rpartition(":")[0]  # "host#pidns"
+    assert lease._died_on_this_host(f"{here}:{dead_pid}:abc")
+    assert not lease._died_on_this_host(f"{here}:{os.getpid()}:abc")  # alive
+    host = here.partition("#")[0]
+    assert not lease._died_on_this_host(f"{host}#1:{dead_pid}:abc")  # another PID namespace, same hostname
+    assert not lease._died_on_this_host(f"{host}:{dead_pid}:abc")  # an owner that names no namespace
+    assert not lease._died_on_this_host(f"elsewhere#{here.partition('#')[2]}:{dead_pid}:abc")

@@ -36,7 +36,17 @@ POLL_SECONDS = 0.5  # how often a holder looks for a takeover or a cancel reques
 
 
 def new_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """ "host#pidns:pid:tag": the PID namespace too, since containers sharing the host's
+    network also share its hostname but not its process ids."""
+    return f"{_this_host()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _this_host() -> str:
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return socket.gethostname()
+    return f"{socket.gethostname()}#{namespace}"
 
 
 class Lease:
@@ -162,11 +172,12 @@ class Lease:
 
 
 def _died_on_this_host(owner: str | None) -> bool:
-    """True when ``owner`` ("host:pid:tag") is a process of this host that is gone (a CLI
-    sync that exited when its database failed): its lease can be taken at once."""
+    """True when ``owner`` ("host#pidns:pid:tag") is a process of this host and PID
+    namespace that is gone (a CLI sync that exited when its database failed): its lease can
+    be taken at once.  Another container's process, even under the same hostname, is not."""
     host, _, rest = str(owner or "").partition(":")
     pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != _this_host() or "#" not in host or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
