@@ -309,7 +309,7 @@ def test_idle_tabs_see_a_sync_started_elsewhere_and_stay_where_they_are(live_app
             search = zones.get_by_label("Name contains")
             expect(search).to_have_value("a", timeout=60_000)
             wait_idle_app(live_app)
-            simulator_latency(data, 60)  # the run lasts long enough to be seen
+            simulator_latency(data, 120)  # the run lasts long enough to be seen in both tabs
             env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}
             sync = subprocess.Popen([sys.executable, "-m", "bs_core", "sync", "--scope", "quick", "--demo"],
                                     cwd=ROOT, env=env | {"BS_DATA_DIR": str(data)}, stdout=subprocess.DEVNULL,
