@@ -27,9 +27,6 @@ class Figure:
     #: the one query: ``of(db, today, network_id)`` -> the rows it counts (None: a sum, see reporting.py)
     of: Callable[[Database, Today, int | None], list[Any]] | None = None
 
-    def count(self, db: Database, today: Today, network_id: int | None = None) -> int:
-        return len(self.of(db, today, network_id)) if self.of else 0
-
 
 def _paced(keep: Callable[[Pacing], bool], order: Callable[[Pacing], Any]):
     def of(db: Database, today: Today, network_id: int | None = None) -> list[Pacing]:

@@ -204,7 +204,7 @@ class Mirroring:
     def _refresh(self, entity: EntityType, records: dict[int, dict]) -> None:
         """Write records fetched one by one, as their list would have given them."""
         mirrored = {d["_id"]: d for d in self.db[entity.name].find({"_id": {"$in": sorted(records)}},
-                                                                    {"network_id": 1, entity.parent_field or "_id": 1})}
+                                                                    {"network_id": 1})}
         existing = self.writer.existing(entity.name, {"_id": {"$in": sorted(records)}})
         for ident, raw in records.items():
             ctx = norm.Context(self.today, network_id=mirrored.get(ident, {}).get("network_id"))
