@@ -79,7 +79,7 @@ def body(ctx: PageContext) -> None:
                            help="The same period a year earlier is offered when the mirror holds it.")
     grain = o3.selectbox("Trend by", list(ROLLUPS), key="f_overview_grain", format_func=lambda g: f"{g}s")
     urlstate.write_url(PAGE, params)
-    st.caption(coverage_line(coverage, ctx.today))
+    st.caption(coverage_line(coverage, ctx.today, shown))
     if cut:  # said once: what "complete days" means for this selection
         st.caption(f"Complete days: {days.describe(selected)}; each network's figures stop at its own.")
 

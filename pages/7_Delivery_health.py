@@ -5,7 +5,14 @@ import datetime as dt
 import streamlit as st
 
 from bs_core.read.delivery import DARK_DAYS, ENDING_WITHIN_DAYS, QUIET_DAYS
-from bs_core.read.figures import BEHIND_PACE, OVER_DELIVERING
+from bs_core.read.figures import (
+    BEHIND_PACE,
+    ENDING_SOON,
+    NOT_DELIVERING,
+    OVER_DELIVERING,
+    QUIET_ZONES,
+    UNSOLD_ZONES,
+)
 from bs_core.ui import reads, urlstate
 from bs_core.ui.columns import MISSING, columns_for
 from bs_core.ui.frames import (
@@ -35,18 +42,18 @@ def body(ctx: PageContext) -> None:
     days = ctx.days
     through = days.describe([network] if network is not None else [nid for nid, _ in days.clocks])
     behind = reads.behind_pace(m, days, network)
-    section("Behind pace: running campaigns short of even delivery or projected to miss their goal", behind,
+    section(f"{BEHIND_PACE.name}: running campaigns short of even delivery or projected to miss their goal", behind,
             pacing_frame, "campaign", "behind-pace.csv", "No running campaign with a goal is behind pace.",
             ids=[p.campaign_id for p in behind],
             caption=f"Pacing {through} (each network's last complete day). {BEHIND_PACE.definition}")
     over = reads.over_delivering(m, days, network)
-    section("Over-delivering: past the goal by 10% or ahead of pace", over, pacing_frame, "campaign",
+    section(f"{OVER_DELIVERING.name}: past the goal by 10% or ahead of pace", over, pacing_frame, "campaign",
             "over-delivering.csv", "No campaign is past its goal or ahead of pace.",
             ids=[p.campaign_id for p in over], caption=f"Pacing {through}. {OVER_DELIVERING.definition}")
 
-    silent = reads.silent_campaigns(m, today, network)
-    section(f"Running campaigns with no views in the last {QUIET_DAYS} days", silent, silent_frame, "campaign",
-            "silent-campaigns.csv", "No running campaign went quiet.")
+    silent = reads.silent_campaigns(m, days, network)
+    section(f"{NOT_DELIVERING.name}: running campaigns with no views today or yesterday", silent, silent_frame,
+            "campaign", "silent-campaigns.csv", "No running campaign went quiet.", caption=NOT_DELIVERING.definition)
     coverage = reads.stats_coverage(m, network)
     if not coverage.covers(today - dt.timedelta(days=QUIET_DAYS - 1), today):
         st.warning(f"The mirror does not hold reporting for all of the last {QUIET_DAYS} days, so this list "
@@ -60,17 +67,19 @@ def body(ctx: PageContext) -> None:
                                                                "Preview"]],
             None, "unplaced-active-ads.csv", "Every active ad is placed in a running campaign.")
     dark = reads.dark_zones(m, days, network)
-    section(f"Zones with running campaigns and no views in the last {DARK_DAYS} complete days", dark,
+    section(f"{QUIET_ZONES.name}: running campaigns placed, no views in the last {DARK_DAYS} complete days", dark,
             dark_zones_frame, "zone", "dark-zones.csv", "Every zone with a running campaign had views.",
-            caption=f"The {DARK_DAYS} days {through} (each network's own days).")
+            caption=f"The {DARK_DAYS} days {through} (each network's own days). {QUIET_ZONES.definition}")
     zones = reads.unsold_zones(m, network)
-    section("Zones with no running campaign (unsold inventory)", zones, unsold_zones_frame, "zone",
-            "unsold-zones.csv", "Every zone has a running campaign.")
-    ending = reads.ending_soon(m, today, network)
-    section(f"Campaigns ending within {ENDING_WITHIN_DAYS} days (views: every mirrored day)", ending,
+    section(f"{UNSOLD_ZONES.name}: no running campaign (unsold inventory)", zones, unsold_zones_frame, "zone",
+            "unsold-zones.csv", "Every zone has a running campaign.", caption=UNSOLD_ZONES.definition)
+    ending = reads.ending_soon(m, days, network)
+    section(f"{ENDING_SOON.name}: campaigns ending within {ENDING_WITHIN_DAYS} days (views: every mirrored day)",
+            ending,
             lambda rows: campaigns_frame(rows)[["Name", "Advertiser", "End", "Views", "Placements", "Network", "ID",
                                                 "BroadStreet"]],
-            "campaign", "ending-soon.csv", f"No running campaign ends in the next {ENDING_WITHIN_DAYS} days.")
+            "campaign", "ending-soon.csv", f"No running campaign ends in the next {ENDING_WITHIN_DAYS} days.",
+            caption=ENDING_SOON.definition)
 
 
 def section(title: str, rows: list, frame, kind: str | None, file_name: str, empty: str,

@@ -101,7 +101,7 @@ def test_delivery_health_lists_behind_over_and_dark_zones(mirrored):
     heads = [s.value for s in at.subheader]
     for start, rows in (("Behind pace", delivery.behind_pace(db, TODAY)),
                         ("Over-delivering", delivery.over_delivering(db, TODAY)),
-                        ("Zones with running campaigns and no views", delivery.dark_zones(db, TODAY))):
+                        ("Quiet zones", delivery.dark_zones(db, TODAY))):
         assert any(h.startswith(start) and h.endswith(f"({len(rows):,})") for h in heads), (start, heads)
 
 

@@ -95,9 +95,9 @@ def test_digest_send_delivers_one_message_with_both_parts_and_both_attachments(m
     text, html, files = parts(msg)
     day = TODAY - dt.timedelta(days=1)
     views = reporting.totals(db, day, day)["views"]
-    assert f"Views: {views:,}" in text and f"Views: {views:,}" in html
+    assert f"Views: {views:,}" in text and f">{views:,}</div>" in html
     behind = delivery.behind_pace(db, TODAY)
-    assert f"Behind pace or at risk ({len(behind)})" in text
+    assert f"Behind pace ({len(behind)})" in text
     unsold = delivery.unsold_zones(db)
     book = load_workbook(io.BytesIO(files[f"digest-{day}.xlsx"]))
     assert book.sheetnames == ["behind-pace", "not-delivering", "ending-soon", "unsold-zones"]
@@ -110,6 +110,8 @@ def test_digest_send_delivers_one_message_with_both_parts_and_both_attachments(m
     assert {int(r["ID"]) for r in zones_csv} == {z["_id"] for z in unsold}
     # each item links into the dashboard with a shareable open= link
     assert f"https://ads.example.com/Zones?open=zone%3A{unsold[0]['_id']}" in html
+    ending = delivery.ending_soon(db, TODAY)  # a campaign's link opens it on the digest's day
+    assert f"Campaigns?open=campaign%3A{ending[0]['_id']}&amp;from={day}&amp;to={day}" in html
     record = db.digest_runs.find_one({"status": "sent"})
     assert record["channels"] == {"email": {"sent": True}} and record["recipients"] == 1
 

@@ -242,7 +242,7 @@ def test_an_analyst_opens_a_campaign_by_clicking_its_row_and_shares_the_link(liv
             assert "open=" not in other.url
 
             other.get_by_role("link", name="Delivery health", exact=True).click()
-            expect(other.get_by_text(re.compile(r"Zones with no running campaign \(unsold inventory\) \(\d+\)")))\
+            expect(other.get_by_text(re.compile(r"Unsold zones: no running campaign \(unsold inventory\) \(\d+\)")))\
                 .to_be_visible()
             other.wait_for_timeout(1000)
             tall_screenshot(other, "delivery-health.png")

@@ -16,6 +16,7 @@ from bs_core.digest import content
 from bs_core.read import delivery, pacing
 from bs_core.read.days import network_days, parse_offset
 from bs_core.read.figures import BEHIND_PACE, definitions_table
+from bs_core.read.reports import ReportQuery, period, report
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.sync import run_sync
 from tests.conftest import fresh_database, mirror_settings
@@ -160,3 +161,38 @@ def test_every_figure_in_the_catalogue_has_a_definition():
         names[figure.name] += 1
         assert figure.definition.endswith(".") and len(figure.definition) > 20
     assert max(names.values()) == 1  # one definition per figure
+
+
+def own_yesterday(moment: dt.datetime, minutes: int) -> dt.date:
+    return (moment + dt.timedelta(minutes=minutes)).date() - dt.timedelta(days=1)
+
+
+def test_the_digests_yesterday_is_each_networks_own(early_morning):
+    """At 05:41 UTC the digest sums Dec 1 of the UTC-05:00 and UTC+12:00 networks and Nov 30
+    of the UTC-08:00 one (whose Dec 1 is under way), and says so; an advertiser's digest
+    names only its own network's clock."""
+    db, sim, _, moment = early_morning
+    with freeze(moment):
+        digest = content.build(db, TODAY)
+        expected = sum(r["view_count"] for nid, rec in sim.dataset.networks.items()
+                       for r in sim.reports.hourly_rows(nid, own_yesterday(moment, rec["_utc_offset"]),
+                                                        own_yesterday(moment, rec["_utc_offset"])))
+        assert digest.figures["yesterday"]["views"] == expected
+        assert digest.days_note == (f"through {TODAY - dt.timedelta(days=1)} for UTC+12:00, UTC-05:00, "
+                                    f"through {TODAY - dt.timedelta(days=2)} for UTC-08:00")
+        west = next(n for n, r in sim.dataset.networks.items() if r["_utc_offset"] == -480)
+        adv = db.advertisers.find_one({"network_id": west})["_id"]
+        own = content.build(db, TODAY, advertiser_id=adv)
+        assert own.clock == "account time, UTC-08:00" and own.day == TODAY - dt.timedelta(days=2)
+        assert own.days_note == ""
+
+
+def test_reports_default_period_stops_each_network_at_its_own_yesterday(early_morning):
+    db, sim, _, moment = early_morning
+    with freeze(moment):
+        rows = {r["network_id"]: r["views"] for r in report(db, ReportQuery("networks"), network_days(db))}
+        start, end = period(db, ReportQuery("networks"), network_days(db))
+    assert end == TODAY - dt.timedelta(days=1)
+    for nid, rec in sim.dataset.networks.items():
+        last = own_yesterday(moment, rec["_utc_offset"])
+        assert rows[nid] == sum(r["view_count"] for r in sim.reports.hourly_rows(nid, start, min(end, last))), nid

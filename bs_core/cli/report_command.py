@@ -55,7 +55,7 @@ def write_whole(target: Path, body: bytes) -> None:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    from ..dates import today_utc
+    from ..read.days import network_days
     from ..store import open_database
 
     if args.format == "xlsx" and not args.output:
@@ -64,7 +64,8 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         return fail_usage(f"--output {args.output}: not a regular file (give a file's path or a new one)")
     query = ReportQuery(args.kind, args.start, args.end, args.network, args.campaign, args.advertiser)
     try:
-        rows = report(open_database(settings), query, today_utc())
+        db = open_database(settings)
+        rows = report(db, query, network_days(db))  # each network's own days
     except ReportError as exc:
         return fail_usage(str(exc))
     if args.format == "json":

@@ -30,30 +30,45 @@ def _value(value: object, column: str = "") -> str:
     return " ".join(str(value).split())  # a name's newlines and tabs never break a line
 
 
-def _change(now: dict, before: dict | None, field: str) -> str:
+def _change(now: dict, before: dict | None, field: str) -> tuple[str, int]:
+    """The change on an earlier day, worded, and its direction (1 up, -1 down, 0 none):
+    rounded first, so a change too small to show is "no change", never "-0.00 pp"."""
     if before is None:
-        return "not in the mirror"
+        return "not in the mirror", 0
     if field == "ctr":
-        return f"{(now['ctr'] - before['ctr']) * 100:+.2f} pp"
+        points = round((now["ctr"] - before["ctr"]) * 100, 2)
+        return ("no change", 0) if points == 0 else (f"{points:+.2f} pp", 1 if points > 0 else -1)
     if not before[field]:
-        return "new" if now[field] else "no change"
-    return f"{(now[field] - before[field]) / before[field]:+.1%}"
+        return ("new", 1) if now[field] else ("no change", 0)
+    share = round((now[field] - before[field]) / before[field], 3)
+    return ("no change", 0) if share == 0 else (f"{share:+.1%}", 1 if share > 0 else -1)
+
+
+_FIGURES = (("views", "Views"), ("clicks", "Clicks"), ("ctr", "CTR"))
+
+
+def _shown(now: dict, field: str) -> str:
+    return f"{now['ctr']:.2%}" if field == "ctr" else f"{now[field]:,}"
 
 
 def _figure_lines(d: Digest) -> list[str]:
     now = d.figures.get("yesterday")
     if now is None:
         return [f"The mirror holds no reporting for {d.day} yet."]
-    out = []
-    for field, label in (("views", "Views"), ("clicks", "Clicks"), ("ctr", "CTR")):
-        value = f"{now['ctr']:.2%}" if field == "ctr" else f"{now[field]:,}"
-        out.append(f"{label}: {value} ({_change(now, d.figures.get('day before'), field)} on the day before, "
-                   f"{_change(now, d.figures.get('week before'), field)} on the same day a week earlier)")
-    return out
+    return [f"{label}: {_shown(now, field)} ({_change(now, d.figures.get('day before'), field)[0]} on the day "
+            f"before, {_change(now, d.figures.get('week before'), field)[0]} on the same day a week earlier)"
+            for field, label in _FIGURES]
+
+
+def _days_lines(d: Digest) -> list[str]:
+    lines = [f"Days are in {d.clock}."]
+    if d.days_note:
+        lines.append(f"Yesterday is each network's own last complete day: {d.days_note}.")
+    return lines
 
 
 def text(d: Digest) -> str:
-    lines = [d.subject, f"Days are in {d.clock}.", "", *_figure_lines(d)]
+    lines = [d.subject, *_days_lines(d), "", *_figure_lines(d)]
     for section in d.sections:
         lines += ["", f"{section.title} ({len(section.rows)})"]
         if not section.rows:
@@ -71,41 +86,78 @@ def text(d: Digest) -> str:
     return "\n".join(lines) + "\n"
 
 
-def html_body(d: Digest) -> str:
+# Mail clients drop <style> blocks and ignore most layout CSS: every style is inline, the
+# layout is tables 600 px wide at most, and colours are plain hex.
+_FONT = "font-family:Arial,Helvetica,sans-serif;color:#1f2328"
+_MUTED = "color:#57606a;font-size:13px"
+_CELL = "padding:4px 8px;border-bottom:1px solid #d0d7de;font-size:13px;text-align:left;vertical-align:top"
+_TONE = {1: "#1a7f37", -1: "#cf222e", 0: "#57606a"}
+
+
+def _figure_table(d: Digest) -> str:
     e = html.escape
-    parts = [f"<h2>{e(d.subject)}</h2>", f"<p style='color:#57606a'>Days are in {e(d.clock)}.</p>",
-             "<ul>" + "".join(f"<li>{e(line)}</li>" for line in _figure_lines(d)) + "</ul>"]
-    for section in d.sections:
-        parts.append(f"<h3>{e(section.title)} ({len(section.rows)})</h3>")
-        if not section.rows:
-            parts.append(f"<p>{e(section.empty)}</p>")
-            continue
-        columns = [c for c in section.rows[0] if c != "link"]
-        head = "".join(f"<th style='text-align:left;padding:2px 8px'>{e(c)}</th>" for c in columns)
-        body = ""
-        for row in section.rows[:SHOWN_ROWS]:
-            cells = []
-            for c in columns:
-                shown = e(_value(row[c], c))
-                if c == columns[0] and row.get("link"):
-                    shown = f"<a href='{e(row['link'], quote=True)}'>{shown}</a>"
-                cells.append(f"<td style='padding:2px 8px'>{shown}</td>")
-            body += "<tr>" + "".join(cells) + "</tr>"
-        parts.append(f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>")
-        if len(section.rows) > SHOWN_ROWS:
-            parts.append(f"<p>… and {len(section.rows) - SHOWN_ROWS} more in the attachments.</p>")
-    parts.append(f"<p>{e(d.freshness)}</p>")
+    now = d.figures.get("yesterday")
+    if now is None:
+        return f"<p style='{_MUTED}'>{e(_figure_lines(d)[0])}</p>"
+    cells = []
+    for field, label in _FIGURES:
+        changes = []
+        for key, words in (("day before", "on the day before"), ("week before", "on the same day a week earlier")):
+            said, tone = _change(now, d.figures.get(key), field)
+            changes.append(f"<span style='color:{_TONE[tone]}'>{e(said)}</span> {words}")
+        cells.append(f"<td width='33%' style='padding:8px;border:1px solid #d0d7de;vertical-align:top'>"
+                     f"<div style='{_MUTED}'>{label}</div>"
+                     f"<div style='font-size:22px;font-weight:bold'>{e(_shown(now, field))}</div>"
+                     f"<div style='{_MUTED}'>{'<br>'.join(changes)}</div></td>")
+    return ("<table role='presentation' width='100%' cellpadding='0' cellspacing='0' "
+            "style='border-collapse:collapse;margin:8px 0'><tr>" + "".join(cells) + "</tr></table>")
+
+
+def _section_html(section: Section) -> str:
+    e = html.escape
+    out = [f"<h3 style='font-size:16px;margin:20px 0 6px'>{e(section.title)} ({len(section.rows)})</h3>"]
+    if not section.rows:
+        return out[0] + f"<p style='{_MUTED}'>{e(section.empty)}</p>"
+    columns = [c for c in section.rows[0] if c != "link"]
+    head = "".join(f"<th style='{_CELL};background:#f6f8fa'>{e(c)}</th>" for c in columns)
+    body = ""
+    for row in section.rows[:SHOWN_ROWS]:
+        cells = []
+        for c in columns:
+            shown = e(_value(row[c], c))
+            if c == columns[0] and row.get("link"):
+                shown = f"<a href='{e(row['link'], quote=True)}' style='color:#0969da'>{shown}</a>"
+            cells.append(f"<td style='{_CELL}'>{shown}</td>")
+        body += "<tr>" + "".join(cells) + "</tr>"
+    out.append("<table width='100%' cellpadding='0' cellspacing='0' style='border-collapse:collapse'>"
+               f"<tr>{head}</tr>{body}</table>")
+    if len(section.rows) > SHOWN_ROWS:
+        out.append(f"<p style='{_MUTED}'>… and {len(section.rows) - SHOWN_ROWS} more in the attachments.</p>")
+    return "".join(out)
+
+
+def html_body(d: Digest) -> str:
+    """The HTML part: one centred column 600 px wide at most, every style inline."""
+    e = html.escape
+    parts = [f"<h2 style='font-size:20px;margin:0 0 4px'>{e(d.subject)}</h2>",
+             *(f"<p style='{_MUTED};margin:2px 0'>{e(line)}</p>" for line in _days_lines(d)),
+             _figure_table(d), *(_section_html(s) for s in d.sections),
+             f"<p style='{_MUTED};margin-top:20px'>{e(d.freshness)}</p>"]
     if d.problems:
-        parts.append("<p>Syncs with problems since the last digest:</p><ul>"
-                     + "".join(f"<li>{e(p)}</li>" for p in d.problems) + "</ul>")
+        parts.append("<p style='color:#cf222e;font-size:13px'>Syncs with problems since the last digest:</p><ul>"
+                     + "".join(f"<li style='font-size:13px'>{e(p)}</li>" for p in d.problems) + "</ul>")
     if d.dashboard:
-        parts.append(f"<p><a href='{e(d.dashboard, quote=True)}'>Open the dashboard</a></p>")
-    return "<html><body style='font-family:sans-serif'>" + "".join(parts) + "</body></html>"
+        parts.append(f"<p><a href='{e(d.dashboard, quote=True)}' style='color:#0969da'>Open the dashboard</a></p>")
+    return (f"<!DOCTYPE html><html><body style='margin:0;padding:0;background:#f6f8fa'>"
+            f"<table role='presentation' width='100%' cellpadding='0' cellspacing='0'><tr><td align='center'>"
+            f"<table role='presentation' width='600' cellpadding='0' cellspacing='0' "
+            f"style='max-width:600px;width:100%;background:#ffffff;{_FONT}'><tr><td style='padding:16px'>"
+            + "".join(parts) + "</td></tr></table></td></tr></table></body></html>")
 
 
 def slack_text(d: Digest) -> str:
     """The text field for a Slack or Teams incoming webhook (counts and the first rows)."""
-    lines = [f"*{d.subject}*", *_figure_lines(d)]
+    lines = [f"*{d.subject}*", *_days_lines(d)[1:], *_figure_lines(d)]
     for section in d.sections:
         names = ", ".join(_value(next(iter(r.values()))) for r in section.rows[:5])
         more = f" and {len(section.rows) - 5} more" if len(section.rows) > 5 else ""

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from pymongo.database import Database
 
+from ..dates import midnight
 from ..store.lookups import names
 from ..store.stats_days import CAMPAIGN_ZONE_DAILY, DAILY, HOURS
 from .reporting import FIGURES, StatsFilter, dates, with_ctr
@@ -73,9 +74,10 @@ def hours(db: Database, start: dt.date | None, end: dt.date | None, flt: StatsFi
              if v is not None} | dates(start, end)
     sums = {f: [0] * 24 for f in FIGURES}
     cursor = db[HOURS].find(narrow, {f: 1 for f in FIGURES} | {"date": 1, "network_id": 1, "advertiser_id": 1}) \
-        if narrow else db[HOURS].find(query, dict.fromkeys(FIGURES, 1))
+        if narrow else db[HOURS].find(query, dict.fromkeys(FIGURES, 1) | {"date": 1, "network_id": 1})
+    stops = {nid: midnight(last) for nid, last in flt.through or ()}  # each network's own complete days
     for doc in cursor:
-        if narrow and not _matches(doc, query):
+        if (narrow and not _matches(doc, query)) or doc["date"] > stops.get(doc.get("network_id"), doc["date"]):
             continue
         for f in FIGURES:
             for hour, n in enumerate(doc.get(f) or ()):

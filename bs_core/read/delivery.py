@@ -20,11 +20,13 @@ QUIET_DAYS = 2  # "no views in the last two days": today and yesterday
 ENDING_WITHIN_DAYS = 14
 
 
-def silent_campaigns(db: Database, today: dt.date, network_id: int | None = None,
+def silent_campaigns(db: Database, today: Today, network_id: int | None = None,
                      days: int = QUIET_DAYS) -> list[dict]:
-    """Running campaigns with no views on any of the last ``days`` days (today included),
-    with the last day they had views."""
-    since = midnight(today - dt.timedelta(days=days - 1))
+    """Running campaigns with no views on any of the last ``days`` days (today included,
+    each on its network's own clock), with the last day they had views."""
+    def since(c: dict) -> dt.datetime:
+        return midnight(today_of(today, c.get("network_id")) - dt.timedelta(days=days - 1))
+
     owned = field_match(network_id=network_id)
     # sorted here: on SecantusDB the index-ordered read of 2,500 running campaigns takes 2.5x longer
     running = sorted(db.campaigns.find(owned | {"status": "running"}, {"_sync": 0}),
@@ -34,7 +36,7 @@ def silent_campaigns(db: Database, today: dt.date, network_id: int | None = None
     pipeline = [{"$match": owned | {"views": {"$gt": 0}}},
                 {"$group": {"_id": "$campaign_id", "last": {"$max": "$date"}}}]
     last = {d["_id"]: d["last"] for d in db.stats_daily.aggregate(pipeline)}
-    quiet = [c for c in running if c["_id"] not in last or last[c["_id"]] < since]
+    quiet = [c for c in running if c["_id"] not in last or last[c["_id"]] < since(c)]
     enrich_campaigns(db, quiet, figures=False)  # no views lately: the list shows none
     for c in quiet:
         c["last_views_on"] = last.get(c["_id"])
@@ -67,10 +69,10 @@ def unsold_zones(db: Database, network_id: int | None = None) -> list[dict]:
     return zones
 
 
-def ending_soon(db: Database, today: dt.date, network_id: int | None = None,
+def ending_soon(db: Database, today: Today, network_id: int | None = None,
                 days: int = ENDING_WITHIN_DAYS) -> list[dict]:
-    """Running campaigns that end within ``days`` days."""
-    return campaigns_ending_within(db, days, today, limit=10_000, network_id=network_id)
+    """Running campaigns that end within ``days`` days (of UTC's today: end dates are dates)."""
+    return campaigns_ending_within(db, days, today_of(today, None), limit=10_000, network_id=network_id)
 
 
 def behind_pace(db: Database, today, network_id: int | None = None) -> list[Pacing]:

@@ -26,6 +26,17 @@ class Figure:
     definition: str  #: what it counts, in a sentence: the KPI's help and the README's definition
     #: the one query: ``of(db, today, network_id)`` -> the rows it counts (None: a sum, see reporting.py)
     of: Callable[[Database, Today, int | None], list[Any]] | None = None
+    kind: str = ""  #: what its rows are: "campaign" or "zone" ("" for a sum)
+
+    @property
+    def key(self) -> str:
+        """ "behind-pace": its name in links (``/Campaigns?figure=behind-pace``), files and the API."""
+        return self.name.lower().replace(" ", "-")
+
+    def ids(self, db: Database, today: Today, network_id: int | None = None) -> list[int]:
+        """The ids of the rows it counts, in its order."""
+        assert self.of is not None, f"{self.name} is a sum, not a count"
+        return [r.campaign_id if isinstance(r, Pacing) else r["_id"] for r in self.of(db, today, network_id)]
 
 
 def _paced(keep: Callable[[Pacing], bool], order: Callable[[Pacing], Any]):
@@ -44,24 +55,29 @@ BEHIND_PACE = Figure(
     f"Running campaigns with a goal whose views, through their network's last complete day, are under "
     f"{1 - TOLERANCE:.0%} of what even delivery expects by now, or whose last 7 days' rate would miss the goal "
     f"(at risk). Paused and ended campaigns are not counted.",
-    _paced(is_behind, lambda p: (p.pacing if p.pacing is not None else 0.0, p.campaign_id)))
+    _paced(is_behind, lambda p: (p.pacing if p.pacing is not None else 0.0, p.campaign_id)), "campaign")
 OVER_DELIVERING = Figure(
     "Over-delivering",
     f"Campaigns with a goal more than {TOLERANCE:.0%} past it, or ahead of even delivery by more than "
     f"{TOLERANCE:.0%}, through their network's last complete day.",
-    _paced(lambda p: p.status in ("over-delivered", "ahead"), lambda p: (-(p.delivered / p.goal), p.campaign_id)))
+    _paced(lambda p: p.status in ("over-delivered", "ahead"), lambda p: (-(p.delivered / p.goal), p.campaign_id)),
+    "campaign")
 QUIET_ZONES = Figure(
     "Quiet zones",
     f"Zones with running campaigns placed in them and no views in the last {delivery.DARK_DAYS} complete days.",
-    lambda db, today, network_id=None: delivery.dark_zones(db, today, network_id))
+    lambda db, today, network_id=None: delivery.dark_zones(db, today, network_id), "zone")
 UNSOLD_ZONES = Figure(
     "Unsold zones",
     "Zones no running campaign is placed in.",
-    lambda db, today, network_id=None: delivery.unsold_zones(db, network_id))
+    lambda db, today, network_id=None: delivery.unsold_zones(db, network_id), "zone")
+NOT_DELIVERING = Figure(
+    "Not delivering",
+    "Running campaigns with no views today or yesterday, each on its network's own clock.",
+    lambda db, today, network_id=None: delivery.silent_campaigns(db, today, network_id), "campaign")
 ENDING_SOON = Figure(
     "Ending soon",
     f"Running campaigns whose end date is within the next {delivery.ENDING_WITHIN_DAYS} days.",
-    lambda db, today, network_id=None: delivery.ending_soon(db, today, network_id))
+    lambda db, today, network_id=None: delivery.ending_soon(db, today, network_id), "campaign")
 VIEWS = Figure("Views", "Impressions BroadStreet reported for the period's days, each network's days on its "
                         "own clock.")
 CLICKS = Figure("Clicks", "Clicks BroadStreet reported for the period's days.")
@@ -69,8 +85,31 @@ CTR = Figure("CTR", "Clicks / views over the period, in percent with two decimal
 COMPLETE_DAY = Figure("Complete day", "A day that has ended on its network's clock: at 05:41 UTC, Dec 1 is complete "
                                       "for a UTC-05:00 network and still under way for a UTC-08:00 one.")
 
-CATALOGUE: tuple[Figure, ...] = (VIEWS, CLICKS, CTR, COMPLETE_DAY, BEHIND_PACE, OVER_DELIVERING, QUIET_ZONES,
-                                 UNSOLD_ZONES, ENDING_SOON)
+CATALOGUE: tuple[Figure, ...] = (VIEWS, CLICKS, CTR, COMPLETE_DAY, BEHIND_PACE, OVER_DELIVERING, NOT_DELIVERING,
+                                 QUIET_ZONES, UNSOLD_ZONES, ENDING_SOON)
+
+
+COUNTED: tuple[Figure, ...] = tuple(f for f in CATALOGUE if f.of is not None)
+CAMPAIGN_FIGURES: tuple[Figure, ...] = tuple(f for f in COUNTED if f.kind == "campaign")
+
+
+def by_key(key: str) -> Figure:
+    """The counted figure named ``key`` ("behind-pace"); KeyError names the keys there are."""
+    for figure in COUNTED:
+        if figure.key == key:
+            return figure
+    raise KeyError(f"{key!r} is not a figure (one of {', '.join(f.key for f in COUNTED)})")
+
+
+def counted(db: Database, today: Today, network_id: int | None = None) -> dict[str, dict]:
+    """Every counted figure: ``{key: {name, kind, count, ids, definition}}``, the HTTP API's
+    ``/api/figures`` and ``report figures``."""
+    out = {}
+    for figure in COUNTED:
+        ids = figure.ids(db, today, network_id)
+        out[figure.key] = {"name": figure.name, "kind": figure.kind, "count": len(ids), "ids": ids,
+                           "definition": figure.definition}
+    return out
 
 
 def definitions_table() -> str:

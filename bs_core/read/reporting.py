@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pymongo.database import Database
@@ -26,6 +27,12 @@ FIGURES = ("views", "clicks", "hovers", "conversions")
 _SUMS = {f: {"$sum": f"${f}"} for f in FIGURES}
 
 
+def clock_label(offsets: Iterable[str]) -> str:
+    """ "account time, UTC-05:00, UTC-08:00": the clocks of the networks shown, and only those."""
+    shown = sorted(set(offsets))
+    return f"{REPORT_TIMEZONE}, " + ", ".join(f"UTC{o}" for o in shown) if shown else REPORT_TIMEZONE
+
+
 # -- coverage ---------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Coverage:
@@ -39,9 +46,7 @@ class Coverage:
     @property
     def clock(self) -> str:
         """ "account time, UTC-05:00": which clock the days follow."""
-        if not self.offsets:
-            return REPORT_TIMEZONE
-        return f"{REPORT_TIMEZONE}, " + ", ".join(f"UTC{o}" for o in self.offsets)
+        return clock_label(self.offsets)
 
     @property
     def days(self) -> int:

@@ -14,9 +14,10 @@ from pymongo.database import Database
 
 from ..store.lookups import names
 from . import breakdowns, pacing, reporting
+from .days import NetworkDays, Today
 from .reporting import FIGURES, StatsFilter
 
-KINDS = ("campaigns", "ads", "zones", "networks", "pacing", "hours")
+KINDS = ("campaigns", "ads", "zones", "networks", "pacing", "hours", "figures")
 DEFAULT_DAYS = 30
 
 
@@ -43,16 +44,27 @@ def _known(db: Database, collection: str, ident: int | None, option: str) -> Non
         raise ReportError(f"{option} {ident}: not in the mirror")
 
 
-def period(db: Database, q: ReportQuery, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The asked period, or the last 30 complete days the mirror holds; refused when the
-    mirror does not hold every day of it."""
+def _last_complete(db: Database, q: ReportQuery, today: Today) -> dict[int, dt.date]:
+    """Each network in question's last complete day, on its own clock."""
+    if not isinstance(today, NetworkDays):
+        return {}
+    networks = [q.network_id] if q.network_id is not None else db.networks.distinct("_id")
+    return today.last_complete(networks)
+
+
+def period(db: Database, q: ReportQuery, today: Today) -> tuple[dt.date, dt.date]:
+    """The asked period, or the last 30 complete days the mirror holds (ending at the newest
+    network's yesterday: see :func:`cut`); refused when the mirror does not hold every day of it."""
     coverage = reporting.stats_coverage(db, q.network_id)
     if coverage.first is None:
         raise ReportError("the mirror holds no reporting days yet: run a sync first")
     for option, day in (("--from", q.start), ("--to", q.end)):  # messages name only values the user gave
         if day is not None and not coverage.covers(day, day):
             raise ReportError(f"{option} {day}: outside the mirror's reporting, which holds {coverage.describe()}")
-    end = q.end or min(today - dt.timedelta(days=1), coverage.last)
+    lasts = _last_complete(db, q, today)
+    yesterday = max(lasts.values(), default=(today.utc_today if isinstance(today, NetworkDays) else today)
+                    - dt.timedelta(days=1))
+    end = q.end or min(yesterday, coverage.last)
     start = q.start or max(end - dt.timedelta(days=DEFAULT_DAYS - 1), coverage.first)
     if start > end:
         raise ReportError(f"--from {start} is after --to {end}" if q.start and q.end else
@@ -64,17 +76,29 @@ def period(db: Database, q: ReportQuery, today: dt.date) -> tuple[dt.date, dt.da
     return start, end
 
 
-def report(db: Database, q: ReportQuery, today: dt.date) -> list[dict]:
-    """The rows of one report."""
+def cut(db: Database, q: ReportQuery, today: Today) -> tuple[tuple[int, dt.date], ...] | None:
+    """Without ``--to``, each network's rows stop at its own last complete day: a UTC-08:00
+    network's partial today is never summed as a whole day (``StatsFilter.through``)."""
+    lasts = _last_complete(db, q, today)
+    return tuple(sorted(lasts.items())) if q.end is None and len(set(lasts.values())) > 1 else None
+
+
+def report(db: Database, q: ReportQuery, today: Today) -> list[dict]:
+    """The rows of one report; ``today``: each network's (:func:`days.network_days`), or one date."""
     if q.kind not in KINDS:
         raise ReportError(f"unknown report {q.kind!r} (one of {', '.join(KINDS)})")
     _known(db, "networks", q.network_id, "--network")
     _known(db, "campaigns", q.campaign_id, "--campaign")
     _known(db, "advertisers", q.advertiser_id, "--advertiser")
+    if q.kind == "figures":  # a row per counted row of every named figure (figures.py)
+        from .figures import counted
+
+        return [{"figure": key, "kind": f["kind"], "id": ident} for key, f in
+                counted(db, today, q.network_id).items() for ident in f["ids"]]
     if q.kind == "pacing":
         return [_pacing_row(p) for p in pacing.pacing(db, today, q.network_id, q.advertiser_id, q.campaign_id)]
     start, end = period(db, q, today)
-    flt = StatsFilter(q.network_id, q.advertiser_id, q.campaign_id)
+    flt = StatsFilter(q.network_id, q.advertiser_id, q.campaign_id, through=cut(db, q, today))
     if q.kind == "hours":
         return [{"hour": r["hour"], **_figures(r)} for r in breakdowns.hours(db, start, end, flt)]
     field, collection = {"campaigns": ("campaign_id", "campaigns"), "ads": ("advertisement_id", "advertisements"),

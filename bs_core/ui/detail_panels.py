@@ -145,7 +145,7 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
         st.caption("No impression goal (max_impression_count) is set: there is no pacing to show.")
         return
     p = found[0]
-    coverage = reads.stats_coverage(ctx.mirror)
+    coverage = reads.stats_coverage(ctx.mirror, p.network_id)  # its network: its clock, only its clock
     clock = coverage.clock
     if p.covers_from is None:
         st.info(f"Pacing: not started; the flight starts {day(p.starts_on)} (goal {p.goal:,} views).",

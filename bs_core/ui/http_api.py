@@ -5,6 +5,9 @@
   runs, 400 for a bad scope or body, 413 for a body over 16 KiB; needs ``Authorization: Bearer <BS_ADMIN_TOKEN>`` (403 when
   that setting is unset, 401 for a wrong token).
 - ``GET  /api/sync/trigger`` : the accepted scopes and the current status.
+- ``GET  /api/figures``      : every named figure of the catalogue (``read/figures.py``): its count, the
+  ids it counts and its definition, each network cut at its own complete days; ``?network=ID``
+  for one network (400 for a bad one).  Ids and counts only, no names.
 - ``GET  /api/health``       : for a load balancer: 200 ``{"status": "ok"}`` when the app and its
   database answer, 503 with JSON saying what does not otherwise (no authentication, no names).
 """
@@ -56,6 +59,30 @@ def health_payload(runtime: Runtime) -> dict:
         runtime.database_failed()
         return {"status": "unavailable", "app": "ok", "database": f"not answering ({type(exc).__name__})"}
     return {"status": "ok", "app": "ok", "database": "ok"}
+
+
+def figures_payload(runtime: Runtime, network: str | None) -> tuple[dict, int]:
+    """What ``GET /api/figures`` answers, and its status code."""
+    from ..read.days import network_days
+    from ..read.figures import counted
+
+    try:
+        network_id = None if network in (None, "") else int(network)
+    except ValueError:
+        return {"error": f"network={network[:40]!r}: not a network id (a whole number)"}, 400
+    db = runtime.db()
+    if db is None:
+        return {"error": "the database is unreachable", "database": "unreachable"}, 503
+    try:
+        if network_id is not None and db.networks.find_one({"_id": network_id}, {"_id": 1}) is None:
+            return {"error": f"network={network_id}: not in the mirror"}, 400
+        days = network_days(db)
+        networks = [network_id] if network_id is not None else sorted(dict(days.clocks))
+        return jsonable({"network": network_id, "complete_days": days.describe(networks),
+                         "figures": counted(db, days, network_id)}), 200
+    except (PyMongoError, StoreUnavailableError):
+        runtime.database_failed()
+        return {"error": "the database is unreachable", "database": "unreachable"}, 503
 
 
 def _unreachable(runtime: Runtime) -> dict:
@@ -119,13 +146,18 @@ def make_routes(get_runtime: Callable[[], Runtime]) -> list[Route]:
                        "database": f"not answering within {HEALTH_SECONDS:g} s"}
         return JSONResponse(payload, status_code=200 if payload["status"] == "ok" else 503)
 
+    async def figures(request: Request) -> JSONResponse:
+        payload, code = await run_in_threadpool(figures_payload, get_runtime(), request.query_params.get("network"))
+        return JSONResponse(payload, status_code=code)
+
     async def not_found(request: Request) -> JSONResponse:
         return JSONResponse({"error": f"no such endpoint: {request.method} {request.url.path}",
-                             "endpoints": ["GET /api/health", "GET /api/sync/status", "GET /api/sync/trigger",
+                             "endpoints": ["GET /api/health", "GET /api/figures", "GET /api/sync/status", "GET /api/sync/trigger",
                                            "POST /api/sync/trigger"]}, status_code=404)
 
     return [
         Route("/api/health", health, methods=["GET"]),
+        Route("/api/figures", figures, methods=["GET"]),
         Route("/api/sync/status", sync_status, methods=["GET"]),
         Route("/api/sync/trigger", sync_trigger, methods=["GET", "POST"]),
         Route("/api/{rest:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

@@ -13,8 +13,14 @@ from .filter_state import forget_filter
 DEFAULT_DAYS = 30
 
 
-def coverage_line(coverage: Coverage, today: dt.date) -> str:
-    """ "Reporting in the mirror: 2026-09-01 to 2026-11-29 (90 days, UTC dates); today is a partial day." """
+def coverage_line(coverage: Coverage, today: dt.date, complete: Coverage | None = None) -> str:
+    """ "Reporting in the mirror: 2026-09-01 to 2026-11-29 (90 days, UTC dates); today is a partial day."
+
+    With ``complete`` (the coverage cut to complete days, which the period picker offers),
+    the line quotes that range, the same one any clamp message under it quotes."""
+    if complete is not None and complete.last != coverage.last:
+        return (f"Complete days in the mirror: {complete.describe()}; the days after {complete.last} are "
+                "under way and left out.")
     partial = "; today is a partial day" if coverage.last == today else ""
     return f"Reporting in the mirror: {coverage.describe()}{partial}."
 

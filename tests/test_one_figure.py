@@ -1,0 +1,112 @@
+"""Every named figure is one figure (issue 27): the catalogue's count and ids, Delivery
+health's lists, the Overview's KPI, the Campaigns page's "Only" filter, the digest,
+``report figures`` and ``GET /api/figures`` agree, on demo and on a seed whose networks
+are on three clocks, at the hour (05:41 UTC) where those clocks disagree about yesterday."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import streamlit as st
+
+from bs_core.dates import freeze
+from bs_core.digest import content
+from bs_core.read.days import network_days
+from bs_core.read.figures import BEHIND_PACE, CAMPAIGN_FIGURES, COUNTED
+from bs_core.read.reports import ReportQuery, report
+from bs_core.runtime import Runtime
+from bs_core.ui.http_api import figures_payload
+from tests.test_app import app, no_exceptions, visit
+from tests.test_network_days import synced_at
+
+TODAY = dt.datetime.now(dt.UTC).date()
+MOMENT = dt.datetime.combine(TODAY, dt.time(5, 41))
+#: the digest's section of each figure it lists
+DIGEST_SECTIONS = {"behind-pace": "behind-pace", "not-delivering": "not-delivering", "ending-soon": "ending-soon",
+                   "unsold-zones": "unsold-zones"}
+
+
+@pytest.fixture(scope="module", params=["demo", "world"])
+def seeded(request, mongo_uri):
+    client, db, sim, server, settings = synced_at(mongo_uri, request.param, MOMENT)
+    with freeze(MOMENT):
+        days = network_days(db)
+        truth = {f.key: f.ids(db, days) for f in COUNTED}
+    yield db, settings, truth
+    server.__exit__(None, None, None)
+    client.drop_database(db.name)
+
+
+def fresh_app(settings):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return app(settings)
+
+
+def test_the_seeds_make_every_list_say_something(seeded):
+    """Not a vacuous comparison: on each seed most figures count some rows."""
+    _, _, truth = seeded
+    assert sum(1 for ids in truth.values() if ids) >= 4, {k: len(v) for k, v in truth.items()}
+
+
+def test_report_the_api_and_the_digest_give_the_catalogues_ids(seeded):
+    db, settings, truth = seeded
+    with freeze(MOMENT):
+        rows = report(db, ReportQuery("figures"), network_days(db))
+        api, code = figures_payload(Runtime(settings), None)
+        digest = content.build(db, TODAY)
+    assert code == 200
+    for key, ids in truth.items():
+        assert [r["id"] for r in rows if r["figure"] == key] == ids, key
+        assert api["figures"][key]["ids"] == ids and api["figures"][key]["count"] == len(ids), key
+        if key in DIGEST_SECTIONS:
+            section = next(s for s in digest.sections if s.key == DIGEST_SECTIONS[key])
+            assert [r["ID"] for r in section.rows] == ids, key
+
+
+def test_the_api_refuses_a_bad_network_in_words(seeded):
+    _, settings, _ = seeded
+    body, code = figures_payload(Runtime(settings), "12;drop")
+    assert code == 400 and "not a network id" in body["error"]
+    body, code = figures_payload(Runtime(settings), "999999999")
+    assert code == 400 and "not in the mirror" in body["error"]
+
+
+def test_the_pages_count_and_list_the_catalogues_rows(seeded):
+    db, settings, truth = seeded
+    with freeze(MOMENT):
+        at = fresh_app(settings).run()
+        no_exceptions(at)
+        assert {m.label: m.value for m in at.metric}[BEHIND_PACE.name] == f"{len(truth['behind-pace']):,}"
+        health = visit(at, "pages/7_Delivery_health.py")
+        no_exceptions(health)
+        heads = [s.value for s in health.subheader]
+        listed = [set(df.value["ID"]) for df in health.dataframe if "ID" in df.value.columns]
+        for figure in COUNTED:
+            ids = truth[figure.key]
+            [head] = [h for h in heads if h.startswith(f"{figure.name}:")]
+            assert head.endswith(f"({len(ids):,})"), (figure.name, head)
+            if ids:  # its table lists exactly those rows
+                assert set(ids) in listed, figure.name
+
+
+@pytest.mark.parametrize("figure", [f.key for f in CAMPAIGN_FIGURES])
+def test_the_campaigns_only_filter_lists_a_figures_campaigns(seeded, figure):
+    db, settings, truth = seeded
+    with freeze(MOMENT):
+        at = fresh_app(settings).run()
+        at = visit(at, "pages/1_Campaigns.py")
+        at.selectbox(key="f_campaigns_figure").set_value(figure).run()
+        no_exceptions(at)
+    ids = truth[figure]
+    said = " ".join(c.value for c in at.caption)
+    if not ids:
+        assert not [df for df in at.dataframe if "ID" in df.value.columns and len(df.value)]
+        return
+    assert re.search(rf"of {len(ids):,}\b", said), said
+    shown = next(df.value for df in at.dataframe if "ID" in df.value.columns)
+    assert set(shown["ID"]) <= set(ids) and len(shown) == min(len(ids), len(shown))
+    if len(ids) <= len(shown):
+        assert set(shown["ID"]) == set(ids)
