@@ -132,7 +132,7 @@ def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage, co
         st.caption(f"No change shown: {before[0]} to {before[1]} is not all in the mirror.")
     series = reads.stats_daily_series(m, start, end, flt)
     if series:
-        st.plotly_chart(charts.daily_trend(rollup(series, grain), ctx.today, grain), key="trend")
+        st.plotly_chart(charts.daily_trend(rollup(series, grain, period), ctx.today, grain), key="trend")
         st.plotly_chart(charts.hours_chart(reads.hours(m, start, end, flt), f"{start} to {end}", coverage.clock),
                         key="hours")
     else:

@@ -202,17 +202,20 @@ def test_a_client_clock_running_ahead_cannot_take_a_live_lease(db, monkeypatch):
 def test_a_sigkill_at_ten_moments_leaves_no_orphans(db, demo_server, tmp_path):
     sim = demo_server.sim
     sim.faults.set_latency(15)
-    env = cli_env(demo_server, db, BS_DATA_DIR=str(tmp_path), BS_LEASE_SECONDS="30")
-    for moment in (0.2, 0.5, 0.8, 1.1, 1.4, 1.8, 2.2, 2.7, 3.3, 4.0):
-        db.client.drop_database(db.name)  # each kill interrupts a first, full sync
-        proc = start_cli(env, "--scope", "full")
-        wait_running(db)
+    for i, moment in enumerate((0.2, 0.5, 0.8, 1.1, 1.4, 1.8, 2.2, 2.7, 3.3, 4.0)):
+        # each kill interrupts a first, full sync, in a database of its own: a write the
+        # previous dead process had sent, still executing on a loaded server, cannot land in it
+        mirror = db.client[f"{db.name}_{i}"]
+        proc = start_cli(cli_env(demo_server, mirror, BS_DATA_DIR=str(tmp_path / str(i)), BS_LEASE_SECONDS="30"),
+                         "--scope", "full")
+        wait_running(mirror)
         time.sleep(moment)
         proc.kill()
         proc.wait()
         time.sleep(0.5)  # a request the dead process had already sent may still be executing
-        assert orphans(db) == {"placements": 0, "campaigns": 0, "under networks": 0}, moment
-    db.sync_lock.delete_many({})  # the last holder is dead: free its lease rather than wait it out
+        assert orphans(mirror) == {"placements": 0, "campaigns": 0, "under networks": 0}, moment
+        db.client.drop_database(mirror.name)
+    db.client.drop_database(db.name)
     sim.faults.set_latency(0)
     assert run_sync(mirror_settings(demo_server, db), db, "full")["status"] == "success"
     assert_mirror_matches(db, sim)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
 
 from bs_core.client.ratelimit import IntervalLimiter, SlidingWindowLimiter
@@ -329,6 +330,12 @@ def test_charts_say_what_they_draw():
     assert any(a.text.startswith("today") for a in timeline.layout.annotations)  # the dashed line says what it is
     labels = {y for t in timeline.data for y in t.y}
     assert 'The "Big" one (1)' in labels  # quotes as typed, the id kept
+    far = charts.campaign_timeline([*rows, {"_id": 3, "name_clean": "Far", "status": "running",
+                                            "starts_on": dt.datetime(2026, 11, 2), "ends_on": dt.datetime(2027, 7, 1)}],
+                                   today)
+    [open_bar] = [t for t in far.data if t.name == "running, no end date"]
+    bar_end = pd.Timestamp(open_bar.base[0]) + pd.Timedelta(milliseconds=open_bar.x[0])
+    assert bar_end == pd.Timestamp(far.layout.xaxis.range[1]) == pd.Timestamp(2027, 7, 1)  # to the chart's edge
 
     counts = charts.bar([{"label": "a (1)", "running": 1}, {"label": "b (2)", "running": 3}], "running", "label",
                         "t", "Campaigns running")
@@ -349,3 +356,42 @@ def test_a_bad_date_in_a_link_is_named_in_plain_words():
     with pytest.raises(ValueError) as said:
         iso_date("notadate")
     assert str(said.value) == "not a date; write it as YYYY-MM-DD"  # not Python's "Invalid isoformat string"
+
+
+def test_weeks_and_months_say_when_the_period_holds_only_part_of_them():
+    from bs_core.read.breakdowns import rollup
+    from bs_core.ui import charts
+
+    start, end = dt.date(2026, 10, 31), dt.date(2026, 12, 2)  # a Saturday to a Wednesday
+    series = [{"date": dt.datetime.combine(start + dt.timedelta(days=i), dt.time()), "views": 100, "clicks": 1,
+               "hovers": 0, "conversions": 0} for i in range((end - start).days + 1) if i != 3]  # one quiet day
+    weeks = rollup(series, "week", (start, end))
+    assert [(w["date"], w["days"], w["partial"]) for w in (weeks[0], weeks[1], weeks[-1])] == [
+        (dt.date(2026, 10, 26), 2, True), (dt.date(2026, 11, 2), 7, False), (dt.date(2026, 11, 30), 3, True)]
+    assert weeks[1]["views"] == 600  # the quiet day counts as held, with nothing in it
+    months = rollup(series, "month", (start, end))
+    assert [(m["date"], m["days"], m["span"], m["partial"]) for m in months] == [
+        (dt.date(2026, 10, 1), 1, 31, True), (dt.date(2026, 11, 1), 30, 30, False), (dt.date(2026, 12, 1), 2, 31, True)]
+    fig = charts.daily_trend(months, end, "month")
+    assert list(fig.layout.xaxis2.ticktext) == ["Oct 2026", "Nov 2026", "Dec 2026"]  # one label per bucket
+    views = fig.data[0]
+    assert list(views.marker.opacity) == [0.4, 1.0, 0.4]
+    assert list(views.customdata) == ["October 2026 (1 of 31 days)", "November 2026", "December 2026 (2 of 31 days)"]
+    assert any("part of" in a.text for a in fig.layout.annotations)
+
+
+def test_a_digest_change_too_small_to_show_is_no_change_and_changes_are_coloured():
+    from bs_core.digest import render
+    from bs_core.digest.content import Digest
+
+    now = {"views": 1000, "clicks": 10, "ctr": 0.0100001, "day": dt.date(2026, 12, 1)}
+    before = {"views": 1000, "clicks": 10, "ctr": 0.0100004, "day": dt.date(2026, 11, 30)}
+    week = {"views": 800, "clicks": 12, "ctr": 0.015, "day": dt.date(2026, 11, 24)}
+    assert render._change(now, before, "ctr") == ("no change", 0)  # never "-0.00 pp"
+    assert render._change(now, {**before, "views": 1000.4}, "views") == ("no change", 0)  # never "-0.0%"
+    assert render._change(now, week, "ctr") == ("-0.50 pp", -1) and render._change(now, week, "views") == ("+25.0%", 1)
+    digest = Digest(dt.date(2026, 12, 1), "the whole account", "account time, UTC-05:00", "",
+                    {"yesterday": now, "day before": before, "week before": week}, [], "fresh", [], "")
+    body = render.html_body(digest)
+    assert "-0.00" not in body and "color:#cf222e'>-0.50 pp" in body and "color:#1a7f37'>+25.0%" in body
+    assert "max-width:600px" in body and "<style" not in body  # inline styles only, 600 px wide

@@ -99,16 +99,39 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())  # Monday
 
 
-def rollup(series: list[dict], grain: str) -> list[dict]:
+def bucket_span(key: dt.date, grain: str) -> int:
+    """Days in the calendar bucket starting ``key``: 1, 7, or the month's length."""
+    if grain == "day":
+        return 1
+    if grain == "week":
+        return 7
+    following = (key.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return (following - key).days
+
+
+def rollup(series: list[dict], grain: str, period: tuple[dt.date, dt.date] | None = None) -> list[dict]:
     """A daily series (``{date, views, ...}``) summed by ``day``, ``week`` (from Monday) or
-    ``month``; each row says how many days it holds (a first or last week may be short)."""
+    ``month``.  Each row says how many of its calendar days the period holds (``days``, of
+    ``span``): a first or last week or month cut by the period is ``partial``, and charts say so."""
     if grain not in ROLLUPS:
         raise ValueError(f"rollup must be one of {', '.join(ROLLUPS)}")
+
+    def key_of(day: dt.date) -> dt.date:
+        return day if grain == "day" else week_start(day) if grain == "week" else day.replace(day=1)
+
     buckets: dict[dt.date, dict] = defaultdict(lambda: {**dict.fromkeys(FIGURES, 0), "days": 0})
     for row in series:
         day = row["date"].date() if isinstance(row["date"], dt.datetime) else row["date"]
-        key = day if grain == "day" else week_start(day) if grain == "week" else day.replace(day=1)
         for f in FIGURES:
-            buckets[key][f] += row[f]
-        buckets[key]["days"] += 1
-    return [with_ctr({"date": key, **buckets[key]}) for key in sorted(buckets)]
+            buckets[key_of(day)][f] += row[f]
+        if period is None:
+            buckets[key_of(day)]["days"] += 1
+    if period is not None:  # the days of the period in each bucket, quiet days too
+        for offset in range((period[1] - period[0]).days + 1):
+            day = period[0] + dt.timedelta(days=offset)
+            buckets[key_of(day)]["days"] += 1
+    out = []
+    for key in sorted(buckets):
+        span = bucket_span(key, grain)
+        out.append(with_ctr({"date": key, **buckets[key], "span": span, "partial": buckets[key]["days"] < span}))
+    return out

@@ -27,25 +27,52 @@ def daily_trend(series: list[dict], today: dt.date | None = None, grain: str = "
     if df.empty:
         return fig
     days = [d.date() if isinstance(d, dt.datetime) else d for d in df["date"]]
-    partial = [d == today for d in days] if grain == "day" else [False] * len(days)
+    if grain == "day":
+        partial = [d == today for d in days]
+        names = [f"{d:%Y-%m-%d}" + (" (today, partial)" if p else "") for d, p in zip(days, partial, strict=True)]
+    else:  # a week or month the period cuts is paler and says how many of its days it holds
+        partial = [bool(p) for p in df.get("partial", [False] * len(days))]
+        names = [_bucket_name(d, grain) + (f" ({n} of {s} days)" if p else "")
+                 for d, p, n, s in zip(days, partial, df.get("days", [0] * len(days)),
+                                       df.get("span", [0] * len(days)), strict=True)]
     opacity = [0.4 if p else 1.0 for p in partial]
     fig.add_bar(x=df["date"], y=df["views"], name="Views", marker_color="#9ecbff", marker_opacity=opacity,
-                hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views<extra></extra>", row=1, col=1)
+                customdata=names, hovertemplate="%{customdata}<br>%{y:,} views<extra></extra>", row=1, col=1)
     fig.add_bar(x=df["date"], y=df["clicks"], name="Clicks", marker_color="#1f6feb", marker_opacity=opacity,
-                hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} clicks<extra></extra>", row=2, col=1)
+                customdata=names, hovertemplate="%{customdata}<br>%{y:,} clicks<extra></extra>", row=2, col=1)
     fig.add_scatter(x=df["date"], y=df["ctr"] * 100, name="CTR %", mode="lines+markers", line_color="#bf3989",
-                    hovertemplate="%{x|%Y-%m-%d}<br>CTR %{y:.2f}%<extra></extra>", row=2, col=1, secondary_y=True)
-    if any(partial):
+                    customdata=names, hovertemplate="%{customdata}<br>CTR %{y:.2f}%<extra></extra>", row=2, col=1,
+                    secondary_y=True)
+    if grain == "day" and any(partial):
         fig.add_annotation(x=df["date"].iloc[partial.index(True)], y=1.0, yref="paper", text="today (partial)",
                            showarrow=False, font_size=11, font_color="#57606a", yanchor="bottom")
+    elif any(partial):
+        fig.add_annotation(x=0, xref="paper", y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                           font_size=11, font_color="#57606a", xanchor="left",
+                           text=f"paler: a {grain} the period holds only part of")
     fig.update_yaxes(title_text="Views", tickformat=",d", rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="Clicks", tickformat=",d", rangemode="tozero", row=2, col=1, secondary_y=False)
     fig.update_yaxes(title_text="CTR %", tickformat=".2f", rangemode="tozero", row=2, col=1, secondary_y=True,
                      showgrid=False)
-    fig.update_xaxes(tickformat="%b %d", row=2, col=1)
+    if grain == "day":
+        fig.update_xaxes(tickformat="%b %d", row=2, col=1)
+    else:  # one label per bucket, never a date repeated by automatic ticks
+        ticks = dict(tickmode="array", tickvals=list(df["date"]), ticktext=[_bucket_label(d, grain) for d in days])
+        fig.update_xaxes(**ticks, row=2, col=1)
+        fig.update_xaxes(tickmode="array", tickvals=list(df["date"]), row=1, col=1)
     fig.update_layout(height=460, margin=dict(l=10, r=10, t=40, b=10), legend_orientation="h",
                       legend_y=-0.12, bargap=0.15)
     return fig
+
+
+def _bucket_label(day: dt.date, grain: str) -> str:
+    """The axis label of a week ("Nov 23") or month ("Nov 2026")."""
+    return f"{day:%b %Y}" if grain == "month" else f"{day:%b %d}"
+
+
+def _bucket_name(day: dt.date, grain: str) -> str:
+    """The hover name of a week ("week of 2026-11-23") or month ("November 2026")."""
+    return f"{day:%B %Y}" if grain == "month" else f"week of {day:%Y-%m-%d}"
 
 
 def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str = "",
@@ -70,11 +97,15 @@ def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str
 
 def campaign_timeline(rows: list[dict], today: dt.date, horizon_days: int = 90) -> go.Figure:
     """Running and scheduled campaigns as bars from start to end.  An open-ended campaign
-    has no end to draw: its bar is hatched and stops at the chart's edge (the horizon),
-    with "no end date" in its hover; the dashed line is labelled today."""
+    has no end to draw: its bar is hatched and runs to the chart's right edge (the horizon,
+    or the last end date drawn when that is later), with "no end date" in its hover; the
+    dashed line is labelled today."""
     if not rows:
         return go.Figure()
-    edge = dt.datetime.combine(today + dt.timedelta(days=horizon_days), dt.time())
+    # the edge is decided first: an open-ended bar stopping short of the axis's end would
+    # read as a campaign ending there
+    edge = max([dt.datetime.combine(today + dt.timedelta(days=horizon_days), dt.time()),
+                *(r["ends_on"] for r in rows if r.get("ends_on"))])
     near = dt.datetime.combine(today - dt.timedelta(days=horizon_days), dt.time())
     df = pd.DataFrame([{
         "Campaign": chart_label(r.get("name_clean"), r["_id"], 50),
@@ -92,8 +123,7 @@ def campaign_timeline(rows: list[dict], today: dt.date, horizon_days: int = 90) 
     fig.add_vline(x=now, line_dash="dash", line_color="#57606a")
     fig.add_annotation(x=now, y=1, yref="paper", text=f"today {today:%b %d}", showarrow=False, yanchor="bottom",
                        font_size=11, font_color="#57606a")
-    right = max(edge, df["End"].max())
-    fig.update_xaxes(range=[df["Start"].min(), right])
+    fig.update_xaxes(range=[df["Start"].min(), edge])
     fig.update_layout(height=max(300, 18 * len(df) + 130), margin=dict(l=10, r=10, t=90, b=10),
                       legend=dict(title_text="", orientation="h", yref="container", y=0.995, yanchor="top", x=0))
     return fig

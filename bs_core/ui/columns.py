@@ -25,9 +25,9 @@ COLUMNS = {
     # step 0.0001: two decimals always ("1.70%" beside "1.74%", not "1.7%")
     "CTR": cc.NumberColumn(format="percent", step=0.0001, width=60, help="Clicks / views over the period"),
     "Placements": cc.NumberColumn(format="localized", width=78),
-    "Pacing": cc.NumberColumn(format="percent", width=70, help="Views delivered / views expected by yesterday under "
+    "Pacing": cc.NumberColumn(format="percent", width=84, help="Views delivered / views expected by yesterday under "
                               "even delivery of the goal over the flight (campaigns with a goal)"),
-    "Pace": cc.TextColumn(width=90, help="behind (under 90% of expected), at risk (the last 7 days' rate misses the "
+    "Pace": cc.TextColumn(width=112, help="behind (under 90% of expected), at risk (the last 7 days' rate misses the "
                           "goal), on pace, ahead, goal met, over-delivered (10% past the goal), not started, "
                           "no end date, partial data (the mirror lacks days of the flight)"),
     "Goal": cc.NumberColumn(format="localized", width=80, help="BroadStreet's max_impression_count"),

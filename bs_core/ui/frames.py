@@ -31,8 +31,16 @@ def _figures(r: dict) -> dict:
     return {"Views": r.get("views", 0), "Clicks": r.get("clicks", 0), "CTR": r.get("ctr", 0.0)}
 
 
-CAMPAIGN_COLUMNS = ["Name", "Advertiser", "Status", "Pacing", "Pace", "Start", "End", "Views", "Clicks", "CTR",
+# the figures right after the name and status: at 1,000 px Views through Pace are visible
+# without scrolling sideways
+CAMPAIGN_COLUMNS = ["Name", "Status", "Views", "Clicks", "CTR", "Pacing", "Pace", "Advertiser", "Start", "End",
                     "Placements", "Goal", "BroadStreet", "Network", "Weight", "ID"]
+
+
+def whole_share(value: float | None) -> float | None:
+    """A pacing share rounded to a whole percent (2.8712 -> 2.87, shown "287%"): one rule of
+    decimals for every pacing figure, on pages and in exports."""
+    return None if value is None else round(value, 2)
 
 
 PACING_COLUMNS = ("Pacing", "Pace", "Goal")
@@ -45,7 +53,7 @@ def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
         "Name": r.get("name_clean", ""), "Advertiser": r.get("advertiser_name", ""), "Status": r.get("status"),
         "Start": day(r.get("starts_on"), "—"), "End": day(r.get("ends_on"), "open-ended"),
         **_figures(r), "Placements": r.get("placement_count", 0), "Network": r.get("network_name", ""),
-        "Pacing": r.get("pacing"), "Pace": r.get("pace_status", ""), "Goal": r.get("goal"),
+        "Pacing": whole_share(r.get("pacing")), "Pace": r.get("pace_status", ""), "Goal": r.get("goal"),
         "Weight": r.get("weight"), "ID": r["_id"], "BroadStreet": dashboard_link(r.get("path")),
     } for r in rows], columns=[c for c in CAMPAIGN_COLUMNS if paced or c not in PACING_COLUMNS])
     if paced:  # numbers with gaps (no goal): empty cells, not "None"
@@ -136,7 +144,7 @@ def ad_campaigns_frame(rows: list[dict]) -> pd.DataFrame:
 def pacing_frame(rows: list) -> pd.DataFrame:
     """Pacing rows (``read.pacing.Pacing``) as the lists and exports show them."""
     return pd.DataFrame([{
-        "Name": p.name, "Pace": p.status, "Pacing": p.pacing, "Delivered": p.delivered, "Expected": p.expected,
+        "Name": p.name, "Pace": p.status, "Pacing": whole_share(p.pacing), "Delivered": p.delivered, "Expected": p.expected,
         "Goal": p.goal, "Needed per day": p.needed_per_day, "Projected": p.projected,
         "Start": day(p.starts_on, "—"), "End": day(p.ends_on, "open-ended"), "Lacking days": p.lacking_days,
         "ID": p.campaign_id,
