@@ -179,7 +179,7 @@ def _address(name: str):
 
 
 def _schedule(raw: Any) -> str:
-    from .digest.cron import CronError, parse
+    from .cron import CronError, parse
 
     text = str(raw).strip()
     if not text:

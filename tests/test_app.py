@@ -98,6 +98,30 @@ def test_every_page_renders_demo_data_without_calling_broadstreet(mirror):
     assert demo_server.sim.stats()["total"] == 0  # a full tour reads only the mirror
 
 
+def test_every_page_renders_when_the_client_refuses_its_address(mirror, monkeypatch):
+    """A client of several mongoses (a sharded cluster) raises on ``.address``: no page may ask it."""
+    import pymongo
+    from pymongo.errors import InvalidOperation
+
+    from bs_core.store import summaries
+
+    def refuse(client):
+        raise InvalidOperation("Cannot use \"address\" property when load balancing among mongoses")
+
+    monkeypatch.setattr(pymongo.MongoClient, "address", property(refuse))
+    summaries._DECODED.clear()
+    assert summaries.stored_tallies(mirror.db) == summaries.placement_tallies_live(mirror.db)  # the stored ones, read
+    st.cache_data.clear()
+    at = app(mirror.settings).run()
+    no_exceptions(at)
+    for page in PAGES:
+        visit(at, page)
+        no_exceptions(at)
+        assert at.title[0].value
+        if page in PAGES[:4]:  # the listings
+            assert len(at.dataframe[0].value), page
+
+
 def test_campaign_filters_change_rows_and_survive_page_switches(mirror):
     synced, db = mirror.settings, mirror.db
     at = visit(app(synced).run(), "pages/1_Campaigns.py")

@@ -18,7 +18,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from openpyxl import load_workbook
 
-from bs_core.digest import content, cron
+from bs_core import cron
+from bs_core.digest import content
 from bs_core.digest.schedule import due_slot
 from bs_core.process.managed import free_port
 from bs_core.read import delivery, reporting

@@ -151,6 +151,7 @@ def test_dated_parses_the_spec_format_the_old_format_and_refuses_others():
     assert report_rows.parse_dated("2022-05-25T22:00:00.000+12:00") == (dt.date(2022, 5, 25), 22, "+12:00")
     assert report_rows.parse_dated("2026-11-29 13:00:00") == (dt.date(2026, 11, 29), 13, None)
     assert report_rows.parse_dated("2026-11-29T13:00:00Z") == (dt.date(2026, 11, 29), 13, "+00:00")
+    assert report_rows.parse_dated("2026-11-29T13:00-0530") == (dt.date(2026, 11, 29), 13, "-05:30")
     for bad in ("2026-02-30T01:00:00", "2026-11-29", "not a date", "2026-11-29T25:00:00", ""):
         with pytest.raises(ValueError):
             report_rows.parse_dated(bad)

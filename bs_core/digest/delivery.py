@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlparse
 import requests
 from pymongo.database import Database
 
+from ..errors import MirrorError
 from ..redact import redact
 from ..settings import Settings
 from ..store.history import DIGEST_RUNS, server_now
@@ -34,7 +35,7 @@ WEBHOOK_TIMEOUT = (3.0, 7.0)
 COLLECTION = DIGEST_RUNS
 
 
-class DigestError(Exception):
+class DigestError(MirrorError):
     """A digest that could not be built or sent; its message is one line without secrets."""
 
 

@@ -12,10 +12,10 @@ import threading
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from ..cron import parse
 from ..dates import today_utc
 from ..settings import Settings
 from ..store.history import server_now
-from .cron import parse
 from .delivery import COLLECTION, deliver
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
-from typing import Any
 
 from pymongo.database import Database
 
@@ -17,6 +15,8 @@ from ..dates import today_utc
 from ..entities import ENTITIES
 from . import reporting
 from .counts import entity_counts, placement_tallies
+from .matching import field_match, literal_search  # noqa: F401 (both are this module's names too)
+from .pacing import by_campaign
 
 DEFAULT_PAGE_SIZE = 50
 SORTABLE: dict[str, tuple[str, ...]] = {name: entity.sortable for name, entity in ENTITIES.items()}
@@ -39,19 +39,6 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
-
-
-def literal_search(text: str) -> dict:
-    """Case-insensitive substring match where regex metacharacters (``.*``, ``$ne``) are literal."""
-    return {"$regex": re.escape(text.strip()), "$options": "i"}
-
-
-def field_match(search: str = "", **equal: Any) -> dict:
-    """A query from equality filters (None = any) and a literal name search."""
-    q: dict[str, Any] = {field: value for field, value in equal.items() if value is not None}
-    if search.strip():
-        q["name_clean"] = literal_search(search)
-    return q
 
 
 def _page(db: Database, collection: str, query: dict, sort: tuple[str, int], page: int,
@@ -127,8 +114,6 @@ def sort_metric(db: Database, collection: str, field: str, query: dict, start: d
     if field not in METRIC_SORTS.get(collection, ()):
         return None
     if field == "pacing":
-        from .pacing import by_campaign  # pacing reads pages' helpers: imported when asked
-
         network = query.get("network_id") if isinstance(query.get("network_id"), int) else None
         paced = by_campaign(db, today or today_utc(), network)
         return {cid: p.pacing for cid, p in paced.items() if p.pacing is not None}

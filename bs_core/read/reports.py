@@ -12,6 +12,7 @@ import datetime as dt
 
 from pymongo.database import Database
 
+from ..errors import MirrorError
 from ..store.lookups import names
 from . import breakdowns, pacing, reporting
 from .days import NetworkDays, Today
@@ -21,7 +22,7 @@ KINDS = ("campaigns", "ads", "zones", "networks", "pacing", "hours", "figures")
 DEFAULT_DAYS = 30
 
 
-class ReportError(ValueError):
+class ReportError(MirrorError, ValueError):
     """A bad value for a report: printed as one line, exit 64."""
 
 

@@ -83,7 +83,7 @@ def placement_tallies_live(db: Database) -> dict[str, dict[int, int]]:
     return {name: dict(counter) for name, counter in out.items()}
 
 
-#: (server, database) -> (run id, decoded tallies): the stored tallies change only with a
+#: (client, database) -> (run id, decoded tallies): the stored tallies change only with a
 #: run, and reading and decoding them (~25k pairs on `large`) took 0.15 s per call, paid
 #: by every caller of one page (a sort, its enrichment, each batch of a CSV export)
 _DECODED: dict[tuple, tuple[str, dict]] = {}
@@ -95,7 +95,7 @@ def stored_tallies(db: Database) -> dict[str, dict[int, int]] | None:
     stamp = db.mirror_summary.find_one({"_id": "overview", "tallies": {"$exists": True}}, {"run_id": 1})
     if stamp is None:
         return None
-    where = (db.client.address, db.name)
+    where = (id(db.client), db.name)  # not .address: a client of several mongoses refuses it
     cached = _DECODED.get(where)
     if cached is not None and cached[0] == stamp.get("run_id"):
         return cached[1]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterable
 
 from ..dates import midnight
@@ -27,7 +26,6 @@ from ..store.stats_days import CAMPAIGN_ZONE_DAILY, DAILY, HOURS, ZONE_DAILY
 
 SUMS = (("views", "view_count"), ("clicks", "click_count"), ("hovers", "hover_count"),
         ("conversions", "conversion_count"))
-_DATED = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 
 
 @dataclasses.dataclass
@@ -48,19 +46,17 @@ class Grains:
 
 def parse_dated(value: object) -> tuple[dt.date, int, str | None]:
     """``"2026-11-29T22:00:00.000-05:00"`` -> (2026-11-29, 22, "-05:00"): the local date and
-    hour as written, and the offset.  ValueError when it is not such a timestamp."""
-    match = _DATED.fullmatch(str(value).strip())
-    if match is None:
+    hour as written, and the offset.  ValueError when it is not such a timestamp (a date
+    alone has no hour: refused)."""
+    text = str(value).strip()
+    if len(text) < 13 or text[10] not in "T ":
         raise ValueError(value)
-    hour = int(match.group(2))
-    if hour > 23:
-        raise ValueError(value)
-    offset = match.group(3)
-    if offset == "Z":
-        offset = "+00:00"
-    elif offset is not None and ":" not in offset:
-        offset = f"{offset[:3]}:{offset[3:]}"
-    return dt.date.fromisoformat(match.group(1)), hour, offset
+    moment = dt.datetime.fromisoformat(text)  # 3.11 reads every form BroadStreet writes
+    offset = moment.utcoffset()
+    if offset is None:
+        return moment.date(), moment.hour, None
+    minutes = int(offset.total_seconds()) // 60
+    return moment.date(), moment.hour, f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _add(acc: dict, key: tuple, new: dict, row: dict, hour: int | None = None) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from .errors import MirrorError
+
 _FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
 
 
-class CronError(ValueError):
+class CronError(MirrorError, ValueError):
     """A schedule that is not five cron fields."""
 
 
