@@ -190,6 +190,14 @@ def _schedule(raw: Any) -> str:
         raise SettingsError(f"BS_DIGEST_SCHEDULE: {exc}") from None
 
 
+def _currency(raw: Any) -> str:
+    """A currency code (ISO 4217's three letters, e.g. USD, EUR), shown with every amount."""
+    code = str(raw).strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise SettingsError(f"BS_CURRENCY must be a three-letter currency code such as USD or EUR, not {code[:20]!r}")
+    return code
+
+
 def _public_url(raw: Any) -> str:
     url = str(raw).strip().rstrip("/")
     parsed = urlparse(url)

@@ -20,6 +20,7 @@ from .setting_values import (
     _address,
     _addresses,
     _base_url,
+    _currency,
     _data_dir,
     _database,
     _emails,
@@ -83,6 +84,7 @@ class Settings:
     digest_from: str = ""
     digest_webhook_url: str = dataclasses.field(default="", repr=False)
     public_url: str = ""
+    currency: str = "USD"  #: of every rate and amount (one per account)
     demo_seed: int = 1
     demo_size: str = "demo"
 
@@ -137,6 +139,7 @@ _FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("digest_from", "BS_DIGEST_FROM", _address("BS_DIGEST_FROM")),
     ("digest_webhook_url", "BS_DIGEST_WEBHOOK_URL", _webhook_url("BS_DIGEST_WEBHOOK_URL")),
     ("public_url", "BS_PUBLIC_URL", _public_url),
+    ("currency", "BS_CURRENCY", _currency),
     ("demo_seed", "BS_DEMO_SEED", _int("BS_DEMO_SEED", 0, 2**31)),
     ("demo_size", "BS_DEMO_SIZE", _size),
 )

@@ -25,6 +25,8 @@ from .common import EXIT, SIGNAL_EXIT, fail_usage
 from .digest_command import add_parser as add_digest_parser
 from .digest_command import cmd_digest
 from .mirror_commands import cmd_backup, cmd_db, cmd_restore, cmd_verify
+from .rates_command import add_parser as add_rates_parser
+from .rates_command import cmd_rates
 from .report_command import add_parser as add_report_parser
 from .report_command import cmd_report
 from .sync_commands import cmd_cancel, cmd_history, cmd_schedule, cmd_status, cmd_sync, status_report
@@ -97,12 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("directory")
     restore.add_argument("--drop", action="store_true", help="replace a mirror that is not empty")
     restore.add_argument("--db", help="the database folder to restore, when the directory holds several")
+    restore.add_argument("--roll-back-rates", action="store_true",
+                         help="restore a backup older than the last rate change (undoes those changes)")
     restore.add_argument("--json", action="store_true")
     verify = sub.add_parser("verify", help="check the mirror: orphans, summaries, hashes, reporting coverage")
     verify.add_argument("--upstream", action="store_true", help="also compare counts with BroadStreet (a request "
                                                                "per network)")
     verify.add_argument("--json", action="store_true")
     add_report_parser(sub, _positive)
+    add_rates_parser(sub)
     add_digest_parser(sub, _positive, _addresses)
     db = sub.add_parser("db", help="the embedded database server: start, stop (also the demo simulator), status")
     db.add_argument("action", choices=("start", "stop", "status"))
@@ -118,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     register_secrets(settings)
     handlers = {"sync": cmd_sync, "cancel": cmd_cancel, "status": cmd_status, "history": cmd_history,
                 "schedule": cmd_schedule, "backup": cmd_backup, "restore": cmd_restore, "verify": cmd_verify,
-                "report": cmd_report, "digest": cmd_digest, "db": cmd_db}
+                "report": cmd_report, "digest": cmd_digest, "db": cmd_db, "rates": cmd_rates}
     try:
         return handlers[args.command](settings, args)
     except KeyboardInterrupt:

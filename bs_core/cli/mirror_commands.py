@@ -53,17 +53,20 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     bar = ProgressBar(enabled=not args.json and sys.stderr.isatty())
     try:
         report = restore(open_database(settings), Path(args.directory), drop=args.drop,
-                         lease_seconds=settings.lease_seconds, progress=bar, database=args.db)
+                         lease_seconds=settings.lease_seconds, progress=bar, database=args.db,
+                         roll_back_rates=args.roll_back_rates)
     except SyncLockedError as exc:
         print(f"{exc}; try again when it has finished", file=sys.stderr)
         return EXIT["locked"]
     bar.close()
     if args.json:
         print_json({"directory": report.directory, "documents": report.total, "collections": report.documents,
-                     "seconds": round(report.seconds, 2)})
+                     "seconds": round(report.seconds, 2), "rate_edits_rolled_back": report.rate_edits_rolled_back})
     else:
         print(f"restored {report.total:,} documents in {len(report.documents)} collections from "
-              f"{report.directory} in {report.seconds:.1f}s")
+              f"{report.directory} in {report.seconds:.1f}s"
+              + (f"; {report.rate_edits_rolled_back:,} rate change(s) rolled back" if report.rate_edits_rolled_back
+                 else ""))
     return 0
 
 

@@ -25,6 +25,7 @@ def add_parser(sub, whole_number) -> None:
     rep.add_argument("--network", type=whole_number(10**12))
     rep.add_argument("--campaign", type=whole_number(10**12))
     rep.add_argument("--advertiser", type=whole_number(10**12))
+    rep.add_argument("--month", help="the invoice's month, YYYY-MM (report invoice)")
     rep.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     rep.add_argument("--output", help="write to this file instead of standard output (required for xlsx)")
 
@@ -62,7 +63,8 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         return fail_usage("--format xlsx writes a file: give --output FILE.xlsx")
     if args.output and os.path.lexists(args.output) and not Path(args.output).is_file():
         return fail_usage(f"--output {args.output}: not a regular file (give a file's path or a new one)")
-    query = ReportQuery(args.kind, args.start, args.end, args.network, args.campaign, args.advertiser)
+    query = ReportQuery(args.kind, args.start, args.end, args.network, args.campaign, args.advertiser, args.month,
+                        settings.currency)
     try:
         db = open_database(settings)
         rows = report(db, query, network_days(db))  # each network's own days

@@ -14,11 +14,11 @@ from pymongo.database import Database
 
 from ..errors import MirrorError
 from ..store.lookups import names
-from . import breakdowns, pacing, reporting
+from . import breakdowns, pacing, reporting, revenue
 from .days import NetworkDays, Today
 from .reporting import FIGURES, StatsFilter
 
-KINDS = ("campaigns", "ads", "zones", "networks", "pacing", "hours", "figures")
+KINDS = ("campaigns", "ads", "zones", "networks", "pacing", "hours", "figures", "revenue", "invoice")
 DEFAULT_DAYS = 30
 
 
@@ -34,6 +34,8 @@ class ReportQuery:
     network_id: int | None = None
     campaign_id: int | None = None
     advertiser_id: int | None = None
+    month: str | None = None  #: "2026-11", for an invoice
+    currency: str = "USD"
 
 
 def _known(db: Database, collection: str, ident: int | None, option: str) -> None:
@@ -96,10 +98,14 @@ def report(db: Database, q: ReportQuery, today: Today) -> list[dict]:
 
         return [{"figure": key, "kind": f["kind"], "id": ident} for key, f in
                 counted(db, today, q.network_id).items() for ident in f["ids"]]
+    if q.kind == "invoice":
+        return _invoice(db, q, today)
     if q.kind == "pacing":
         return [_pacing_row(p) for p in pacing.pacing(db, today, q.network_id, q.advertiser_id, q.campaign_id)]
     start, end = period(db, q, today)
     flt = StatsFilter(q.network_id, q.advertiser_id, q.campaign_id, through=cut(db, q, today))
+    if q.kind == "revenue":
+        return _revenue(db, q, today, start, end)
     if q.kind == "hours":
         return [{"hour": r["hour"], **_figures(r)} for r in breakdowns.hours(db, start, end, flt)]
     field, collection = {"campaigns": ("campaign_id", "campaigns"), "ads": ("advertisement_id", "advertisements"),
@@ -120,3 +126,45 @@ def _pacing_row(p: pacing.Pacing) -> dict:
             "pacing": None if p.pacing is None else round(p.pacing, 4), "needed_per_day": p.needed_per_day,
             "projected": p.projected, "status": p.status, "covers_from": p.covers_from, "covers_to": p.covers_to,
             "lacking_days": p.lacking_days}
+
+
+def _money(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _revenue(db: Database, q: ReportQuery, today: Today, start: dt.date, end: dt.date) -> list[dict]:
+    """A row per campaign: the period's delivery and what it earns; unpriced ones say so."""
+    risk = revenue.risks(db, today, q.network_id)
+    rows = []
+    for m in revenue.campaign_money(db, today, start, end, network_id=q.network_id, advertiser_id=q.advertiser_id,
+                                    campaign_id=q.campaign_id):
+        rows.append({"campaign_id": m.campaign_id, "name": m.name, "model": m.model or "unpriced",
+                     "rate": m.rate, "capped": m.capped, "views": m.views, "clicks": m.clicks,
+                     "earned": _money(m.earned), "booked": _money(m.booked),
+                     "ecpm": _money(m.ecpm), "at_risk": _money(risk.get(m.campaign_id, 0.0 if m.priced else None)),
+                     "currency": q.currency})
+    return rows
+
+
+def _invoice(db: Database, q: ReportQuery, today: Today) -> list[dict]:
+    """A row per priced campaign that delivered or earned in the month, by advertiser."""
+    if not q.month:
+        raise ReportError("report invoice needs --month YYYY-MM")
+    try:
+        first, last = revenue.month_days(q.month)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    if isinstance(today, NetworkDays) and first > max(today.last_complete(db.networks.distinct("_id")).values(),
+                                                       default=today.utc_today):
+        raise ReportError(f"--month {q.month}: has not begun yet")
+    owners = names(db, "advertisers", db.advertisers.distinct("_id"))
+    rows = []
+    for m in revenue.campaign_money(db, today, first, last, network_id=q.network_id,
+                                    advertiser_id=q.advertiser_id, campaign_id=q.campaign_id):
+        if not m.priced or not (m.views or m.clicks or m.earned):
+            continue
+        rows.append({"advertiser_id": m.advertiser_id, "advertiser": owners.get(m.advertiser_id, ""),
+                     "campaign_id": m.campaign_id, "campaign": m.name, "views": m.views, "clicks": m.clicks,
+                     "model": m.model, "rate": m.rate, "capped": m.capped, "amount": _money(m.earned),
+                     "currency": q.currency})
+    return sorted(rows, key=lambda r: (r["advertiser"].lower(), r["advertiser_id"] or 0, r["campaign_id"]))

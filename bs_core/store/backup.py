@@ -52,6 +52,7 @@ class Report:
     documents: dict[str, int]
     seconds: float
     bytes: int = 0
+    rate_edits_rolled_back: int = 0  #: a restore: rate changes made after the backup, now undone
 
     @property
     def total(self) -> int:

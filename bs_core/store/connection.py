@@ -13,11 +13,13 @@ from ..settings import Settings
 ENTITY_COLLECTIONS = ENTITY_NAMES
 COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zone_daily", "stats_campaign_zone_daily",
                                     "stats_hours", "sync_runs", "sync_lock", "sync_scopes",
-                                    "mirror_summary", "held_deletions", "digest_runs")
+                                    "mirror_summary", "held_deletions", "digest_runs",
+                                    "rates", "rate_cards", "rate_history")  # rates: entered here only
 
 # Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
 # inserts markedly slower (measured: 29.8k docs/s with none, 9.8k with one, 4.0k with five).
 INDEXES: dict[str, list[IndexModel]] = {
+    "rate_history": [IndexModel([("kind", ASCENDING), ("ref", ASCENDING), ("at", ASCENDING)], name="kind_ref_at")],
     **{name: list(entity.indexes) for name, entity in ENTITIES.items()},
     "stats_daily": [
         IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),

@@ -18,6 +18,7 @@ from ..entities import ENTITY_NAMES
 from .backup import BACKED_UP, INSERT_BATCH, RAW, BackupError, Progress, Report, _documents, _open
 from .connection import ensure_indexes
 from .lease import Lease
+from .rates import RATE_HISTORY, edits_after, newest_edit
 
 #: what a mirror's backup must hold; the others (summaries, held deletions, per-zone rows)
 #: may be missing from a backup of an older version, and are rebuilt by the next sync
@@ -26,7 +27,8 @@ STAGING = "restore_staging__"  # prefix of the collections a restore loads befor
 
 
 def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: float = 30.0,
-            progress: Progress | None = None, database: str | None = None) -> Report:
+            progress: Progress | None = None, database: str | None = None,
+            roll_back_rates: bool = False) -> Report:
     """Load a backup (or a mongodump of one database) into ``db``: check first, then swap.
 
     Every data and metadata file is read through and verified before anything is
@@ -36,6 +38,10 @@ def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: fl
     only once every one is loaded: a restore that fails or is killed half way leaves the
     mirror exactly as it was.  A non-empty mirror is refused without ``drop``.  Holds
     the sync lease while it writes.
+
+    Rates exist only in this product: a backup older than the last rate change would undo
+    changes nobody can fetch again, so it is refused, saying how many, unless
+    ``roll_back_rates``.
     """
     files = _backup_files(Path(source), database)
     for name, path in files.items():
@@ -43,6 +49,11 @@ def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: fl
         _metadata(path)
     if not drop and any(db[name].estimated_document_count() for name in ENTITY_NAMES):
         raise BackupError("the mirror is not empty; pass --drop to replace it with the backup")
+    rolled_back = edits_after(db, _newest_edit_in(files.get(RATE_HISTORY)))
+    if rolled_back and not roll_back_rates:
+        raise BackupError(f"restoring this backup would roll back {rolled_back:,} rate change(s) made after it "
+                          f"(the newest at {newest_edit(db):%Y-%m-%d %H:%M} UTC); nothing was restored. Pass "
+                          "--roll-back-rates to restore it anyway (export them first: rates export)")
     lease = Lease(db, lease_seconds)
     lease.acquire(f"restore-{time.time():.0f}")
     lease.start_heartbeat()
@@ -53,8 +64,12 @@ def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: fl
         for name, path in files.items():
             counts[name] = _load(db, STAGING + name, path, progress)
             _create_indexes(db, STAGING + name, path)
+        staged = set(db.list_collection_names(filter={"name": {"$regex": f"^{STAGING}"}}))
         for name in files:  # every collection is in: swap them in
-            db[STAGING + name].rename(name, dropTarget=True)
+            if STAGING + name in staged:
+                db[STAGING + name].rename(name, dropTarget=True)
+            else:  # an empty file with no index of its own left no staging collection: empty means none
+                db.drop_collection(name)
         for name in set(BACKED_UP) - set(files):  # the mirror becomes the backup, nothing of the old one
             db.drop_collection(name)
         ensure_indexes(db)
@@ -66,7 +81,19 @@ def restore(db: Database, source: Path, *, drop: bool = False, lease_seconds: fl
         raise
     finally:
         lease.release()
-    return Report(str(source), counts, time.monotonic() - started)
+    return Report(str(source), counts, time.monotonic() - started, rate_edits_rolled_back=rolled_back)
+
+
+def _newest_edit_in(path: Path | None):
+    """The newest rate change a backup's ``rate_history`` holds (None: it holds none)."""
+    if path is None:
+        return None
+    newest = None
+    with _open(path, "rb", path.suffix == ".gz") as fh:
+        for raw in _documents(fh):
+            at = bson.decode(raw).get("at")
+            newest = at if newest is None or (at is not None and at > newest) else newest
+    return newest
 
 
 def drop_leftover_staging(db: Database) -> None:

@@ -1,0 +1,350 @@
+"""Rates: the first data that exist only in this product (BroadStreet's API has no prices).
+
+This module is the only writer of three collections:
+
+- ``rates``: a campaign's price, ``{_id: campaign_id, model, amount, capped, version,
+  updated_by, updated_at}``;
+- ``rate_cards``: a zone's CPM, used for a campaign without a rate of its own,
+  ``{_id: zone_id, cpm, version, updated_by, updated_at}``;
+- ``rate_history``: every change, appended and never rewritten, ``{kind, ref, old, new,
+  by, at, source}``.
+
+The sync never writes them, and no deletion, cascade or guard removes them: a campaign
+deleted upstream keeps its rate for past invoices.  Every save names the version it
+started from; a save over someone else's newer one is refused with who made it and when
+(:class:`RateConflictError`), never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from ..dates import utcnow
+from ..errors import MirrorError
+
+RATES, RATE_CARDS, RATE_HISTORY = "rates", "rate_cards", "rate_history"
+MODELS = ("cpm", "cpc", "flat", "monthly")
+MODEL_HELP = {"cpm": "per 1,000 views", "cpc": "per click", "flat": "for the whole flight",
+              "monthly": "per calendar month of the flight"}
+
+
+class RateError(MirrorError, ValueError):
+    """A rate that cannot be saved as given (an unknown model, a negative amount)."""
+
+
+class RateConflictError(MirrorError):
+    """Someone saved this rate since it was read: theirs stays, this save is refused."""
+
+    plain = "Someone else changed this rate"
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignRate:
+    campaign_id: int
+    model: str  #: one of MODELS
+    amount: float  #: in the account's currency: per 1,000 views, per click, per flight or per month
+    capped: bool = False  #: delivery past the goal is not billed
+    version: int = 0
+    updated_by: str = ""
+    updated_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RateCard:
+    zone_id: int
+    cpm: float
+    version: int = 0
+    updated_by: str = ""
+    updated_at: dt.datetime | None = None
+
+
+def checked_amount(value: Any, what: str = "amount") -> float:
+    """A finite amount >= 0 (RateError otherwise, naming the value)."""
+    try:
+        amount = float(str(value).strip()) if not isinstance(value, (int, float)) else float(value)
+    except ValueError:
+        raise RateError(f"{what} {str(value)[:40]!r} is not a number") from None
+    if not math.isfinite(amount) or amount < 0:
+        raise RateError(f"{what} {str(value)[:40]!r} must be a number of 0 or more")
+    return amount
+
+
+def checked_model(value: Any) -> str:
+    model = str(value).strip().lower()
+    if model not in MODELS:
+        raise RateError(f"model {str(value)[:40]!r} is not one of {', '.join(MODELS)}")
+    return model
+
+
+def campaign_rates(db: Database, ids: list[int] | None = None) -> dict[int, CampaignRate]:
+    query = {} if ids is None else {"_id": {"$in": ids}}
+    return {d["_id"]: _rate(d) for d in db[RATES].find(query)}
+
+
+def rate_cards(db: Database, ids: list[int] | None = None) -> dict[int, RateCard]:
+    query = {} if ids is None else {"_id": {"$in": ids}}
+    return {d["_id"]: _card(d) for d in db[RATE_CARDS].find(query)}
+
+
+def _rate(d: dict) -> CampaignRate:
+    return CampaignRate(d["_id"], d["model"], float(d["amount"]), bool(d.get("capped")), d.get("version", 0),
+                        d.get("updated_by", ""), d.get("updated_at"))
+
+
+def _card(d: dict) -> RateCard:
+    return RateCard(d["_id"], float(d["cpm"]), d.get("version", 0), d.get("updated_by", ""), d.get("updated_at"))
+
+
+def _plain(doc: dict | None, fields: tuple[str, ...]) -> dict | None:
+    return None if doc is None else {f: doc.get(f) for f in fields}
+
+
+_RATE_FIELDS = ("model", "amount", "capped")
+_CARD_FIELDS = ("cpm",)
+
+
+def _save(db: Database, collection: str, kind: str, ref: int, new: dict | None, fields: tuple[str, ...], *,
+          by: str, expected_version: int, source: str) -> dict | None:
+    """Set (or, with ``new`` None, remove) one rate if its version is still ``expected_version``;
+    append the change to the history.  Returns the saved document (None when removed)."""
+    now = utcnow()
+    before = db[collection].find_one({"_id": ref})
+    current = (before or {}).get("version", 0)
+    if current != expected_version:
+        raise _conflict(kind, ref, before)
+    if new is not None and before is not None and _plain(before, fields) == new:
+        return before  # nothing changed: no new version, no history line
+    if new is None:
+        if before is None:
+            return None
+        if db[collection].delete_one({"_id": ref, "version": expected_version}).deleted_count != 1:
+            raise _conflict(kind, ref, db[collection].find_one({"_id": ref}))
+        saved = None
+    elif before is None:
+        try:
+            db[collection].insert_one({"_id": ref, **new, "version": 1, "updated_by": by, "updated_at": now})
+        except DuplicateKeyError:  # saved by someone else since it was read
+            raise _conflict(kind, ref, db[collection].find_one({"_id": ref})) from None
+        saved = db[collection].find_one({"_id": ref})
+    else:
+        saved = db[collection].find_one_and_update(
+            {"_id": ref, "version": expected_version},
+            {"$set": {**new, "updated_by": by, "updated_at": now}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER)
+        if saved is None:
+            raise _conflict(kind, ref, db[collection].find_one({"_id": ref}))
+    db[RATE_HISTORY].insert_one({"kind": kind, "ref": ref, "old": _plain(before, fields), "new": new,
+                                 "by": by, "at": now, "source": source})
+    return saved
+
+
+def _conflict(kind: str, ref: int, now: dict | None) -> RateConflictError:
+    if now is None:
+        return RateConflictError(f"the {kind} {ref}'s rate was removed by someone else since you opened it; "
+                                 "yours was not saved")
+    when = now.get("updated_at")
+    return RateConflictError(f"the {kind} {ref}'s rate was changed by {now.get('updated_by') or 'someone'}"
+                             f"{f' at {when:%Y-%m-%d %H:%M} UTC' if when else ''} since you opened it; "
+                             "yours was not saved (reload to see theirs)")
+
+
+SNAPSHOT_FIELDS = ("name_clean", "network_id", "advertiser_id", "starts_on", "ends_on", "max_impression_count")
+
+
+def _snapshot(db: Database, refs: list[int]) -> None:
+    """Keep beside each rate what its campaign looked like (name, owner, flight, goal): a
+    campaign deleted upstream is gone from ``campaigns``, and its past invoices still need them."""
+    for c in db.campaigns.find({"_id": {"$in": refs}}, dict.fromkeys(SNAPSHOT_FIELDS, 1)):
+        db[RATES].update_one({"_id": c["_id"]}, {"$set": {"campaign": {f: c.get(f) for f in SNAPSHOT_FIELDS}}})
+
+
+def campaign_snapshots(db: Database, ids: list[int]) -> dict[int, dict]:
+    """The campaign as it was when its rate was last saved (for one deleted upstream)."""
+    return {d["_id"]: {"_id": d["_id"], **(d.get("campaign") or {})}
+            for d in db[RATES].find({"_id": {"$in": ids}}, {"campaign": 1})}
+
+
+def save_campaign_rate(db: Database, campaign_id: int, model: str | None, amount: Any = None, capped: bool = False,
+                       *, by: str, expected_version: int, source: str = "app") -> CampaignRate | None:
+    """Set a campaign's rate (``model`` None removes it)."""
+    new = None if model is None else {"model": checked_model(model), "amount": checked_amount(amount),
+                                      "capped": bool(capped)}
+    saved = _save(db, RATES, "campaign", campaign_id, new, _RATE_FIELDS, by=by, expected_version=expected_version,
+                  source=source)
+    if saved is not None:
+        _snapshot(db, [campaign_id])
+    return None if saved is None else _rate(saved)
+
+
+def save_rate_card(db: Database, zone_id: int, cpm: Any, *, by: str, expected_version: int,
+                   source: str = "app") -> RateCard | None:
+    """Set a zone's CPM (``cpm`` None removes the card)."""
+    new = None if cpm is None else {"cpm": checked_amount(cpm, "cpm")}
+    saved = _save(db, RATE_CARDS, "zone", zone_id, new, _CARD_FIELDS, by=by, expected_version=expected_version,
+                  source=source)
+    return None if saved is None else _card(saved)
+
+
+def history(db: Database, kind: str, ref: int, limit: int = 100) -> list[dict]:
+    """The rate's changes, newest first: ``{old, new, by, at, source}``."""
+    return list(db[RATE_HISTORY].find({"kind": kind, "ref": ref}, {"_id": 0}).sort([("at", -1), ("_id", -1)])
+                .limit(limit))
+
+
+def edits_after(db: Database, moment: dt.datetime | None) -> int:
+    """Rate changes made after ``moment`` (all of them for None): what restoring a backup
+    taken at ``moment`` rolls back."""
+    return db[RATE_HISTORY].count_documents({} if moment is None else {"at": {"$gt": moment}})
+
+
+def newest_edit(db: Database) -> dt.datetime | None:
+    doc = db[RATE_HISTORY].find_one({}, {"at": 1}, sort=[("at", -1)])
+    return None if doc is None else doc["at"]
+
+
+# -- a file of rates, all or nothing ------------------------------------------------------------
+CAMPAIGN_HEADER = ("campaign_id", "model", "amount", "capped")
+CARD_HEADER = ("zone_id", "cpm")
+_YES, _NO = ("true", "yes", "y", "1", "capped"), ("false", "no", "n", "0", "")
+
+
+class RateImportError(MirrorError, ValueError):
+    """A file of rates with bad rows: one line per row; nothing was written."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} bad row(s); nothing was written:\n" + "\n".join(problems))
+
+
+@dataclasses.dataclass
+class ImportResult:
+    kind: str  #: "campaign" or "zone"
+    saved: int  #: rates set or changed
+    unchanged: int
+
+
+def _whole(value: Any) -> int:
+    text = str(value).strip()
+    if text.endswith(".0"):  # a spreadsheet's number cell
+        text = text[:-2]
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise ValueError
+    return int(text)
+
+
+def _capped(value: Any) -> bool:
+    text = str(value if value is not None else "").strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValueError
+
+
+def check_rows(db: Database, header: list[str], rows: list[list[Any]]) -> tuple[str, list[dict]]:
+    """The rows of a rates file, checked: ``("campaign" | "zone", [{ref, fields}])``, or
+    :class:`RateImportError` naming every bad row (row numbers count the header as row 1)."""
+    names = tuple(str(h).strip().lower() for h in header)
+    if names[:len(CAMPAIGN_HEADER)] == CAMPAIGN_HEADER or names == CAMPAIGN_HEADER[:3]:
+        kind, collection, id_field = "campaign", "campaigns", "campaign_id"
+    elif names[:len(CARD_HEADER)] == CARD_HEADER:
+        kind, collection, id_field = "zone", "zones", "zone_id"
+    else:
+        raise RateImportError([f"row 1: the header must be {','.join(CAMPAIGN_HEADER)} (campaign rates) or "
+                               f"{','.join(CARD_HEADER)} (zone rate cards), not {','.join(names)[:120]!r}"])
+    problems: list[str] = []
+    checked: list[dict] = []
+    seen: dict[int, int] = {}
+    refs = []
+    for number, row in enumerate(rows, start=2):
+        cells = dict(zip(names, list(row) + [None] * (len(names) - len(row)), strict=False))
+        if all(v in (None, "") for v in cells.values()):
+            continue  # a blank line
+        try:
+            ref = _whole(cells[id_field])
+        except ValueError:
+            problems.append(f"row {number}, {id_field}: {str(cells[id_field])[:40]!r} is not an id")
+            continue
+        if ref in seen:
+            problems.append(f"row {number}, {id_field}: {ref} is also on row {seen[ref]} (one row per {kind})")
+            continue
+        seen[ref] = number
+        try:
+            if kind == "campaign":
+                fields = {"model": checked_model(cells.get("model")), "amount": checked_amount(cells.get("amount"))}
+                try:
+                    fields["capped"] = _capped(cells.get("capped"))
+                except ValueError:
+                    raise RateError(f"capped {str(cells.get('capped'))[:40]!r} is not yes or no") from None
+            else:
+                fields = {"cpm": checked_amount(cells.get("cpm"), "cpm")}
+        except RateError as exc:
+            column = str(exc).split(" ", 1)[0]
+            problems.append(f"row {number}, {column}: {str(exc).split(' ', 1)[1]}")
+            continue
+        checked.append({"ref": ref, "row": number, **fields})
+        refs.append(ref)
+    known = set(db[collection].distinct("_id", {"_id": {"$in": refs}})) if refs else set()
+    if kind == "campaign" and len(known) < len(set(refs)):  # a deleted campaign keeps its reporting: known too
+        known |= set(db.stats_daily.distinct("campaign_id", {"campaign_id": {"$in": [r for r in refs if r not in known]}}))
+    for item in checked:
+        if item["ref"] not in known:
+            problems.append(f"row {item['row']}, {id_field}: {item['ref']} is not a {kind} in the mirror")
+    if problems:
+        raise RateImportError(sorted(problems, key=lambda p: int(p.split(",")[0].split()[1])))
+    return kind, checked
+
+
+def import_rows(db: Database, header: list[str], rows: list[list[Any]], *, by: str) -> ImportResult:
+    """Check every row, then write them; a bad row writes nothing (:class:`RateImportError`),
+    and a write that fails half way puts back the rates it had changed."""
+    kind, checked = check_rows(db, header, rows)
+    collection, fields = (RATES, _RATE_FIELDS) if kind == "campaign" else (RATE_CARDS, _CARD_FIELDS)
+    before = {d["_id"]: d for d in db[collection].find({"_id": {"$in": [c["ref"] for c in checked]}})}
+    written: list[int] = []
+    unchanged = 0
+    try:
+        for item in checked:
+            new = {f: item[f] for f in fields}
+            old = before.get(item["ref"])
+            if old is not None and _plain(old, fields) == new:
+                unchanged += 1
+                continue
+            _save(db, collection, kind, item["ref"], new, fields, by=by,
+                  expected_version=(old or {}).get("version", 0), source="import")
+            written.append(item["ref"])
+        if kind == "campaign":
+            _snapshot(db, written)
+    except BaseException:
+        _put_back(db, collection, kind, fields, written, before, by)
+        raise
+    return ImportResult(kind, len(written), unchanged)
+
+
+def _put_back(db: Database, collection: str, kind: str, fields: tuple[str, ...], refs: list[int],
+              before: dict[int, dict], by: str) -> None:
+    """Undo a failed import's writes (each undo is a history line too: history is never rewritten)."""
+    for ref in refs:
+        now = db[collection].find_one({"_id": ref})
+        old = before.get(ref)
+        if old is None:
+            db[collection].delete_one({"_id": ref})
+        else:
+            db[collection].replace_one({"_id": ref}, old, upsert=True)
+        db[RATE_HISTORY].insert_one({"kind": kind, "ref": ref, "old": _plain(now, fields), "new": _plain(old, fields),
+                                     "by": by, "at": utcnow(), "source": "import undone"})
+
+
+def export_rows(db: Database, kind: str) -> tuple[list[str], list[list[Any]]]:
+    """The rates as a file holds them: the header and a row per rate, by id."""
+    if kind == "campaign":
+        return list(CAMPAIGN_HEADER), [[r.campaign_id, r.model, r.amount, "yes" if r.capped else "no"]
+                                       for _, r in sorted(campaign_rates(db).items())]
+    return list(CARD_HEADER), [[c.zone_id, c.cpm] for _, c in sorted(rate_cards(db).items())]

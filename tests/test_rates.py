@@ -1,0 +1,226 @@
+"""Rates and revenue (issue 30): every model by hand at month and flight boundaries; rates
+saved with versions and a history, never lost (not by a sync, a deletion upstream or a
+restore of an older backup); a file import that is all or nothing; report revenue and
+report invoice equal to the hand computation."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bs_core.dates import freeze
+from bs_core.read.days import network_days
+from bs_core.read.reports import ReportQuery, report
+from bs_core.read.revenue import at_risk, billable_views, booked, campaign_money, earned
+from bs_core.store import rates as store
+from bs_core.store.backup import BackupError, backup
+from bs_core.store.rates import CampaignRate, RateConflictError, RateImportError
+from bs_core.store.restore import restore
+from bs_core.sync import run_sync
+from tests.conftest import synced_demo
+from tests.test_sync import cli_env
+
+NOV20, NOV30, DEC1, DEC10, DEC19 = (dt.date(2026, 11, 20), dt.date(2026, 11, 30), dt.date(2026, 12, 1),
+                                    dt.date(2026, 12, 10), dt.date(2026, 12, 19))
+
+
+def thousand_a_day(first: dt.date, last: dt.date, clicks: int = 10) -> dict:
+    return {first + dt.timedelta(days=i): (1000, clicks) for i in range((last - first).days + 1)}
+
+
+# -- the models, by hand ------------------------------------------------------------------------
+def test_cpm_bills_views_and_the_cap_stops_at_the_goal_mid_month():
+    daily = thousand_a_day(NOV20, DEC10)  # 11,000 views in November, 10,000 in December
+    flight = (NOV20, DEC19)
+    uncapped, capped = CampaignRate(1, "cpm", 4.0), CampaignRate(1, "cpm", 4.0, capped=True)
+    assert earned(uncapped, daily, dt.date(2026, 11, 1), NOV30, 15_000, flight) == 11 * 4.0
+    assert earned(capped, daily, dt.date(2026, 11, 1), NOV30, 15_000, flight) == 11 * 4.0  # under the goal
+    assert earned(capped, daily, DEC1, DEC10, 15_000, flight) == 4 * 4.0  # 4,000 more reach the goal
+    assert earned(uncapped, daily, DEC1, DEC10, 15_000, flight) == 10 * 4.0
+    assert billable_views(daily, dt.date(2026, 12, 5), DEC10, 15_000, True) == 0  # past the goal: nothing
+    assert booked(capped, 15_000, flight) == 60.0
+
+
+def test_cpc_bills_clicks_and_capped_bills_the_billable_share():
+    daily = thousand_a_day(NOV20, DEC10, clicks=10)
+    rate = CampaignRate(1, "cpc", 0.5)
+    assert earned(rate, daily, DEC1, DEC10, 15_000, (NOV20, None)) == 100 * 0.5
+    capped = CampaignRate(1, "cpc", 0.5, capped=True)
+    assert earned(capped, daily, DEC1, DEC10, 15_000, (NOV20, None)) == pytest.approx(100 * 0.4 * 0.5)
+    assert booked(rate, 15_000, (NOV20, DEC19)) is None  # clicks are not sold ahead
+
+
+def test_flat_is_spread_over_the_flight_and_needs_an_end():
+    rate = CampaignRate(1, "flat", 3000.0)
+    flight = (NOV20, DEC19)  # 30 days, 11 of them in November
+    assert earned(rate, {}, dt.date(2026, 11, 1), NOV30, None, flight) == pytest.approx(1100.0)
+    assert earned(rate, {}, DEC1, dt.date(2026, 12, 31), None, flight) == pytest.approx(1900.0)
+    assert earned(rate, {}, dt.date(2026, 11, 1), NOV30, None, (NOV20, None)) is None
+    assert booked(rate, None, flight) == 3000.0
+
+
+def test_monthly_is_prorated_for_a_partial_first_and_last_month():
+    rate = CampaignRate(1, "monthly", 3000.0)
+    flight = (NOV20, DEC10)
+    assert earned(rate, {}, dt.date(2026, 11, 1), NOV30, None, flight) == pytest.approx(11 * 3000 / 30)
+    assert earned(rate, {}, DEC1, dt.date(2026, 12, 31), None, flight) == pytest.approx(10 * 3000 / 31)
+    assert booked(rate, None, flight) == pytest.approx(11 * 3000 / 30 + 10 * 3000 / 31)
+
+
+def test_money_at_risk_is_the_missed_goal_at_the_cpm():
+    assert at_risk(CampaignRate(1, "cpm", 5.0), 100_000, 60_000) == 200.0
+    assert at_risk(CampaignRate(1, "cpm", 5.0), 100_000, 120_000) == 0
+    assert at_risk(CampaignRate(1, "flat", 5.0), 100_000, 60_000) == 0.0  # a flat fee is not at risk
+    assert at_risk(None, 100_000, 60_000) is None and at_risk(CampaignRate(1, "cpc", 1.0), 10, 1) is None
+
+
+# -- the store -----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def mirrored(mongo_uri):
+    with synced_demo(mongo_uri, stats_days=20, stats_chunk_days=31) as mirror:
+        yield mirror
+
+
+def some_campaign(db, **query) -> dict:
+    return db.campaigns.find_one(query or {}, sort=[("_id", 1)])
+
+
+def test_a_second_save_from_an_old_version_is_refused_with_who_and_when(mirrored):
+    db = mirrored.db
+    cid = some_campaign(db)["_id"]
+    db.rates.delete_many({"_id": cid})
+    first = store.save_campaign_rate(db, cid, "cpm", 4, by="alice@example.com", expected_version=0)
+    assert first.version == 1
+    with pytest.raises(RateConflictError, match="changed by alice@example.com at .* UTC"):
+        store.save_campaign_rate(db, cid, "cpm", 9, by="bob@example.com", expected_version=0)  # bob read before
+    assert store.campaign_rates(db, [cid])[cid].amount == 4.0
+    again = store.save_campaign_rate(db, cid, "cpm", 4, by="bob@example.com", expected_version=1)
+    assert again.version == 1  # unchanged: no new version, no history line
+    store.save_campaign_rate(db, cid, "flat", 900, by="bob@example.com", expected_version=1)
+    lines = store.history(db, "campaign", cid)
+    assert [(h["by"], h["old"], h["new"]) for h in lines[:2]] == [
+        ("bob@example.com", {"model": "cpm", "amount": 4.0, "capped": False},
+         {"model": "flat", "amount": 900.0, "capped": False}),
+        ("alice@example.com", None, {"model": "cpm", "amount": 4.0, "capped": False})]
+    with pytest.raises(store.RateError, match="not one of"):
+        store.save_campaign_rate(db, cid, "cpx", 1, by="x", expected_version=2)
+
+
+def test_an_import_with_bad_rows_writes_nothing_and_names_each_row(mirrored):
+    db = mirrored.db
+    ids = [c["_id"] for c in db.campaigns.find({}, {"_id": 1}).sort("_id", 1).limit(3)]
+    before = list(db.rates.find()), db.rate_history.count_documents({})
+    rows = [[ids[0], "cpm", "5", "yes"], [ids[1], "cpx", "5", ""], [ids[2], "cpm", "-1", "no"],
+            [999_999_999, "cpm", "1", ""], [ids[0], "cpc", "1", ""], ["abc", "cpm", "1", ""],
+            [ids[1] if False else ids[2] + 0, "flat", "ten", ""]]
+    with pytest.raises(RateImportError) as caught:
+        store.import_rows(db, ["campaign_id", "model", "amount", "capped"], rows, by="t")
+    problems = caught.value.problems
+    assert any(p.startswith("row 3, model: 'cpx'") for p in problems)
+    assert any(p.startswith("row 4, amount: '-1'") for p in problems)
+    assert any(p.startswith("row 5, campaign_id: 999999999 is not a campaign") for p in problems)
+    assert any(p.startswith(f"row 6, campaign_id: {ids[0]} is also on row 2") for p in problems)
+    assert any(p.startswith("row 7, campaign_id: 'abc'") for p in problems)
+    assert (list(db.rates.find()), db.rate_history.count_documents({})) == before  # nothing written
+
+
+def test_the_cli_imports_exports_and_refuses_a_bad_file_with_exit_64(mirrored, tmp_path):
+    db, server = mirrored.db, mirrored.server
+    env = cli_env(server, db)
+    ids = [c["_id"] for c in db.campaigns.find({}, {"_id": 1}).sort("_id", -1).limit(2)]
+    good = tmp_path / "rates.csv"
+    good.write_text(f"campaign_id,model,amount,capped\n{ids[0]},cpm,4.5,yes\n{ids[1]},monthly,1200,no\n")
+    out = subprocess.run([sys.executable, "-m", "bs_core", "rates", "import", str(good), "--by", "ops"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "2 campaign rates saved" in out.stdout, out.stderr
+    exported = subprocess.run([sys.executable, "-m", "bs_core", "rates", "export"], env=env, capture_output=True,
+                              text=True, timeout=120)
+    rows = {int(r["campaign_id"]): r for r in csv.DictReader(io.StringIO(exported.stdout))}
+    assert rows[ids[0]] == {"campaign_id": str(ids[0]), "model": "cpm", "amount": "4.5", "capped": "yes"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"campaign_id,model,amount,capped\n{ids[0]},cpm,-3,yes\n")
+    out = subprocess.run([sys.executable, "-m", "bs_core", "rates", "import", str(bad)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 64 and "row 2, amount: '-3'" in out.stderr and "Traceback" not in out.stderr
+    assert store.campaign_rates(db, [ids[0]])[ids[0]].amount == 4.5
+
+
+# -- never lost --------------------------------------------------------------------------------
+def test_a_campaign_deleted_upstream_keeps_its_rate_and_its_invoice(mirrored):
+    db, server, settings = mirrored.db, mirrored.server, mirrored.settings
+    delivered = db.stats_daily.aggregate([{"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}},
+                                          {"$sort": {"v": -1}}, {"$limit": 1}])
+    cid = next(delivered)["_id"]
+    rate = store.campaign_rates(db, [cid]).get(cid)
+    store.save_campaign_rate(db, cid, "cpm", 2.0, by="t", expected_version=rate.version if rate else 0)
+    before = next(m for m in campaign_money(db, network_days(db)) if m.campaign_id == cid)
+    server.sim.mutate("delete", "campaigns", cid)
+    assert run_sync(settings, db, "full")["status"] in ("success", "partial")
+    assert db.campaigns.find_one({"_id": cid}) is None  # really deleted upstream
+    assert store.campaign_rates(db, [cid])[cid].amount == 2.0  # the rate stays
+    after = next(m for m in campaign_money(db, network_days(db)) if m.campaign_id == cid)
+    assert after.name.endswith("(deleted)") and after.views == before.views and after.earned == before.earned > 0
+
+
+def test_restoring_an_older_backup_says_how_many_rate_changes_it_undoes(mirrored, tmp_path):
+    db = mirrored.db
+    cid = some_campaign(db)["_id"]
+    backup(db, tmp_path / "b")
+    rate = store.campaign_rates(db, [cid]).get(cid)
+    store.save_campaign_rate(db, cid, "cpm", 7.25, by="later", expected_version=rate.version if rate else 0)
+    rates_then = {d["_id"]: d for d in db.rates.find()}
+    with pytest.raises(BackupError, match=r"roll back 1 rate change\(s\)"):
+        restore(db, tmp_path / "b", drop=True)
+    assert {d["_id"]: d for d in db.rates.find()} == rates_then  # refused: nothing changed
+    report_ = restore(db, tmp_path / "b", drop=True, roll_back_rates=True)
+    assert report_.rate_edits_rolled_back == 1
+    assert store.campaign_rates(db, [cid]).get(cid) == rate  # as it was when the backup was taken
+    backup(db, tmp_path / "c")  # a backup with rates and their history restores them whole
+    history_then = db.rate_history.count_documents({})
+    restore(db, tmp_path / "c", drop=True)
+    assert db.rate_history.count_documents({}) == history_then
+
+
+# -- report revenue and invoice ------------------------------------------------------------------
+def test_report_revenue_and_invoice_equal_the_hand_computation(mirrored):
+    db = mirrored.db
+    days = network_days(db)
+    row = next(db.stats_daily.aggregate([{"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}},
+                                         {"$sort": {"v": -1, "_id": 1}}, {"$skip": 1}, {"$limit": 1}]))
+    cid = row["_id"]
+    camp = db.campaigns.find_one({"_id": cid})
+    rate = store.campaign_rates(db, [cid]).get(cid)
+    store.save_campaign_rate(db, cid, "cpm", 3.0, by="t", expected_version=rate.version if rate else 0)
+    last = days.yesterday(camp["network_id"])
+    first = last - dt.timedelta(days=6)
+    views = sum(d["views"] for d in db.stats_daily.find({"campaign_id": cid, "date": {
+        "$gte": dt.datetime.combine(first, dt.time()), "$lte": dt.datetime.combine(last, dt.time())}}))
+    [rev] = report(db, ReportQuery("revenue", first, last, campaign_id=cid), days)
+    assert rev["views"] == views and rev["earned"] == round(views / 1000 * 3.0, 2) and rev["model"] == "cpm"
+    assert rev["ecpm"] == 3.0 and rev["currency"] == "USD"
+    month = f"{last:%Y-%m}"
+    lines = [r for r in report(db, ReportQuery("invoice", month=month), days) if r["campaign_id"] == cid]
+    in_month = sum(d["views"] for d in db.stats_daily.find({"campaign_id": cid, "date": {
+        "$gte": dt.datetime(last.year, last.month, 1), "$lte": dt.datetime.combine(last, dt.time())}}))
+    assert lines == [{**lines[0], "views": in_month, "amount": round(in_month / 1000 * 3.0, 2), "rate": 3.0}]
+    unpriced = [r for r in report(db, ReportQuery("revenue", first, last), days) if r["model"] == "unpriced"]
+    assert unpriced and all(r["earned"] is None for r in unpriced)  # never counted as 0
+    with pytest.raises(Exception, match="expected YYYY-MM"):
+        report(db, ReportQuery("invoice", month="11/2026"), days)
+
+
+def test_report_invoice_cli_writes_json_rows(mirrored):
+    db, server = mirrored.db, mirrored.server
+    with freeze(dt.datetime.now(dt.UTC)):
+        month = f"{network_days(db).utc_today:%Y-%m}"
+    out = subprocess.run([sys.executable, "-m", "bs_core", "report", "invoice", "--month", month],
+                         env=cli_env(server, db), capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert all(set(r) >= {"advertiser_id", "campaign_id", "views", "clicks", "model", "rate", "amount"} for r in rows)
