@@ -20,7 +20,8 @@ from bs_core.read.reports import ReportQuery, report
 from bs_core.read.revenue import at_risk, billable_views, booked, campaign_money, earned
 from bs_core.store import rates as store
 from bs_core.store.backup import BackupError, backup
-from bs_core.store.rates import CampaignRate, RateConflictError, RateImportError
+from bs_core.store.rates import CampaignRate, RateConflictError
+from bs_core.store.rates_file import RateImportError, import_rows
 from bs_core.store.restore import restore
 from bs_core.sync import run_sync
 from tests.conftest import synced_demo
@@ -120,7 +121,7 @@ def test_an_import_with_bad_rows_writes_nothing_and_names_each_row(mirrored):
             [999_999_999, "cpm", "1", ""], [ids[0], "cpc", "1", ""], ["abc", "cpm", "1", ""],
             [ids[1] if False else ids[2] + 0, "flat", "ten", ""]]
     with pytest.raises(RateImportError) as caught:
-        store.import_rows(db, ["campaign_id", "model", "amount", "capped"], rows, by="t")
+        import_rows(db, ["campaign_id", "model", "amount", "capped"], rows, by="t")
     problems = caught.value.problems
     assert any(p.startswith("row 3, model: 'cpx'") for p in problems)
     assert any(p.startswith("row 4, amount: '-1'") for p in problems)
@@ -224,3 +225,33 @@ def test_report_invoice_cli_writes_json_rows(mirrored):
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert all(set(r) >= {"advertiser_id", "campaign_id", "views", "clicks", "model", "rate", "amount"} for r in rows)
+
+
+# -- the Rates page ------------------------------------------------------------------------------
+def test_the_rates_page_saves_an_edit_and_refuses_one_made_over_a_newer_rate(mirrored):
+    from tests.test_app import app, no_exceptions, visit
+
+    db, settings = mirrored.db, mirrored.settings
+    at = visit(app(settings).run(), "pages/8_Rates.py")
+    no_exceptions(at)
+    key = f"rates_editor_{at.session_state['rates_editor_gen']}"
+    table = at.data_editor(key=key).value
+    first, second = int(table["ID"][0]), int(table["ID"][1])
+    versions = {cid: (store.campaign_rates(db, [cid]).get(cid) or CampaignRate(cid, "cpm", 0)).version
+                for cid in (first, second)}
+    at.session_state[key] = {"edited_rows": {0: {"Model": "flat", "Amount": 1234.5, "Capped": False}},
+                             "added_rows": [], "deleted_rows": []}
+    at.button(key="rates_save").click().run()
+    no_exceptions(at)
+    assert any("1 rate(s) saved" in s.value for s in at.success), ([s.value for s in at.success], [w.value for w in at.warning], [i.value for i in at.info], [e.value for e in at.error])
+    saved = store.campaign_rates(db, [first])[first]
+    assert (saved.model, saved.amount, saved.version) == ("flat", 1234.5, versions[first] + 1)
+    assert store.history(db, "campaign", first)[0]["source"] == "app"
+    key = f"rates_editor_{at.session_state['rates_editor_gen']}"  # a fresh editor after the save
+    at.session_state[key] = {"edited_rows": {1: {"Model": "cpm", "Amount": 1.0}}, "added_rows": [], "deleted_rows": []}
+    at.run()  # the user is editing ...
+    # ... while someone else saves the second campaign's rate
+    store.save_campaign_rate(db, second, "cpm", 9.0, by="carol@example.com", expected_version=versions[second])
+    at.button(key="rates_save").click().run()
+    assert any("changed by carol@example.com" in w.value.replace("\\", "") for w in at.warning), at.warning
+    assert store.campaign_rates(db, [second])[second].amount == 9.0  # theirs stays

@@ -26,7 +26,15 @@ from collections import defaultdict
 from pymongo.database import Database
 
 from ..dates import midnight
-from ..store.rates import CampaignRate, campaign_rates, campaign_snapshots, rate_cards
+from ..store.rates import (  # noqa: F401 (MODELS, MODEL_HELP: the Rates page's choices)
+    MODEL_HELP,
+    MODELS,
+    CampaignRate,
+    campaign_rates,
+    campaign_snapshots,
+    history,
+    rate_cards,
+)
 from ..store.stats_days import CAMPAIGN_ZONE_DAILY, DAILY
 from .days import Today, today_of
 from .matching import field_match
@@ -220,3 +228,48 @@ def risks(db: Database, today: Today, network_id: int | None = None) -> dict[int
         if risk is not None:
             out[p.campaign_id] = risk
     return out
+
+
+RATE_ROWS = 2_000  #: rows the Rates page edits at once (a filter narrows the rest)
+
+
+def rate_rows(db: Database, network_id: int | None = None, advertiser_id: int | None = None, search: str = "",
+              limit: int = RATE_ROWS) -> tuple[list[dict], int]:
+    """Campaigns with their rate (blank when unpriced), newest-ending first, and how many match."""
+    query = field_match(search, network_id=network_id, advertiser_id=advertiser_id)
+    total = db.campaigns.count_documents(query)
+    found = list(db.campaigns.find(query, {"name_clean": 1, "advertiser_id": 1, "status": 1, "ends_on": 1,
+                                           "network_id": 1}).sort([("name_key", 1), ("_id", 1)]).limit(limit))
+    rates = campaign_rates(db, [c["_id"] for c in found])
+    owners = {d["_id"]: d.get("name_clean", "") for d in db.advertisers.find(
+        {"_id": {"$in": list({c.get("advertiser_id") for c in found})}}, {"name_clean": 1})}
+    rows = []
+    for c in found:
+        r = rates.get(c["_id"])
+        rows.append({"campaign_id": c["_id"], "name": c.get("name_clean", ""),
+                     "advertiser": owners.get(c.get("advertiser_id"), ""), "status": c.get("status", ""),
+                     "model": r.model if r else None, "amount": r.amount if r else None,
+                     "capped": r.capped if r else False, "version": r.version if r else 0,
+                     "updated_by": r.updated_by if r else "", "updated_at": r.updated_at if r else None})
+    return rows, total
+
+
+def card_rows(db: Database, network_id: int | None = None, search: str = "",
+              limit: int = RATE_ROWS) -> tuple[list[dict], int]:
+    """Zones with their rate card (blank when none), by name, and how many match."""
+    query = field_match(search, network_id=network_id)
+    total = db.zones.count_documents(query)
+    found = list(db.zones.find(query, {"name_clean": 1, "network_id": 1}).sort([("name_key", 1), ("_id", 1)])
+                 .limit(limit))
+    cards = rate_cards(db, [z["_id"] for z in found])
+    nets = {d["_id"]: d.get("name_clean", "") for d in db.networks.find({}, {"name_clean": 1})}
+    return [{"zone_id": z["_id"], "name": z.get("name_clean", ""), "network": nets.get(z.get("network_id"), ""),
+             "cpm": cards[z["_id"]].cpm if z["_id"] in cards else None,
+             "version": cards[z["_id"]].version if z["_id"] in cards else 0,
+             "updated_by": cards[z["_id"]].updated_by if z["_id"] in cards else "",
+             "updated_at": cards[z["_id"]].updated_at if z["_id"] in cards else None} for z in found], total
+
+
+def rate_changes(db: Database, kind: str, ref: int) -> list[dict]:
+    """A rate's history, newest first (the read side's door to ``store.rates.history``)."""
+    return history(db, kind, ref)

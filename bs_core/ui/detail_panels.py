@@ -110,6 +110,7 @@ def campaign_panel(ctx: PageContext, campaign_id: int, period: Period, on_close:
     _figures(camp, period)
     if not camp["deleted"]:
         _pacing(ctx, campaign_id)
+        _money(ctx, campaign_id)
     _trend(ctx, StatsFilter(campaign_id=campaign_id), period, "campaign", "campaign")
     if camp["deleted"]:
         return
@@ -169,6 +170,43 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
     rows = reads.pacing_cumulative(ctx.mirror, campaign_id, ctx.days)
     if rows:
         st.plotly_chart(charts.pacing_chart(rows, clock), key="pacing_chart")
+
+
+def _money(ctx: PageContext, campaign_id: int) -> None:
+    """The campaign's rate and what it earns (read now, not cached: rates change without a sync)."""
+    from ..read import revenue  # the detail's money card only
+
+    db = ctx.mirror.database()
+    currency = ctx.runtime.settings.currency
+    found = revenue.campaign_money(db, ctx.days, campaign_id=campaign_id)
+    if not found or not found[0].priced:
+        st.caption(f"No rate: this campaign is unpriced (set one on the Rates page, in {currency}).")
+        return
+    m = found[0]
+    rate = "each zone's rate card" if m.rate is None else (
+        f"{m.model} {m.rate:,.2f} {currency}" + (", capped at the goal" if m.capped else ""))
+    st.markdown(f"**Money** ({fmt.plain(rate)}), flight to date through each network's yesterday")
+    row = MetricRow()
+    row.add("Earned to date", "—" if m.earned is None else f"{m.earned:,.2f} {currency}",
+            help="What its delivery earns under its rate, through its network's last complete day")
+    row.add("Booked", "—" if m.booked is None else f"{m.booked:,.2f} {currency}",
+            help="What the flight is sold for (cpm: the goal's views; flat; monthly)")
+    row.add("eCPM", "—" if m.ecpm is None else f"{m.ecpm:,.2f} {currency}", help="Earned per 1,000 views")
+    risk = revenue.risks(db, ctx.days).get(campaign_id)
+    row.add("Money at risk", "—" if risk is None else f"{risk:,.2f} {currency}",
+            help="Behind pace: the goal's views it is projected to miss, at its CPM")
+    changes = revenue.rate_changes(db, "campaign", campaign_id)
+    if changes:
+        with st.expander(f"Rate history ({len(changes)})"):
+            for h in changes:
+                st.caption(fmt.plain(f"{fmt.timestamp(h['at'])} · {h.get('by') or 'someone'} · "
+                                     f"{_rate_words(h.get('old'))} → {_rate_words(h.get('new'))} ({h.get('source')})"))
+
+
+def _rate_words(rate: dict | None) -> str:
+    if not rate:
+        return "none"
+    return f"{rate.get('model')} {rate.get('amount'):,.2f}" + (" capped" if rate.get("capped") else "")
 
 
 def _head(ctx: PageContext, kind: str, ident: int, doc: dict | None, facts: Callable[[dict], str],

@@ -251,6 +251,7 @@ NAVIGATION = (
     ("streamlit_app.py", "Overview", ":material/dashboard:"),
     *((e.page, e.label, e.icon) for e in WITH_PAGES),
     ("pages/7_Delivery_health.py", "Delivery health", ":material/monitor_heart:"),
+    ("pages/8_Rates.py", "Rates", ":material/sell:"),
     ("pages/6_Sync_history.py", "Sync history", ":material/history:"),
 )
 
