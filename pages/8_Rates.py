@@ -77,10 +77,10 @@ def _campaign_editor(ctx: PageContext, key: str, rows: list[dict], currency: str
         st.info("No campaign matches these filters.")
         return
     df = pd.DataFrame([{"ID": r["campaign_id"], "Campaign": r["name"], "Advertiser": r["advertiser"],
-                        "Status": r["status"], "Model": r["model"] or "", "Amount": r["amount"],
+                        "Status": r["status"], "Model": r["model"], "Amount": r["amount"],
                         "Capped": r["capped"], "Changed by": r["updated_by"],
                         "Changed": fmt.timestamp(r["updated_at"]) if r["updated_at"] else ""} for r in rows])
-    st.data_editor(df, key=key, hide_index=True, disabled=True if not editor else
+    st.data_editor(df, key=key, hide_index=True, placeholder="—", disabled=True if not editor else
                    ["ID", "Campaign", "Advertiser", "Status", "Changed by", "Changed"],
                    column_config={
                        "ID": st.column_config.NumberColumn(format="%d", width=80),
@@ -102,7 +102,7 @@ def _card_editor(ctx: PageContext, key: str, rows: list[dict], currency: str, ed
     df = pd.DataFrame([{"ID": r["zone_id"], "Zone": r["name"], "Network": r["network"], "CPM": r["cpm"],
                         "Changed by": r["updated_by"],
                         "Changed": fmt.timestamp(r["updated_at"]) if r["updated_at"] else ""} for r in rows])
-    st.data_editor(df, key=key, hide_index=True, disabled=True if not editor else
+    st.data_editor(df, key=key, hide_index=True, placeholder="—", disabled=True if not editor else
                    ["ID", "Zone", "Network", "Changed by", "Changed"],
                    column_config={"ID": st.column_config.NumberColumn(format="%d", width=80),
                                   "CPM": st.column_config.NumberColumn(min_value=0.0, format="%.2f", width=100,

@@ -216,6 +216,12 @@ def at_risk(rate: CampaignRate | None, goal: int | None, projected_views: int | 
     return max(0, goal - projected_views) / 1000 * rate.amount
 
 
+def behind_ids(db: Database, today: Today) -> set[int]:
+    from .figures import BEHIND_PACE
+
+    return set(BEHIND_PACE.ids(db, today))
+
+
 def risks(db: Database, today: Today, network_id: int | None = None) -> dict[int, float]:
     """Money at risk of each behind-pace campaign (the catalogue's) with a known amount."""
     from .figures import BEHIND_PACE  # the catalogue reads this module's neighbours

@@ -192,9 +192,11 @@ def _money(ctx: PageContext, campaign_id: int) -> None:
     row.add("Booked", "—" if m.booked is None else f"{m.booked:,.2f} {currency}",
             help="What the flight is sold for (cpm: the goal's views; flat; monthly)")
     row.add("eCPM", "—" if m.ecpm is None else f"{m.ecpm:,.2f} {currency}", help="Earned per 1,000 views")
-    risk = revenue.risks(db, ctx.days).get(campaign_id)
+    risks = revenue.risks(db, ctx.days)
+    risk = risks.get(campaign_id, None if campaign_id in revenue.behind_ids(db, ctx.days) else 0.0)
     row.add("Money at risk", "—" if risk is None else f"{risk:,.2f} {currency}",
-            help="Behind pace: the goal's views it is projected to miss, at its CPM")
+            help="Behind pace: the goal's views it is projected to miss, at its CPM (0 when it is not behind "
+                 "pace; — when its rate does not say, e.g. cpc)")
     changes = revenue.rate_changes(db, "campaign", campaign_id)
     if changes:
         with st.expander(f"Rate history ({len(changes)})"):
