@@ -59,6 +59,7 @@ def secantus_uri(tmp_path_factory):
 
     server = embedded_server(tmp_path_factory.mktemp("secantus"), storage=":memory:")
     port = server.ensure_running()
+    THROWAWAY.add(f"127.0.0.1:{port}")
     yield uri_for(port)
     _DROPS.shutdown(wait=True)  # the drops still queued, before their server goes
     server.stop()
@@ -83,16 +84,30 @@ def fresh_database(uri: str):
 #: drops a finished test's database while the next test runs (a drop takes SecantusDB 2-3 s,
 #: and the tests wait on I/O about half the time)
 _DROPS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-db")
+#: the session's in-memory SecantusDB servers: everything in them goes with them at the
+#: session's end, so their test databases are never dropped (measured: a demo mirror holds
+#: ~12 MB there, and each drop cost the server ~1 s of a core it shares with the tests)
+THROWAWAY: set[str] = set()  # "host:port"
+
+
+def throwaway(client) -> bool:
+    return any(f"{host}:{port}" in THROWAWAY for host, port in client.topology_description.server_descriptions())
+
+
+def dispose(client, name: str) -> None:
+    """A finished test's database: dropped now on a real MongoDB, left in a throwaway server."""
+    try:
+        if not throwaway(client):
+            client.drop_database(name)
+    finally:
+        client.close()
 
 
 def drop_later(client, name: str) -> None:
-    def drop() -> None:
-        try:
-            client.drop_database(name)
-        finally:
-            client.close()
-
-    _DROPS.submit(drop)
+    if throwaway(client):
+        client.close()
+        return
+    _DROPS.submit(dispose, client, name)
 
 
 @pytest.fixture
@@ -157,8 +172,8 @@ def synced_demo(mongo_uri: str, seed: int = 1, **overrides):
 #: workers in collection order, and a long file started last keeps one worker busy while
 #: the others idle (alphabetical order put test_live_app and test_sync near the end)
 LONGEST_FIRST = ("test_live_app.py", "test_sync.py", "test_faults.py", "test_app.py", "test_absence.py",
-                 "test_proof.py", "test_backup.py", "test_auth.py", "test_sync_controls.py", "test_full_disk.py",
-                 "test_failure_surfaces.py")
+                 "test_backup.py", "test_auth.py", "test_proof.py", "test_digest.py", "test_failure_surfaces.py",
+                 "test_one_figure.py", "test_rates.py", "test_cli.py", "test_sync_controls.py", "test_full_disk.py")
 
 
 def pytest_collection_modifyitems(items):

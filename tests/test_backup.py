@@ -16,7 +16,7 @@ from bs_core.read.verify import verify
 from bs_core.store.backup import BACKED_UP, BackupError, backup, rotate
 from bs_core.store.restore import restore
 from bs_core.sync import run_sync
-from tests.conftest import fresh_database, mirror_settings
+from tests.conftest import dispose, fresh_database, mirror_settings
 from tests.test_sync import cli_env
 
 
@@ -48,7 +48,7 @@ def test_a_backup_restored_into_a_fresh_database_is_identical(synced, db, mongo_
         assert indexes(fresh) == indexes(db)
         assert verify(fresh).sound
     finally:
-        client.drop_database(fresh.name)
+        dispose(client, fresh.name)
         client.close()
 
 
@@ -79,7 +79,7 @@ def test_the_cli_backs_up_gzipped_and_restores_with_drop(synced, db, demo_server
                             capture_output=True, text=True, timeout=120)
         assert ok.returncode == 0 and json.loads(ok.stdout)["sound"]
     finally:
-        client.drop_database(fresh.name)
+        dispose(client, fresh.name)
         client.close()
 
 
@@ -109,7 +109,7 @@ def test_bad_input_is_one_line_exit_64_and_writes_nothing(synced, db, demo_serve
             assert words in out.stderr and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
         assert all(fresh[name].count_documents({}) == 0 for name in BACKED_UP)  # nothing was written
     finally:
-        client.drop_database(fresh.name)
+        dispose(client, fresh.name)
         client.close()
 
 

@@ -25,7 +25,7 @@ from bs_core.process.managed import free_port
 from bs_core.read import delivery, reporting
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.sync import run_sync
-from tests.conftest import fresh_database, mirror_settings
+from tests.conftest import dispose, fresh_database, mirror_settings
 from tests.test_cli import run_cli
 from tests.test_sync import cli_env
 
@@ -70,7 +70,7 @@ def mirrored(mongo_uri):
     with SimulatorServer(sim) as server:
         assert run_sync(mirror_settings(server, db, stats_days=15), db, "full")["status"] == "success"
         yield db, server
-    client.drop_database(db.name)
+    dispose(client, db.name)
 
 
 def parts(msg):
@@ -260,7 +260,7 @@ def test_the_digest_content_of_a_mirror_without_reporting_says_so(mongo_uri):
         assert digest.figures == {} and "no successful sync" in digest.freshness
         assert all(not s.rows for s in digest.sections)
     finally:
-        client.drop_database(db.name)
+        dispose(client, db.name)
 
 
 def test_a_schedule_that_can_never_fire_is_refused_at_start(mirrored, tmp_path):

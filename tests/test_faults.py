@@ -22,7 +22,7 @@ from bs_core.process.embedded import embedded_server, uri_for
 from bs_core.store.history import current_lease
 from bs_core.store.lease import Lease
 from bs_core.sync import run_sync
-from tests.conftest import mirror_settings
+from tests.conftest import mirror_settings, throwaway
 from tests.test_sync import KINDS, assert_mirror_matches, cli_env
 
 ENTITY_KINDS = KINDS + ("placements",)
@@ -214,8 +214,8 @@ def test_a_sigkill_at_ten_moments_leaves_no_orphans(db, demo_server, tmp_path):
         proc.wait()
         time.sleep(0.5)  # a request the dead process had already sent may still be executing
         assert orphans(mirror) == {"placements": 0, "campaigns": 0, "under networks": 0}, moment
-        db.client.drop_database(mirror.name)
-    db.client.drop_database(db.name)
+        if not throwaway(db.client):
+            db.client.drop_database(mirror.name)
     sim.faults.set_latency(0)
     assert run_sync(mirror_settings(demo_server, db), db, "full")["status"] == "success"
     assert_mirror_matches(db, sim)

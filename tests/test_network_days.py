@@ -19,7 +19,7 @@ from bs_core.read.figures import BEHIND_PACE, definitions_table
 from bs_core.read.reports import ReportQuery, period, report
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.sync import run_sync
-from tests.conftest import fresh_database, mirror_settings
+from tests.conftest import dispose, fresh_database, mirror_settings
 from tests.test_app import app, no_exceptions, visit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +61,7 @@ def early_morning(mongo_uri):
     client, db, sim, server, settings = synced_at(mongo_uri, "world", moment)
     yield db, sim, settings, moment
     server.__exit__(None, None, None)
-    client.drop_database(db.name)
+    dispose(client, db.name)
 
 
 def goal_campaign_of(db, sim, offset_minutes: int) -> int:
@@ -98,7 +98,7 @@ def test_at_2000_utc_a_utc_plus_12_networks_today_is_complete(mongo_uri):
             assert p.covers_to == TODAY and p.delivered == local_views_through(sim, cid, TODAY)
     finally:
         server.__exit__(None, None, None)
-        client.drop_database(db.name)
+        dispose(client, db.name)
 
 
 def test_the_overviews_complete_days_sum_each_networks_own(early_morning):

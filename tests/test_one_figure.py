@@ -18,6 +18,7 @@ from bs_core.read.figures import BEHIND_PACE, CAMPAIGN_FIGURES, COUNTED
 from bs_core.read.reports import ReportQuery, report
 from bs_core.runtime import Runtime
 from bs_core.ui.http_api import figures_payload
+from tests.conftest import dispose
 from tests.test_app import app, no_exceptions, visit
 from tests.test_network_days import synced_at
 
@@ -36,7 +37,7 @@ def seeded(request, mongo_uri):
         truth = {f.key: f.ids(db, days) for f in COUNTED}
     yield db, settings, truth
     server.__exit__(None, None, None)
-    client.drop_database(db.name)
+    dispose(client, db.name)
 
 
 def fresh_app(settings):

@@ -10,7 +10,7 @@ from bs_core import read as rm
 from bs_core.read import reporting
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.sync import run_sync
-from tests.conftest import fresh_database, mirror_settings
+from tests.conftest import dispose, fresh_database, mirror_settings
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def mirror(mongo_uri):
         run = run_sync(mirror_settings(server, db), db, "full")
         assert run["status"] == "success"
     yield db
-    client.drop_database(db.name)
+    dispose(client, db.name)
 
 
 def every(db, name):

@@ -15,7 +15,7 @@ from bs_core.read.reporting import Coverage, StatsFilter
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.store import summaries
 from bs_core.sync import run_sync
-from tests.conftest import fresh_database, mirror_settings
+from tests.conftest import dispose, fresh_database, mirror_settings
 
 DAYS = 20
 
@@ -29,7 +29,7 @@ def mirror(mongo_uri):
         run = run_sync(mirror_settings(server, db, stats_days=DAYS, stats_chunk_days=8), db, "full")
         assert run["status"] == "success"
     yield db
-    client.drop_database(db.name)
+    dispose(client, db.name)
 
 
 def every(db, name, **query):
