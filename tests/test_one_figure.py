@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any, NamedTuple
 
 import pytest
 import streamlit as st
@@ -29,13 +30,21 @@ DIGEST_SECTIONS = {"behind-pace": "behind-pace", "not-delivering": "not-deliveri
                    "unsold-zones": "unsold-zones"}
 
 
+class Seeded(NamedTuple):
+    db: Any
+    settings: Any
+    truth: dict
+    sim: Any
+    size: str
+
+
 @pytest.fixture(scope="module", params=["demo", "world"])
 def seeded(request, mongo_uri):
     client, db, sim, server, settings = synced_at(mongo_uri, request.param, MOMENT)
     with freeze(MOMENT):
         days = network_days(db)
         truth = {f.key: f.ids(db, days) for f in COUNTED}
-    yield db, settings, truth
+    yield Seeded(db, settings, truth, sim, request.param)
     server.__exit__(None, None, None)
     dispose(client, db.name)
 
@@ -48,12 +57,12 @@ def fresh_app(settings):
 
 def test_the_seeds_make_every_list_say_something(seeded):
     """Not a vacuous comparison: on each seed most figures count some rows."""
-    _, _, truth = seeded
+    truth = seeded.truth
     assert sum(1 for ids in truth.values() if ids) >= 4, {k: len(v) for k, v in truth.items()}
 
 
 def test_report_the_api_and_the_digest_give_the_catalogues_ids(seeded):
-    db, settings, truth = seeded
+    db, settings, truth = seeded.db, seeded.settings, seeded.truth
     with freeze(MOMENT):
         rows = report(db, ReportQuery("figures"), network_days(db))
         api, code = figures_payload(Runtime(settings), None)
@@ -68,7 +77,7 @@ def test_report_the_api_and_the_digest_give_the_catalogues_ids(seeded):
 
 
 def test_the_api_refuses_a_bad_network_in_words(seeded):
-    _, settings, _ = seeded
+    settings = seeded.settings
     body, code = figures_payload(Runtime(settings), "12;drop")
     assert code == 400 and "not a network id" in body["error"]
     body, code = figures_payload(Runtime(settings), "999999999")
@@ -76,7 +85,7 @@ def test_the_api_refuses_a_bad_network_in_words(seeded):
 
 
 def test_the_pages_count_and_list_the_catalogues_rows(seeded):
-    db, settings, truth = seeded
+    settings, truth = seeded.settings, seeded.truth
     with freeze(MOMENT):
         at = fresh_app(settings).run()
         no_exceptions(at)
@@ -95,7 +104,7 @@ def test_the_pages_count_and_list_the_catalogues_rows(seeded):
 
 @pytest.mark.parametrize("figure", [f.key for f in CAMPAIGN_FIGURES])
 def test_the_campaigns_only_filter_lists_a_figures_campaigns(seeded, figure):
-    db, settings, truth = seeded
+    settings, truth = seeded.settings, seeded.truth
     with freeze(MOMENT):
         at = fresh_app(settings).run()
         at = visit(at, "pages/1_Campaigns.py")
@@ -111,3 +120,45 @@ def test_the_campaigns_only_filter_lists_a_figures_campaigns(seeded, figure):
     assert set(shown["ID"]) <= set(ids) and len(shown) == min(len(ids), len(shown))
     if len(ids) <= len(shown):
         assert set(shown["ID"]) == set(ids)
+
+
+def test_demo_at_0541_a_utc_minus_8_campaign_paces_through_its_own_yesterday(seeded):
+    """Item 1 replayed on demo: Maple Gazette (UTC-08:00) is cut at Nov 30 when UTC's Dec 1
+    is over, its pacing equals the simulator's own rows through Nov 30 local, and its
+    pacing card names its clock, and only its clock."""
+    from tests.test_network_days import goal_campaign_of, local_views_through
+
+    if seeded.size != "demo":
+        pytest.skip("the demo replay")
+    db, sim, settings = seeded.db, seeded.sim, seeded.settings
+    with freeze(MOMENT):
+        cid = goal_campaign_of(db, sim, -480)
+        from bs_core.read import pacing
+
+        [p] = pacing.pacing(db, network_days(db), campaign_id=cid)
+        assert p.covers_to == TODAY - dt.timedelta(days=2)
+        assert p.delivered == local_views_through(sim, cid, TODAY - dt.timedelta(days=2))
+        at = fresh_app(settings)
+        at.query_params["open"] = f"campaign:{cid}"
+        at = visit(at.run(), "pages/1_Campaigns.py")
+        no_exceptions(at)
+    card = [m.value for m in at.markdown if m.value.startswith("**Pacing:")]
+    assert card and "account time, UTC-08:00)" in card[0] and "UTC-05:00" not in card[0], card
+
+
+def test_the_coverage_line_and_a_clamped_links_message_quote_one_range(seeded):
+    """Item 3: with complete days only, the page's coverage line and the message about a link's
+    period outside the mirror name the same range."""
+    if seeded.size != "demo":
+        pytest.skip("one seed is enough")
+    with freeze(MOMENT):
+        at = fresh_app(seeded.settings)
+        at.query_params["from"] = "2001-08-01"
+        at.query_params["to"] = "2001-09-30"
+        at.run()
+        no_exceptions(at)
+    said = [c.value for c in at.caption] + [w.value for w in at.warning]
+    ranges = {m.group(0) for text in said for m in re.finditer(r"\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d \(\d+ days", text)
+              if not m.group(0).startswith("2001")}
+    assert any("is not all in the mirror" in w.value for w in at.warning), said
+    assert len(ranges) == 1, ranges

@@ -164,7 +164,7 @@ def campaign_money(db: Database, today: Today, start: dt.date | None = None, end
     cards = rate_cards(db)
     daily = _daily_rows(db, ids)
     stops = {c["_id"]: today_of(today, c.get("network_id")) - dt.timedelta(days=1) for c in campaigns}
-    first_day = min((d for days in daily.values() for d in days), default=dt.date.today())
+    first_day = min((d for days in daily.values() for d in days), default=today_of(today, None))
     lo = start or first_day
     carded = set(db.placements.distinct("campaign_id", {"zone_id": {"$in": list(cards)}})) if cards else set()
     card_earned = _card_earned(db, [c for c in ids if c not in rates], cards, lo, end or max(stops.values(), default=lo),
