@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from bs_core.read import revenue
 from bs_core.read.delivery import DARK_DAYS, ENDING_WITHIN_DAYS, QUIET_DAYS
 from bs_core.read.figures import (
     BEHIND_PACE,
@@ -42,10 +43,18 @@ def body(ctx: PageContext) -> None:
     days = ctx.days
     through = days.describe([network] if network is not None else [nid for nid, _ in days.clocks])
     behind = reads.behind_pace(m, days, network)
+    # money at risk is read now, not cached: rates change without a sync
+    risk = revenue.risks(m.database(), days, network) if behind else {}
+    money = f"Money at risk ({ctx.runtime.settings.currency})"
+    if risk:  # the most money first; unpriced campaigns after, furthest behind first
+        behind = sorted(behind, key=lambda p: -risk.get(p.campaign_id, -1.0))
     section(f"{BEHIND_PACE.name}: running campaigns short of even delivery or projected to miss their goal", behind,
-            pacing_frame, "campaign", "behind-pace.csv", "No running campaign with a goal is behind pace.",
-            ids=[p.campaign_id for p in behind],
-            caption=f"Pacing {through} (each network's last complete day). {BEHIND_PACE.definition}")
+            lambda rows: pacing_frame(rows).assign(**{money: [_cents(risk.get(p.campaign_id)) for p in rows]})
+            if risk else pacing_frame(rows), "campaign", "behind-pace.csv",
+            "No running campaign with a goal is behind pace.", ids=[p.campaign_id for p in behind],
+            caption=f"Pacing {through} (each network's last complete day). {BEHIND_PACE.definition}"
+                    + (" Sorted by money at risk: the goal's views each is projected to miss, at its CPM (see "
+                       "Rates)." if risk else ""))
     over = reads.over_delivering(m, days, network)
     section(f"{OVER_DELIVERING.name}: past the goal by 10% or ahead of pace", over, pacing_frame, "campaign",
             "over-delivering.csv", "No campaign is past its goal or ahead of pace.",
@@ -80,6 +89,10 @@ def body(ctx: PageContext) -> None:
                                                 "BroadStreet"]],
             "campaign", "ending-soon.csv", f"No running campaign ends in the next {ENDING_WITHIN_DAYS} days.",
             caption=ENDING_SOON.definition)
+
+
+def _cents(amount: float | None) -> float | None:
+    return None if amount is None else round(amount, 2)
 
 
 def section(title: str, rows: list, frame, kind: str | None, file_name: str, empty: str,

@@ -162,3 +162,29 @@ def test_the_coverage_line_and_a_clamped_links_message_quote_one_range(seeded):
               if not m.group(0).startswith("2001")}
     assert any("is not all in the mirror" in w.value for w in at.warning), said
     assert len(ranges) == 1, ranges
+
+
+def test_delivery_health_sorts_behind_pace_by_money_at_risk(seeded):
+    """Priced behind-pace campaigns: the list shows each one's money at risk (the goal's views
+    it is projected to miss, at its CPM), the most first, equal to the hand computation."""
+    from bs_core.read import pacing
+    from bs_core.store import rates as store
+
+    behind_ids = seeded.truth["behind-pace"]
+    if not behind_ids:
+        pytest.skip("no behind-pace campaign on this seed")
+    db = seeded.db
+    with freeze(MOMENT):
+        paced = {p.campaign_id: p for p in pacing.pacing(db, network_days(db)) if p.campaign_id in behind_ids}
+        for i, cid in enumerate(behind_ids):
+            old = store.campaign_rates(db, [cid]).get(cid)
+            store.save_campaign_rate(db, cid, "cpm", 2.0 + i, by="t", expected_version=old.version if old else 0)
+        at = visit(fresh_app(seeded.settings).run(), "pages/7_Delivery_health.py")
+        no_exceptions(at)
+    hand = {cid: round(max(0, paced[cid].goal - paced[cid].projected) / 1000 * (2.0 + i), 2)
+            for i, cid in enumerate(behind_ids) if paced[cid].projected is not None}
+    table = next(df.value for df in at.dataframe if "Money at risk (USD)" in df.value.columns)
+    shown = dict(zip(table["ID"], table["Money at risk (USD)"], strict=True))
+    assert {cid: shown[cid] for cid in hand} == hand
+    listed = [v for v in table["Money at risk (USD)"] if v == v]  # NaN: unknown, listed last
+    assert listed == sorted(listed, reverse=True)
