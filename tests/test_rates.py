@@ -255,3 +255,23 @@ def test_the_rates_page_saves_an_edit_and_refuses_one_made_over_a_newer_rate(mir
     at.button(key="rates_save").click().run()
     assert any("changed by carol@example.com" in w.value.replace("\\", "") for w in at.warning), at.warning
     assert store.campaign_rates(db, [second])[second].amount == 9.0  # theirs stays
+
+
+def test_the_digest_says_what_priced_campaigns_earned_yesterday_as_report_revenue_does(mirrored):
+    from bs_core.digest import content, render
+
+    db = mirrored.db
+    cid = next(db.stats_daily.aggregate([{"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}},
+                                         {"$sort": {"v": -1, "_id": 1}}, {"$limit": 1}]))["_id"]
+    rate = store.campaign_rates(db, [cid]).get(cid)
+    store.save_campaign_rate(db, cid, "cpm", 2.5, by="t", expected_version=rate.version if rate else 0)
+    days = network_days(db)
+    digest = content.build(db, days.utc_today, currency="EUR")
+    by_report = 0.0
+    for nid in db.networks.distinct("_id"):
+        day = days.yesterday(nid)
+        rows = report(db, ReportQuery("revenue", day, day, network_id=nid), days)
+        by_report += sum(r["earned"] or 0 for r in rows)  # each rounded to cents
+    assert digest.money["currency"] == "EUR" and digest.money["earned"] == pytest.approx(by_report, abs=0.01 * 50)
+    assert digest.money["earned"] > 0
+    assert f"Money (EUR): earned yesterday {digest.money['earned']:,.2f}" in render.text(digest)

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from pymongo.database import Database
 
-from ..read import reporting
+from ..read import reporting, revenue
 from ..read.days import NetworkDays, days_for
 from ..read.delivery import ENDING_WITHIN_DAYS
 from ..read.figures import BEHIND_PACE, ENDING_SOON, NOT_DELIVERING, UNSOLD_ZONES
@@ -52,6 +52,8 @@ class Digest:
     freshness: str
     problems: list[str]
     dashboard: str  #: the dashboard's address, "" when BS_PUBLIC_URL is not set
+    #: priced campaigns only (None when no rate is set): {earned, at_risk, priced, currency}
+    money: dict | None = None
 
     @property
     def subject(self) -> str:
@@ -90,7 +92,7 @@ def _figures(db: Database, yesterdays: dict[int, dt.date], back: int, advertiser
 
 
 def build(db: Database, today: dt.date, public_url: str = "", advertiser_id: int | None = None,
-          since: dt.datetime | None = None) -> Digest:
+          since: dt.datetime | None = None, currency: str = "USD") -> Digest:
     """The digest of the day before ``today`` (each network's own; ``today`` is UTC's);
     ``since``: the last digest sent (sync problems after it are listed)."""
     days = days_for(db, today)
@@ -113,7 +115,25 @@ def build(db: Database, today: dt.date, public_url: str = "", advertiser_id: int
     note = days.describe(networks)
     return Digest(day, scope, reporting.clock_label(clocks[n] for n in networks if n in clocks),
                   note if note.count("through") > 1 else "", {k: v for k, v in figures.items() if v is not None},
-                  sections, _freshness(db, today), problems, public_url.rstrip("/"))
+                  sections, _freshness(db, today), problems, public_url.rstrip("/"),
+                  _money(db, days, yesterdays, advertiser_id, currency))
+
+
+def _money(db: Database, days: NetworkDays, yesterdays: dict[int, dt.date], advertiser_id: int | None,
+           currency: str) -> dict | None:
+    """What priced campaigns earned on each network's own yesterday, and the money at risk
+    of behind-pace ones (None when no campaign has a rate: unpriced is never 0)."""
+    earned, priced = 0.0, 0
+    for nid, day in yesterdays.items():
+        for m in revenue.campaign_money(db, days, day, day, network_id=nid, advertiser_id=advertiser_id):
+            if m.priced and m.earned is not None:
+                earned, priced = earned + m.earned, priced + 1
+    if not priced:
+        return None
+    mine = {c["_id"] for c in db.campaigns.find({} if advertiser_id is None else {"advertiser_id": advertiser_id},
+                                                {"_id": 1})}
+    at_risk = sum(v for cid, v in revenue.risks(db, days).items() if cid in mine)
+    return {"earned": earned, "at_risk": at_risk, "priced": priced, "currency": currency}
 
 
 def _mine(advertiser_id: int | None, owner: int | None) -> bool:

@@ -149,7 +149,8 @@ def deliver(settings: Settings, db: Database, today: dt.date, *, trigger: str = 
     run); record the attempt.  Never raises for a channel's failure: the outcome says it."""
     started = server_now(db)
     recipients = list(to or settings.digest_to)
-    digest = content.build(db, today, settings.public_url, advertiser_id, last_sent(db, advertiser_id))
+    digest = content.build(db, today, settings.public_url, advertiser_id, last_sent(db, advertiser_id),
+                           currency=settings.currency)
     msg = render.message(digest, settings.digest_from or "broadstreet-digest@localhost", recipients)
     outcome = Outcome(f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}", "sent", {})
     if dry_run_dir is not None:

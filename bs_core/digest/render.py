@@ -60,6 +60,14 @@ def _figure_lines(d: Digest) -> list[str]:
             for field, label in _FIGURES]
 
 
+def _money_line(d: Digest) -> list[str]:
+    if not d.money:
+        return []
+    m = d.money
+    return [f"Money ({m['currency']}): earned yesterday {m['earned']:,.2f} by {m['priced']:,} priced campaign(s); "
+            f"at risk {m['at_risk']:,.2f} (behind-pace campaigns' missed goal views at their CPM)."]
+
+
 def _days_lines(d: Digest) -> list[str]:
     lines = [f"Days are in {d.clock}."]
     if d.days_note:
@@ -68,7 +76,7 @@ def _days_lines(d: Digest) -> list[str]:
 
 
 def text(d: Digest) -> str:
-    lines = [d.subject, *_days_lines(d), "", *_figure_lines(d)]
+    lines = [d.subject, *_days_lines(d), "", *_figure_lines(d), *_money_line(d)]
     for section in d.sections:
         lines += ["", f"{section.title} ({len(section.rows)})"]
         if not section.rows:
@@ -141,7 +149,8 @@ def html_body(d: Digest) -> str:
     e = html.escape
     parts = [f"<h2 style='font-size:20px;margin:0 0 4px'>{e(d.subject)}</h2>",
              *(f"<p style='{_MUTED};margin:2px 0'>{e(line)}</p>" for line in _days_lines(d)),
-             _figure_table(d), *(_section_html(s) for s in d.sections),
+             _figure_table(d), *(f"<p style='font-size:13px;margin:4px 0'>{e(line)}</p>" for line in _money_line(d)),
+             *(_section_html(s) for s in d.sections),
              f"<p style='{_MUTED};margin-top:20px'>{e(d.freshness)}</p>"]
     if d.problems:
         parts.append("<p style='color:#cf222e;font-size:13px'>Syncs with problems since the last digest:</p><ul>"
@@ -157,7 +166,7 @@ def html_body(d: Digest) -> str:
 
 def slack_text(d: Digest) -> str:
     """The text field for a Slack or Teams incoming webhook (counts and the first rows)."""
-    lines = [f"*{d.subject}*", *_days_lines(d)[1:], *_figure_lines(d)]
+    lines = [f"*{d.subject}*", *_days_lines(d)[1:], *_figure_lines(d), *_money_line(d)]
     for section in d.sections:
         names = ", ".join(_value(next(iter(r.values()))) for r in section.rows[:5])
         more = f" and {len(section.rows) - 5} more" if len(section.rows) > 5 else ""
