@@ -275,3 +275,19 @@ def test_the_digest_says_what_priced_campaigns_earned_yesterday_as_report_revenu
     assert digest.money["currency"] == "EUR" and digest.money["earned"] == pytest.approx(by_report, abs=0.01 * 50)
     assert digest.money["earned"] > 0
     assert f"Money (EUR): earned yesterday {digest.money['earned']:,.2f}" in render.text(digest)
+
+
+def test_verify_checks_the_rates(mirrored):
+    from bs_core.read.verify import verify
+
+    db = mirrored.db
+    assert not [f for f in verify(db).problems if f.check == "rates"]
+    logged = set(db.rate_history.distinct("ref", {"kind": "campaign"}))
+    ghost = next(c["_id"] for c in db.campaigns.find({}, {"_id": 1}).sort("_id", 1) if c["_id"] not in logged)
+    db.rates.insert_one({"_id": ghost, "model": "cpx", "amount": -1})  # by hand, outside the store
+    try:
+        found = {f.text for f in verify(db).problems if f.check == "rates"}
+        assert found == {"1 campaign rates have an unknown model or a negative amount",
+                         "1 rates have no history (written outside the app and `rates import`)"}
+    finally:
+        db.rates.delete_one({"_id": ghost})

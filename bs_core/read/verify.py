@@ -17,6 +17,7 @@ from pymongo.database import Database
 from ..client import BroadStreetClient
 from ..entities import ENTITIES, ENTITY_NAMES
 from ..normalize import content_hash
+from ..store.rates import MODELS
 from ..store.stats_days import GAP_TRIES, fetched_days, gap_days
 from ..store.summaries import entity_counts_live, placements_per_zone_live, stored_summary
 
@@ -52,7 +53,8 @@ def verify(db: Database, *, client: BroadStreetClient | None = None, today: dt.d
     problems = _orphans(db, ids) + _summaries(db) + _hashes(db) + _coverage(db, ids["networks"])
     if client is not None:
         problems += _upstream(db, client, ids["networks"])
-    notes = _unmatched_ads(db) + _duplicate_names(db)
+    problems += _rates(db)
+    notes = _unmatched_ads(db) + _duplicate_names(db) + _rates_of_deleted(db, ids)
     return VerifyReport(problems, notes, {name: len(v) for name, v in ids.items()})
 
 
@@ -75,6 +77,27 @@ def _orphans(db: Database, ids: dict[str, set]) -> list[Finding]:
                        if d.get("network_id") not in ids["networks"]]
             out += _finding("orphans", f"{{n:,}} {entity.name} belong to no mirrored network", missing)
     return out
+
+
+def _rates(db: Database) -> list[Finding]:
+    """Rates exist only here: each must be one the store could have written (a known model,
+    an amount of 0 or more), and every rate must have its history (an edit outside the
+    store, e.g. by hand in the database, leaves none)."""
+    bad = [d["_id"] for d in db.rates.find({}) if d.get("model") not in MODELS
+           or not isinstance(d.get("amount"), (int, float)) or d["amount"] < 0]
+    bad_cards = [d["_id"] for d in db.rate_cards.find({}) if not isinstance(d.get("cpm"), (int, float)) or d["cpm"] < 0]
+    logged = {(h["kind"], h["ref"]) for h in db.rate_history.find({}, {"kind": 1, "ref": 1})}
+    unlogged = [f"campaign {d['_id']}" for d in db.rates.find({}, {"_id": 1}) if ("campaign", d["_id"]) not in logged]
+    unlogged += [f"zone {d['_id']}" for d in db.rate_cards.find({}, {"_id": 1}) if ("zone", d["_id"]) not in logged]
+    return (_finding("rates", "{n:,} campaign rates have an unknown model or a negative amount", bad)
+            + _finding("rates", "{n:,} zone rate cards have a CPM that is not a number of 0 or more", bad_cards)
+            + _finding("rates", "{n:,} rates have no history (written outside the app and `rates import`)", unlogged))
+
+
+def _rates_of_deleted(db: Database, ids: dict[str, set]) -> list[Finding]:
+    """Campaigns deleted upstream whose rates are kept for their past invoices (a note, not a problem)."""
+    kept = [d["_id"] for d in db.rates.find({}, {"_id": 1}) if d["_id"] not in ids["campaigns"]]
+    return _finding("rates", "{n:,} rates belong to campaigns deleted upstream (kept for their past invoices)", kept)
 
 
 def _summaries(db: Database) -> list[Finding]:
