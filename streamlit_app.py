@@ -5,6 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
+from bs_core.read import revenue
 from bs_core.read.breakdowns import ROLLUPS, rollup
 from bs_core.read.figures import BEHIND_PACE
 from bs_core.read.reporting import Coverage, StatsFilter, previous_period, year_before
@@ -101,12 +102,29 @@ def kpis(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
     row.add("Zones", f"{counts['zones']:,}",
             help="Zones its campaigns are placed in" if advertiser is not None else None)
     row.add(BEHIND_PACE.name, f"{len(behind):,}", help=f"{BEHIND_PACE.definition} Delivery health lists them.")
+    money(ctx, network, advertiser, row)
     row = MetricRow()  # every status: the four add up to all campaigns
     row.add("Running campaigns", f"{status['running']:,}")
     row.add("Scheduled campaigns", f"{status['scheduled']:,}")
     row.add("Paused campaigns", f"{status['paused']:,}")
     row.add("Ended campaigns", f"{status['ended']:,}")
     row.add("Placements", f"{counts['placements']:,}")
+
+
+def money(ctx: PageContext, network: int | None, advertiser: int | None, row: MetricRow) -> None:
+    """Earned this month (priced campaigns, each network through its own yesterday) against
+    the same days of last month; read now, not cached: rates change without a sync."""
+    found = revenue.month_to_date(ctx.mirror.database(), ctx.days, network, advertiser)
+    if found is None:
+        return
+    currency = ctx.runtime.settings.currency
+    diff = round(found["earned"] - found["before"], 2)
+    share = f" ({diff / found['before']:+.1%})" if found["before"] else ""
+    row.add("Earned this month", f"{found['earned']:,.2f} {currency}",
+            **fmt.metric_delta("no change" if diff == 0 else f"{diff:+,.2f}{share}"),
+            help=f"What {found['priced']:,} priced campaign(s) earned from {found['first']} through "
+                 f"{found['last']} (each network through its own yesterday), against the same days of last "
+                 "month. Rates are set on the Rates page.")
 
 
 def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage, compare, grain: str) -> None:

@@ -14,7 +14,6 @@ import sys
 
 import pytest
 
-from bs_core.dates import freeze
 from bs_core.read.days import network_days
 from bs_core.read.reports import ReportQuery, report
 from bs_core.read.revenue import at_risk, billable_views, booked, campaign_money, earned
@@ -218,8 +217,8 @@ def test_report_revenue_and_invoice_equal_the_hand_computation(mirrored):
 
 def test_report_invoice_cli_writes_json_rows(mirrored):
     db, server = mirrored.db, mirrored.server
-    with freeze(dt.datetime.now(dt.UTC)):
-        month = f"{network_days(db).utc_today:%Y-%m}"
+    days = network_days(db)
+    month = f"{max(days.last_complete(db.networks.distinct('_id')).values()):%Y-%m}"  # begun on some network
     out = subprocess.run([sys.executable, "-m", "bs_core", "report", "invoice", "--month", month],
                          env=cli_env(server, db), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -291,3 +290,27 @@ def test_verify_checks_the_rates(mirrored):
                          "1 rates have no history (written outside the app and `rates import`)"}
     finally:
         db.rates.delete_one({"_id": ghost})
+
+
+def test_the_overview_says_what_priced_campaigns_earned_this_month(mirrored):
+    from bs_core.read.reporting import stats_coverage
+    from bs_core.read.revenue import month_to_date
+    from tests.test_app import app, no_exceptions
+
+    db = mirrored.db
+    cid = next(db.stats_daily.aggregate([{"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}},
+                                         {"$sort": {"v": -1, "_id": 1}}, {"$limit": 1}]))["_id"]
+    rate = store.campaign_rates(db, [cid]).get(cid)
+    store.save_campaign_rate(db, cid, "cpm", 2.5, by="t", expected_version=rate.version if rate else 0)
+    days = network_days(db)
+    found = month_to_date(db, days)
+    by_report = 0.0
+    for nid in db.networks.distinct("_id"):  # the same days, by report revenue, network by network
+        last = days.yesterday(nid)
+        first = max(last.replace(day=1), stats_coverage(db, nid).first)  # no rows before the mirror's first day
+        by_report += sum(r["earned"] or 0 for r in report(
+            db, ReportQuery("revenue", first, last, network_id=nid), days))
+    assert found["earned"] == pytest.approx(by_report, abs=0.5) and found["earned"] > 0
+    at = app(mirrored.settings).run()
+    no_exceptions(at)
+    assert {m.label: m.value for m in at.metric}["Earned this month"] == f"{found['earned']:,.2f} USD"

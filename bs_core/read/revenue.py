@@ -279,3 +279,32 @@ def card_rows(db: Database, network_id: int | None = None, search: str = "",
 def rate_changes(db: Database, kind: str, ref: int) -> list[dict]:
     """A rate's history, newest first (the read side's door to ``store.rates.history``)."""
     return history(db, kind, ref)
+
+
+def _same_day_last_month(day: dt.date) -> dt.date:
+    first = (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return first.replace(day=min(day.day, calendar.monthrange(first.year, first.month)[1]))
+
+
+def month_to_date(db: Database, today: Today, network_id: int | None = None,
+                  advertiser_id: int | None = None) -> dict | None:
+    """What priced campaigns earned this month through each network's own yesterday, and on
+    the same days of last month: ``{earned, before, first, last, priced}`` (None when no
+    campaign is priced: unpriced is never 0)."""
+    networks = [network_id] if network_id is not None else db.networks.distinct("_id")
+    earned = before = 0.0
+    priced = 0
+    first = last = None
+    for nid in networks:
+        yesterday = today_of(today, nid) - dt.timedelta(days=1)
+        start = yesterday.replace(day=1)
+        first, last = min(first or start, start), max(last or yesterday, yesterday)
+        now = campaign_money(db, today, start, yesterday, network_id=nid, advertiser_id=advertiser_id)
+        then = campaign_money(db, today, _same_day_last_month(start), _same_day_last_month(yesterday),
+                              network_id=nid, advertiser_id=advertiser_id)
+        earned += sum(m.earned for m in now if m.priced and m.earned is not None)
+        before += sum(m.earned for m in then if m.priced and m.earned is not None)
+        priced += sum(1 for m in now if m.priced)
+    if not priced:
+        return None
+    return {"earned": earned, "before": before, "first": first, "last": last, "priced": priced}
