@@ -314,3 +314,25 @@ def test_the_overview_says_what_priced_campaigns_earned_this_month(mirrored):
     at = app(mirrored.settings).run()
     no_exceptions(at)
     assert {m.label: m.value for m in at.metric}["Earned this month"] == f"{found['earned']:,.2f} USD"
+
+
+def test_campaigns_show_what_each_earned_in_the_period(mirrored):
+    from tests.test_app import app, no_exceptions, visit
+
+    db = mirrored.db
+    at = visit(app(mirrored.settings).run(), "pages/1_Campaigns.py")
+    no_exceptions(at)
+    start, end = at.date_input(key="f_campaigns_period").value
+    table = at.dataframe[0].value
+    cid = int(next(i for i, v in zip(table["ID"], table["Views"], strict=True) if v))
+    rate = store.campaign_rates(db, [cid]).get(cid)
+    store.save_campaign_rate(db, cid, "cpm", 8.0, by="t", expected_version=rate.version if rate else 0)
+    at.run()  # no sync between: the money is read now
+    table = at.dataframe[0].value
+    row = table[table["ID"] == cid].iloc[0]
+    camp = db.campaigns.find_one({"_id": cid})
+    last = min(end, network_days(db).yesterday(camp["network_id"]))
+    views = sum(d["views"] for d in db.stats_daily.find({"campaign_id": cid, "date": {
+        "$gte": dt.datetime.combine(start, dt.time()), "$lte": dt.datetime.combine(last, dt.time())}}))
+    assert row["Earned"] == round(views / 1000 * 8.0, 2) and row["eCPM"] == 8.0
+    assert list(table.columns).index("Earned") == list(table.columns).index("CTR") + 1

@@ -144,17 +144,19 @@ def _card_earned(db: Database, ids: list[int], cards: dict, start: dt.date, end:
 
 def campaign_money(db: Database, today: Today, start: dt.date | None = None, end: dt.date | None = None, *,
                    network_id: int | None = None, advertiser_id: int | None = None,
-                   campaign_id: int | None = None) -> list[Money]:
+                   campaign_id: int | None = None, ids: list[int] | None = None) -> list[Money]:
     """Every matching campaign's money over [start, end] (default: its flight to date), each
     cut at its network's own yesterday.  Unpriced campaigns are listed with ``model`` ""."""
     query = field_match(network_id=network_id, advertiser_id=advertiser_id)
     if campaign_id is not None:
         query["_id"] = campaign_id
+    elif ids is not None:
+        query["_id"] = {"$in": ids}
     campaigns = list(db.campaigns.find(query, {"name_clean": 1, "network_id": 1, "advertiser_id": 1, "starts_on": 1,
                                                "ends_on": 1, "max_impression_count": 1}).sort("_id", 1))
     # a priced campaign deleted upstream keeps its rate: it is billed as its rate's snapshot had it
     gone = [r for r in campaign_rates(db) if r not in {c["_id"] for c in campaigns}
-            and (campaign_id is None or r == campaign_id)]
+            and (campaign_id is None or r == campaign_id) and (ids is None or r in ids)]
     for snap in campaign_snapshots(db, gone).values():
         if all(v is None or snap.get(k) == v for k, v in (("network_id", network_id), ("advertiser_id", advertiser_id))):
             campaigns.append({**snap, "name_clean": f"{snap.get('name_clean') or snap['_id']} (deleted)",
@@ -308,3 +310,11 @@ def month_to_date(db: Database, today: Today, network_id: int | None = None,
     if not priced:
         return None
     return {"earned": earned, "before": before, "first": first, "last": last, "priced": priced}
+
+
+def with_money(db: Database, today: Today, rows: list[dict], start: dt.date, end: dt.date) -> list[dict]:
+    """Campaign rows (``_id``) with ``earned`` and ``ecpm`` over [start, end] added (None:
+    unpriced); the rows themselves are left as they were (a cache may share them)."""
+    found = {m.campaign_id: m for m in campaign_money(db, today, start, end, ids=[r["_id"] for r in rows])}
+    return [{**r, "earned": (found[r["_id"]].earned if r["_id"] in found else None),
+             "ecpm": (found[r["_id"]].ecpm if r["_id"] in found else None)} for r in rows]

@@ -30,6 +30,9 @@ COLUMNS = {
     "Pace": cc.TextColumn(width=112, help="behind (under 90% of expected), at risk (the last 7 days' rate misses the "
                           "goal), on pace, ahead, goal met, over-delivered (10% past the goal), not started, "
                           "no end date, partial data (the mirror lacks days of the flight)"),
+    "Earned": cc.NumberColumn(format="%.2f", width=90, help="What the period's delivery earns under the "
+                              "campaign's rate (BS_CURRENCY; empty: unpriced)"),
+    "eCPM": cc.NumberColumn(format="%.2f", width=70, help="Earned per 1,000 views in the period"),
     "Goal": cc.NumberColumn(format="localized", width=80, help="BroadStreet's max_impression_count"),
     "Delivered": cc.NumberColumn(format="localized", help="Views from the flight's start through yesterday"),
     "Expected": cc.NumberColumn(format="localized", help="The goal times the share of the flight elapsed by "

@@ -59,6 +59,12 @@ def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
     if paced:  # numbers with gaps (no goal): empty cells, not "None"
         frame["Pacing"] = pd.to_numeric(frame["Pacing"], errors="coerce")
         frame["Goal"] = pd.to_numeric(frame["Goal"], errors="coerce").astype("Int64")
+    if any(r.get("earned") is not None for r in rows):  # what the period earns (unpriced: empty)
+        at = list(frame.columns).index("CTR") + 1
+        for offset, (column, field) in enumerate((("Earned", "earned"), ("eCPM", "ecpm"))):
+            frame.insert(at + offset, column, pd.to_numeric(
+                pd.Series([None if r.get(field) is None else round(r[field], 2) for r in rows], dtype="object"),
+                errors="coerce"))
     return frame
 
 

@@ -41,6 +41,9 @@ class Listing:
     #: every filtered row for the CSV: (view, network, search, sort, start, end, **extra);
     #: by default ``read`` with one very large page
     export: Callable | None = None
+    #: (ctx, rows, period) -> rows with what they earn in the period (read now, not cached:
+    #: rates change without a sync)
+    money: Callable | None = None
 
     def key(self, name: str) -> str:
         return f"f_{self.noun}_{name}"
@@ -86,7 +89,8 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
                    spec.noun)
     if not result.total:
         return
-    df = spec.frame(result.rows)
+    rows = spec.money(ctx, result.rows, period) if spec.money and period else result.rows
+    df = spec.frame(rows)
     if period is None:
         df = df.drop(columns=FIGURE_COLUMNS)
     figures = f"Views, clicks and CTR: {start} to {end} ({coverage.clock}). " if period else ""
@@ -99,5 +103,9 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
             return spec.export(m, network, search, sort, start, end, **extra)
         return spec.read(m, network, search, sort, 1, EXPORT_ROWS, start, end, **extra).rows
 
-    csv_button(f"Export all filtered {spec.noun} (CSV)", lambda: spec.frame(every_row()), f"{spec.noun}.csv",
+    def every_row_priced() -> list[dict]:
+        found = every_row()
+        return spec.money(ctx, found, period) if spec.money and period else found
+
+    csv_button(f"Export all filtered {spec.noun} (CSV)", lambda: spec.frame(every_row_priced()), f"{spec.noun}.csv",
                key=f"{spec.noun}_csv")
