@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from bs_core.read import revenue
+from bs_core.read import money
 from bs_core.read.breakdowns import ROLLUPS, rollup
 from bs_core.read.figures import BEHIND_PACE
 from bs_core.read.reporting import Coverage, StatsFilter, previous_period, year_before
@@ -102,7 +102,7 @@ def kpis(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
     row.add("Zones", f"{counts['zones']:,}",
             help="Zones its campaigns are placed in" if advertiser is not None else None)
     row.add(BEHIND_PACE.name, f"{len(behind):,}", help=f"{BEHIND_PACE.definition} Delivery health lists them.")
-    money(ctx, network, advertiser, row)
+    earned_this_month(ctx, network, advertiser, row)
     row = MetricRow()  # every status: the four add up to all campaigns
     row.add("Running campaigns", f"{status['running']:,}")
     row.add("Scheduled campaigns", f"{status['scheduled']:,}")
@@ -111,10 +111,10 @@ def kpis(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
     row.add("Placements", f"{counts['placements']:,}")
 
 
-def money(ctx: PageContext, network: int | None, advertiser: int | None, row: MetricRow) -> None:
+def earned_this_month(ctx: PageContext, network: int | None, advertiser: int | None, row: MetricRow) -> None:
     """Earned this month (priced campaigns, each network through its own yesterday) against
     the same days of last month; read now, not cached: rates change without a sync."""
-    found = revenue.month_to_date(ctx.mirror.database(), ctx.days, network, advertiser)
+    found = money.month_to_date(ctx.mirror.database(), ctx.days, network, advertiser)
     if found is None:
         return
     currency = ctx.runtime.settings.currency

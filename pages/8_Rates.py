@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from bs_core.errors import MirrorError
-from bs_core.read.revenue import MODEL_HELP, MODELS, card_rows, rate_rows
+from bs_core.read.money import card_rows, rate_rows
+from bs_core.read.revenue import MODEL_HELP, MODELS
 from bs_core.ui import format as fmt
 from bs_core.ui import rate_desk
 from bs_core.ui.layout import PageContext, advertiser_select, filter_row, network_select, render

@@ -87,6 +87,18 @@ def mirrored(mongo_uri):
         yield mirror
 
 
+def delivered(db) -> list[int]:
+    """Campaign ids, the most viewed first (ties by id)."""
+    return [r["_id"] for r in db.stats_daily.aggregate([
+        {"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}}, {"$sort": {"v": -1, "_id": 1}}])]
+
+
+def price(db, cid: int, model: str, amount: float) -> None:
+    """Set a campaign's rate over whatever version it has."""
+    rate = store.campaign_rates(db, [cid]).get(cid)
+    store.save_campaign_rate(db, cid, model, amount, by="t", expected_version=rate.version if rate else 0)
+
+
 def some_campaign(db, **query) -> dict:
     return db.campaigns.find_one(query or {}, sort=[("_id", 1)])
 
@@ -154,11 +166,8 @@ def test_the_cli_imports_exports_and_refuses_a_bad_file_with_exit_64(mirrored, t
 # -- never lost --------------------------------------------------------------------------------
 def test_a_campaign_deleted_upstream_keeps_its_rate_and_its_invoice(mirrored):
     db, server, settings = mirrored.db, mirrored.server, mirrored.settings
-    delivered = db.stats_daily.aggregate([{"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}},
-                                          {"$sort": {"v": -1}}, {"$limit": 1}])
-    cid = next(delivered)["_id"]
-    rate = store.campaign_rates(db, [cid]).get(cid)
-    store.save_campaign_rate(db, cid, "cpm", 2.0, by="t", expected_version=rate.version if rate else 0)
+    cid = delivered(db)[0]
+    price(db, cid, "cpm", 2.0)
     before = next(m for m in campaign_money(db, network_days(db)) if m.campaign_id == cid)
     server.sim.mutate("delete", "campaigns", cid)
     assert run_sync(settings, db, "full")["status"] in ("success", "partial")
@@ -191,12 +200,9 @@ def test_restoring_an_older_backup_says_how_many_rate_changes_it_undoes(mirrored
 def test_report_revenue_and_invoice_equal_the_hand_computation(mirrored):
     db = mirrored.db
     days = network_days(db)
-    row = next(db.stats_daily.aggregate([{"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}},
-                                         {"$sort": {"v": -1, "_id": 1}}, {"$skip": 1}, {"$limit": 1}]))
-    cid = row["_id"]
+    cid = delivered(db)[1]
     camp = db.campaigns.find_one({"_id": cid})
-    rate = store.campaign_rates(db, [cid]).get(cid)
-    store.save_campaign_rate(db, cid, "cpm", 3.0, by="t", expected_version=rate.version if rate else 0)
+    price(db, cid, "cpm", 3.0)
     last = days.yesterday(camp["network_id"])
     first = last - dt.timedelta(days=6)
     views = sum(d["views"] for d in db.stats_daily.find({"campaign_id": cid, "date": {
@@ -260,10 +266,7 @@ def test_the_digest_says_what_priced_campaigns_earned_yesterday_as_report_revenu
     from bs_core.digest import content, render
 
     db = mirrored.db
-    cid = next(db.stats_daily.aggregate([{"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}},
-                                         {"$sort": {"v": -1, "_id": 1}}, {"$limit": 1}]))["_id"]
-    rate = store.campaign_rates(db, [cid]).get(cid)
-    store.save_campaign_rate(db, cid, "cpm", 2.5, by="t", expected_version=rate.version if rate else 0)
+    price(db, delivered(db)[0], "cpm", 2.5)
     days = network_days(db)
     digest = content.build(db, days.utc_today, currency="EUR")
     by_report = 0.0
@@ -293,15 +296,12 @@ def test_verify_checks_the_rates(mirrored):
 
 
 def test_the_overview_says_what_priced_campaigns_earned_this_month(mirrored):
+    from bs_core.read.money import month_to_date
     from bs_core.read.reporting import stats_coverage
-    from bs_core.read.revenue import month_to_date
     from tests.test_app import app, no_exceptions
 
     db = mirrored.db
-    cid = next(db.stats_daily.aggregate([{"$group": {"_id": "$campaign_id", "v": {"$sum": "$views"}}},
-                                         {"$sort": {"v": -1, "_id": 1}}, {"$limit": 1}]))["_id"]
-    rate = store.campaign_rates(db, [cid]).get(cid)
-    store.save_campaign_rate(db, cid, "cpm", 2.5, by="t", expected_version=rate.version if rate else 0)
+    price(db, delivered(db)[0], "cpm", 2.5)
     days = network_days(db)
     found = month_to_date(db, days)
     by_report = 0.0
@@ -325,8 +325,7 @@ def test_campaigns_show_what_each_earned_in_the_period(mirrored):
     start, end = at.date_input(key="f_campaigns_period").value
     table = at.dataframe[0].value
     cid = int(next(i for i, v in zip(table["ID"], table["Views"], strict=True) if v))
-    rate = store.campaign_rates(db, [cid]).get(cid)
-    store.save_campaign_rate(db, cid, "cpm", 8.0, by="t", expected_version=rate.version if rate else 0)
+    price(db, cid, "cpm", 8.0)
     at.run()  # no sync between: the money is read now
     table = at.dataframe[0].value
     row = table[table["ID"] == cid].iloc[0]

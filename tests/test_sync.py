@@ -59,6 +59,9 @@ def changes(run: dict, kind: str) -> dict:
 
 
 def test_full_sync_mirrors_the_dataset_and_a_second_sync_writes_nothing(db, demo_server):
+    # the simulator's hour held still: a second sync across an hour boundary would rightly
+    # fetch the new hour's rows of today (a run at 17:59:59 and one at 18:00:01 did)
+    demo_server.sim.reports._now = dt.datetime.now(dt.UTC).replace(tzinfo=None, minute=30, second=0, microsecond=0)
     settings = mirror_settings(demo_server, db)
     first = run_sync(settings, db, "full", trigger="cli")
     assert first["status"] == "success", first["errors"]

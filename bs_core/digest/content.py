@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from pymongo.database import Database
 
-from ..read import reporting, revenue
+from ..read import money, reporting, revenue
 from ..read.days import NetworkDays, days_for
 from ..read.delivery import ENDING_WITHIN_DAYS
 from ..read.figures import BEHIND_PACE, ENDING_SOON, NOT_DELIVERING, UNSOLD_ZONES
@@ -123,9 +123,12 @@ def _money(db: Database, days: NetworkDays, yesterdays: dict[int, dt.date], adve
            currency: str) -> dict | None:
     """What priced campaigns earned on each network's own yesterday, and the money at risk
     of behind-pace ones (None when no campaign has a rate: unpriced is never 0)."""
+    if not money.anything_priced(db):
+        return None
     earned, priced = 0.0, 0
+    ids = money.priced_campaigns(db)
     for nid, day in yesterdays.items():
-        for m in revenue.campaign_money(db, days, day, day, network_id=nid, advertiser_id=advertiser_id):
+        for m in revenue.campaign_money(db, days, day, day, network_id=nid, advertiser_id=advertiser_id, ids=ids):
             if m.priced and m.earned is not None:
                 earned, priced = earned + m.earned, priced + 1
     if not priced:

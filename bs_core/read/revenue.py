@@ -30,6 +30,7 @@ from ..store.rates import (  # noqa: F401 (MODELS, MODEL_HELP: the Rates page's 
     MODEL_HELP,
     MODELS,
     CampaignRate,
+    anything_priced,
     campaign_rates,
     campaign_snapshots,
     history,
@@ -154,15 +155,18 @@ def campaign_money(db: Database, today: Today, start: dt.date | None = None, end
         query["_id"] = {"$in": ids}
     campaigns = list(db.campaigns.find(query, {"name_clean": 1, "network_id": 1, "advertiser_id": 1, "starts_on": 1,
                                                "ends_on": 1, "max_impression_count": 1}).sort("_id", 1))
+    every_rate = campaign_rates(db)
     # a priced campaign deleted upstream keeps its rate: it is billed as its rate's snapshot had it
-    gone = [r for r in campaign_rates(db) if r not in {c["_id"] for c in campaigns}
-            and (campaign_id is None or r == campaign_id) and (ids is None or r in ids)]
+    listed = {c["_id"] for c in campaigns}
+    wanted = None if ids is None else set(ids)
+    gone = [r for r in every_rate if r not in listed and (campaign_id is None or r == campaign_id)
+            and (wanted is None or r in wanted)]
     for snap in campaign_snapshots(db, gone).values():
         if all(v is None or snap.get(k) == v for k, v in (("network_id", network_id), ("advertiser_id", advertiser_id))):
             campaigns.append({**snap, "name_clean": f"{snap.get('name_clean') or snap['_id']} (deleted)",
                               "deleted": True})
     ids = [c["_id"] for c in campaigns]
-    rates = campaign_rates(db, ids)
+    rates = {cid: every_rate[cid] for cid in ids if cid in every_rate}
     cards = rate_cards(db)
     daily = _daily_rows(db, ids)
     stops = {c["_id"]: today_of(today, c.get("network_id")) - dt.timedelta(days=1) for c in campaigns}
@@ -228,6 +232,8 @@ def risks(db: Database, today: Today, network_id: int | None = None) -> dict[int
     """Money at risk of each behind-pace campaign (the catalogue's) with a known amount."""
     from .figures import BEHIND_PACE  # the catalogue reads this module's neighbours
 
+    if not anything_priced(db):
+        return {}
     behind = BEHIND_PACE.of(db, today, network_id)
     rates = campaign_rates(db, [p.campaign_id for p in behind])
     out = {}
@@ -236,85 +242,3 @@ def risks(db: Database, today: Today, network_id: int | None = None) -> dict[int
         if risk is not None:
             out[p.campaign_id] = risk
     return out
-
-
-RATE_ROWS = 2_000  #: rows the Rates page edits at once (a filter narrows the rest)
-
-
-def rate_rows(db: Database, network_id: int | None = None, advertiser_id: int | None = None, search: str = "",
-              limit: int = RATE_ROWS) -> tuple[list[dict], int]:
-    """Campaigns with their rate (blank when unpriced), newest-ending first, and how many match."""
-    query = field_match(search, network_id=network_id, advertiser_id=advertiser_id)
-    total = db.campaigns.count_documents(query)
-    found = list(db.campaigns.find(query, {"name_clean": 1, "advertiser_id": 1, "status": 1, "ends_on": 1,
-                                           "network_id": 1}).sort([("name_key", 1), ("_id", 1)]).limit(limit))
-    rates = campaign_rates(db, [c["_id"] for c in found])
-    owners = {d["_id"]: d.get("name_clean", "") for d in db.advertisers.find(
-        {"_id": {"$in": list({c.get("advertiser_id") for c in found})}}, {"name_clean": 1})}
-    rows = []
-    for c in found:
-        r = rates.get(c["_id"])
-        rows.append({"campaign_id": c["_id"], "name": c.get("name_clean", ""),
-                     "advertiser": owners.get(c.get("advertiser_id"), ""), "status": c.get("status", ""),
-                     "model": r.model if r else None, "amount": r.amount if r else None,
-                     "capped": r.capped if r else False, "version": r.version if r else 0,
-                     "updated_by": r.updated_by if r else "", "updated_at": r.updated_at if r else None})
-    return rows, total
-
-
-def card_rows(db: Database, network_id: int | None = None, search: str = "",
-              limit: int = RATE_ROWS) -> tuple[list[dict], int]:
-    """Zones with their rate card (blank when none), by name, and how many match."""
-    query = field_match(search, network_id=network_id)
-    total = db.zones.count_documents(query)
-    found = list(db.zones.find(query, {"name_clean": 1, "network_id": 1}).sort([("name_key", 1), ("_id", 1)])
-                 .limit(limit))
-    cards = rate_cards(db, [z["_id"] for z in found])
-    nets = {d["_id"]: d.get("name_clean", "") for d in db.networks.find({}, {"name_clean": 1})}
-    return [{"zone_id": z["_id"], "name": z.get("name_clean", ""), "network": nets.get(z.get("network_id"), ""),
-             "cpm": cards[z["_id"]].cpm if z["_id"] in cards else None,
-             "version": cards[z["_id"]].version if z["_id"] in cards else 0,
-             "updated_by": cards[z["_id"]].updated_by if z["_id"] in cards else "",
-             "updated_at": cards[z["_id"]].updated_at if z["_id"] in cards else None} for z in found], total
-
-
-def rate_changes(db: Database, kind: str, ref: int) -> list[dict]:
-    """A rate's history, newest first (the read side's door to ``store.rates.history``)."""
-    return history(db, kind, ref)
-
-
-def _same_day_last_month(day: dt.date) -> dt.date:
-    first = (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    return first.replace(day=min(day.day, calendar.monthrange(first.year, first.month)[1]))
-
-
-def month_to_date(db: Database, today: Today, network_id: int | None = None,
-                  advertiser_id: int | None = None) -> dict | None:
-    """What priced campaigns earned this month through each network's own yesterday, and on
-    the same days of last month: ``{earned, before, first, last, priced}`` (None when no
-    campaign is priced: unpriced is never 0)."""
-    networks = [network_id] if network_id is not None else db.networks.distinct("_id")
-    earned = before = 0.0
-    priced = 0
-    first = last = None
-    for nid in networks:
-        yesterday = today_of(today, nid) - dt.timedelta(days=1)
-        start = yesterday.replace(day=1)
-        first, last = min(first or start, start), max(last or yesterday, yesterday)
-        now = campaign_money(db, today, start, yesterday, network_id=nid, advertiser_id=advertiser_id)
-        then = campaign_money(db, today, _same_day_last_month(start), _same_day_last_month(yesterday),
-                              network_id=nid, advertiser_id=advertiser_id)
-        earned += sum(m.earned for m in now if m.priced and m.earned is not None)
-        before += sum(m.earned for m in then if m.priced and m.earned is not None)
-        priced += sum(1 for m in now if m.priced)
-    if not priced:
-        return None
-    return {"earned": earned, "before": before, "first": first, "last": last, "priced": priced}
-
-
-def with_money(db: Database, today: Today, rows: list[dict], start: dt.date, end: dt.date) -> list[dict]:
-    """Campaign rows (``_id``) with ``earned`` and ``ecpm`` over [start, end] added (None:
-    unpriced); the rows themselves are left as they were (a cache may share them)."""
-    found = {m.campaign_id: m for m in campaign_money(db, today, start, end, ids=[r["_id"] for r in rows])}
-    return [{**r, "earned": (found[r["_id"]].earned if r["_id"] in found else None),
-             "ecpm": (found[r["_id"]].ecpm if r["_id"] in found else None)} for r in rows]

@@ -83,6 +83,11 @@ def checked_model(value: Any) -> str:
     return model
 
 
+def anything_priced(db: Database) -> bool:
+    """Whether any campaign rate or zone rate card is set (else money figures are skipped)."""
+    return db[RATES].find_one({}, {"_id": 1}) is not None or db[RATE_CARDS].find_one({}, {"_id": 1}) is not None
+
+
 def campaign_rates(db: Database, ids: list[int] | None = None) -> dict[int, CampaignRate]:
     query = {} if ids is None else {"_id": {"$in": ids}}
     return {d["_id"]: _rate(d) for d in db[RATES].find(query)}

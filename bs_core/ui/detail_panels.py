@@ -174,7 +174,7 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
 
 def _money(ctx: PageContext, campaign_id: int) -> None:
     """The campaign's rate and what it earns (read now, not cached: rates change without a sync)."""
-    from ..read import revenue  # the detail's money card only
+    from ..read import money, revenue  # the detail's money card only
 
     db = ctx.mirror.database()
     currency = ctx.runtime.settings.currency
@@ -197,7 +197,7 @@ def _money(ctx: PageContext, campaign_id: int) -> None:
     row.add("Money at risk", "—" if risk is None else f"{risk:,.2f} {currency}",
             help="Behind pace: the goal's views it is projected to miss, at its CPM (0 when it is not behind "
                  "pace; — when its rate does not say, e.g. cpc)")
-    changes = revenue.rate_changes(db, "campaign", campaign_id)
+    changes = money.rate_changes(db, "campaign", campaign_id)
     if changes:
         with st.expander(f"Rate history ({len(changes)})"):
             for h in changes:
