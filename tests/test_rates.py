@@ -335,3 +335,36 @@ def test_campaigns_show_what_each_earned_in_the_period(mirrored):
         "$gte": dt.datetime.combine(start, dt.time()), "$lte": dt.datetime.combine(last, dt.time())}}))
     assert row["Earned"] == round(views / 1000 * 8.0, 2) and row["eCPM"] == 8.0
     assert list(table.columns).index("Earned") == list(table.columns).index("CTR") + 1
+
+
+def test_an_invoice_keeps_hostile_names_as_text_in_csv_and_xlsx(mirrored, tmp_path):
+    from openpyxl import load_workbook
+
+    db, server = mirrored.db, mirrored.server
+    cid = delivered(db)[2]
+    price(db, cid, "cpm", 1.0)
+    camp = db.campaigns.find_one({"_id": cid})
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    before = db.advertisers.find_one({"_id": camp["advertiser_id"]})["name_clean"]
+    db.advertisers.update_one({"_id": camp["advertiser_id"]}, {"$set": {"name_clean": hostile}})
+    try:
+        days = network_days(db)
+        month = f"{days.yesterday(camp['network_id']):%Y-%m}"
+        env = cli_env(server, db)
+        out = subprocess.run([sys.executable, "-m", "bs_core", "report", "invoice", "--month", month,
+                              "--format", "csv"], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        rows = [r for r in csv.DictReader(io.StringIO(out.stdout)) if r["campaign_id"] == str(cid)]
+        assert rows and rows[0]["advertiser"] == "'" + hostile  # never a formula in a spreadsheet
+        target = tmp_path / "invoice.xlsx"
+        out = subprocess.run([sys.executable, "-m", "bs_core", "report", "invoice", "--month", month,
+                              "--format", "xlsx", "--output", str(target)], env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0, out.stderr
+        sheet = load_workbook(target).worksheets[0]
+        header = [c.value for c in sheet[1]]
+        cells = [row[header.index("advertiser")] for row in sheet.iter_rows(min_row=2)
+                 if row[header.index("campaign_id")].value == cid]
+        assert cells[0].value == hostile and cells[0].data_type == "s"  # the name exactly, typed as text
+    finally:
+        db.advertisers.update_one({"_id": camp["advertiser_id"]}, {"$set": {"name_clean": before}})

@@ -9,10 +9,11 @@ import datetime as dt
 
 from pymongo.database import Database
 
+from ..store.lookups import names
 from ..store.rates import anything_priced, campaign_rates, history, rate_cards
 from .days import Today, today_of
 from .matching import field_match
-from .revenue import campaign_money
+from .revenue import campaign_money, carded_campaigns
 
 RATE_ROWS = 2_000  #: rows the Rates page edits at once (a filter narrows the rest)
 
@@ -25,8 +26,7 @@ def rate_rows(db: Database, network_id: int | None = None, advertiser_id: int | 
     found = list(db.campaigns.find(query, {"name_clean": 1, "advertiser_id": 1, "status": 1, "ends_on": 1,
                                            "network_id": 1}).sort([("name_key", 1), ("_id", 1)]).limit(limit))
     rates = campaign_rates(db, [c["_id"] for c in found])
-    owners = {d["_id"]: d.get("name_clean", "") for d in db.advertisers.find(
-        {"_id": {"$in": list({c.get("advertiser_id") for c in found})}}, {"name_clean": 1})}
+    owners = names(db, "advertisers", [c.get("advertiser_id") for c in found])
     rows = []
     for c in found:
         r = rates.get(c["_id"])
@@ -46,7 +46,7 @@ def card_rows(db: Database, network_id: int | None = None, search: str = "",
     found = list(db.zones.find(query, {"name_clean": 1, "network_id": 1}).sort([("name_key", 1), ("_id", 1)])
                  .limit(limit))
     cards = rate_cards(db, [z["_id"] for z in found])
-    nets = {d["_id"]: d.get("name_clean", "") for d in db.networks.find({}, {"name_clean": 1})}
+    nets = names(db, "networks", [z.get("network_id") for z in found])
     return [{"zone_id": z["_id"], "name": z.get("name_clean", ""), "network": nets.get(z.get("network_id"), ""),
              "cpm": cards[z["_id"]].cpm if z["_id"] in cards else None,
              "version": cards[z["_id"]].version if z["_id"] in cards else 0,
@@ -61,9 +61,7 @@ def rate_changes(db: Database, kind: str, ref: int) -> list[dict]:
 
 def priced_campaigns(db: Database) -> list[int]:
     """Campaigns with a rate, or placed in a zone with a rate card."""
-    cards = db.rate_cards.distinct("_id")
-    carded = db.placements.distinct("campaign_id", {"zone_id": {"$in": cards}}) if cards else []
-    return sorted(set(db.rates.distinct("_id")) | set(carded))
+    return sorted(set(db.rates.distinct("_id")) | carded_campaigns(db, db.rate_cards.distinct("_id")))
 
 
 def _same_day_last_month(day: dt.date) -> dt.date:

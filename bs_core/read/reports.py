@@ -157,12 +157,12 @@ def _invoice(db: Database, q: ReportQuery, today: Today) -> list[dict]:
     if isinstance(today, NetworkDays) and first > max(today.last_complete(db.networks.distinct("_id")).values(),
                                                        default=today.utc_today):
         raise ReportError(f"--month {q.month}: has not begun yet")
-    owners = names(db, "advertisers", db.advertisers.distinct("_id"))
+    billed = [m for m in revenue.campaign_money(db, today, first, last, network_id=q.network_id,
+                                                advertiser_id=q.advertiser_id, campaign_id=q.campaign_id)
+              if m.priced and (m.views or m.clicks or m.earned)]
+    owners = names(db, "advertisers", [m.advertiser_id for m in billed])
     rows = []
-    for m in revenue.campaign_money(db, today, first, last, network_id=q.network_id,
-                                    advertiser_id=q.advertiser_id, campaign_id=q.campaign_id):
-        if not m.priced or not (m.views or m.clicks or m.earned):
-            continue
+    for m in billed:
         rows.append({"advertiser_id": m.advertiser_id, "advertiser": owners.get(m.advertiser_id, ""),
                      "campaign_id": m.campaign_id, "campaign": m.name, "views": m.views, "clicks": m.clicks,
                      "model": m.model, "rate": m.rate, "capped": m.capped, "amount": _money(m.earned),

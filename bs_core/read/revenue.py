@@ -143,6 +143,11 @@ def _card_earned(db: Database, ids: list[int], cards: dict, start: dt.date, end:
     return out
 
 
+def carded_campaigns(db: Database, zone_ids: list[int]) -> set[int]:
+    """Campaigns placed in any of these zones (the ones with a rate card): priced by the cards."""
+    return set(db.placements.distinct("campaign_id", {"zone_id": {"$in": zone_ids}})) if zone_ids else set()
+
+
 def campaign_money(db: Database, today: Today, start: dt.date | None = None, end: dt.date | None = None, *,
                    network_id: int | None = None, advertiser_id: int | None = None,
                    campaign_id: int | None = None, ids: list[int] | None = None) -> list[Money]:
@@ -172,7 +177,7 @@ def campaign_money(db: Database, today: Today, start: dt.date | None = None, end
     stops = {c["_id"]: today_of(today, c.get("network_id")) - dt.timedelta(days=1) for c in campaigns}
     first_day = min((d for days in daily.values() for d in days), default=today_of(today, None))
     lo = start or first_day
-    carded = set(db.placements.distinct("campaign_id", {"zone_id": {"$in": list(cards)}})) if cards else set()
+    carded = carded_campaigns(db, list(cards))
     card_earned = _card_earned(db, [c for c in ids if c not in rates], cards, lo, end or max(stops.values(), default=lo),
                                stops)
     out = []
