@@ -124,7 +124,7 @@ _TYPES = (  # networks first: the root of the tree
         indexes=(NETWORK_NAME_INDEX, NAME_INDEX),
         sortable=("name_key", "_id", "network_id"),
         cascade=(Cascade("campaigns", "advertiser_id"), Cascade("placements", "campaign_id", via="campaigns")),
-        stats_field="advertiser_id", metric_sorts=("running", "views"),
+        stats_field="advertiser_id", metric_sorts=("running", "views", "earned", "ecpm"),
         page="pages/2_Advertisers.py", icon=":material/storefront:", has_detail=True,
     ),
     EntityType(
@@ -134,7 +134,7 @@ _TYPES = (  # networks first: the root of the tree
         indexes=(NETWORK_NAME_INDEX, NAME_INDEX),
         sortable=("name_key", "_id", "network_id"),
         cascade=(Cascade("placements", "zone_id"),),
-        stats_field="zone_id", metric_sorts=("views", "placements"),
+        stats_field="zone_id", metric_sorts=("views", "placements", "earned", "ecpm"),
         page="pages/4_Zones.py", icon=":material/grid_view:", has_detail=True,
     ),
     EntityType(
@@ -158,7 +158,8 @@ _TYPES = (  # networks first: the root of the tree
                  _index("starts_on"), _index("ends_on"), NAME_INDEX),
         sortable=("name_key", "starts_on", "ends_on", "status", "weight_value", "_id", "advertiser_id"),
         cascade=(Cascade("placements", "campaign_id"),),
-        stats_field="campaign_id", metric_sorts=("views", "clicks", "ctr", "placements", "pacing"), open_ended=("ends_on",),
+        stats_field="campaign_id", metric_sorts=("views", "clicks", "ctr", "placements", "pacing", "earned", "ecpm"),
+        open_ended=("ends_on",),
         page="pages/1_Campaigns.py", icon=":material/campaign:", has_detail=True,
     ),
     EntityType(

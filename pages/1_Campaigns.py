@@ -16,7 +16,7 @@ from bs_core.ui.layout import PageContext, advertiser_select, filter_row, rememb
 from bs_core.ui.listing import Listing, listing_page
 
 SORTS = {"Name": "name_key", "Views": "views", "Clicks": "clicks", "CTR": "ctr", "Pacing": "pacing",
-         "Placements": "placements",
+         "Earned": "earned", "eCPM": "ecpm", "Placements": "placements",
          "Start date": "starts_on", "End date": "ends_on", "Status": "status", "Weight": "weight_value", "ID": "_id"}
 
 

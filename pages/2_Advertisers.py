@@ -1,5 +1,6 @@
 """Advertisers: filter, sort by running campaigns or views; click a row to open one."""
 
+from bs_core.read import earnings
 from bs_core.ui import reads
 from bs_core.ui.detail_panels import advertiser_panel
 from bs_core.ui.frames import advertisers_frame
@@ -7,8 +8,11 @@ from bs_core.ui.layout import PageContext, render
 from bs_core.ui.listing import Listing, listing_page
 
 ADVERTISERS = Listing("advertiser", "advertisers",
-                      {"Name": "name_key", "Running campaigns": "running", "Views": "views", "ID": "_id"},
-                      reads.advertisers_enriched, advertisers_frame, advertiser_panel)
+                      {"Name": "name_key", "Running campaigns": "running", "Views": "views", "Earned": "earned",
+                       "eCPM": "ecpm", "ID": "_id"},
+                      reads.advertisers_enriched, advertisers_frame, advertiser_panel,
+                      money=lambda ctx, rows, period: earnings.with_earnings(ctx.mirror.database(), ctx.days,
+                                                                             "advertisers", rows, *period))
 
 
 def body(ctx: PageContext) -> None:

@@ -4,6 +4,7 @@ period."""
 import pandas as pd
 import streamlit as st
 
+from bs_core.read.earnings import earnings_by
 from bs_core.ui import reads, urlstate
 from bs_core.ui.columns import MISSING
 from bs_core.ui.format import dashboard_link
@@ -29,6 +30,8 @@ def body(ctx: PageContext) -> None:
     c2.caption(coverage_line(coverage, ctx.today))
     urlstate.write_url("networks", params)
     figures = reads.network_figures(ctx.mirror, *period) if period else {}
+    # money is read now, not cached: rates change without a sync ({} when nothing is priced)
+    money = earnings_by(ctx.mirror.database(), ctx.days, "networks", *period) if period else {}
     when = f" {period[0]} to {period[1]}" if period else ""
     table = []
     for r in rows:
@@ -36,6 +39,10 @@ def body(ctx: PageContext) -> None:
         shown = {k: v for k, v in r.items() if k not in ("path", "id")}
         figures_of = {f"views{when}": f.get("views", 0), f"clicks{when}": f.get("clicks", 0),
                       f"CTR{when}": f.get("ctr", 0.0)} if period else {}
+        if money:
+            earned = money.get(r.get("id", r.get("_id")))
+            figures_of |= {f"earned{when}": None if earned is None else round(earned.earned, 2),
+                           f"eCPM{when}": None if earned is None or earned.ecpm is None else round(earned.ecpm, 2)}
         table.append({"name": shown.pop("name", ""), **figures_of, **shown, "ID": r.get("id", r.get("_id")),
                       "broadstreet": dashboard_link(r.get("path"))})
     config = {"ID": st.column_config.NumberColumn(format="%d"), "Website": st.column_config.LinkColumn(),
@@ -44,7 +51,13 @@ def body(ctx: PageContext) -> None:
         config |= {f"Views{when}": st.column_config.NumberColumn("Views", format="localized"),
                    f"Clicks{when}": st.column_config.NumberColumn("Clicks", format="localized"),
                    f"CTR{when}": st.column_config.NumberColumn("CTR", format="percent", step=0.0001)}
-        st.caption(f"Views, clicks and CTR:{when} ({coverage.clock}).")
+        if money:
+            currency = ctx.runtime.settings.currency
+            config |= {f"Earned{when}": st.column_config.NumberColumn(f"Earned ({currency})", format="%.2f"),
+                       f"eCPM{when}": st.column_config.NumberColumn(f"eCPM ({currency})", format="%.2f")}
+        st.caption(f"Views, clicks and CTR{', earned and eCPM' if money else ''}:{when} ({coverage.clock})."
+                   + (" Earned: what priced campaigns' delivery earns, each network through its own yesterday; "
+                      "eCPM: per 1,000 views of priced campaigns." if money else ""))
     frame = sentence_case(pd.DataFrame(table))
     st.dataframe(frame, hide_index=True, placeholder=MISSING, key="networks_table", column_config=config)
     csv_button("Download the networks (CSV)", lambda: frame, "networks.csv", key="networks_csv")

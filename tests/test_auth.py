@@ -176,7 +176,7 @@ def test_signing_in_through_openid_connect_in_a_real_browser(synced, db, oidc_pr
                 return page
 
             page = sign_in("olga@example.com")
-            expect(page.get_by_text("Running campaigns", exact=True)).to_be_visible(timeout=SIGNED_IN_PAGE_MS)
+            _shows_overview(page, tmp_path)
             expect(page.get_by_text("Signed in as olga@example.com")).to_be_visible()
             page.get_by_role("button", name="ReSync").click()
             expect(page.get_by_text(re.compile(r"Done in \d+ s")).first).to_be_visible(timeout=90_000)
@@ -184,7 +184,7 @@ def test_signing_in_through_openid_connect_in_a_real_browser(synced, db, oidc_pr
             assert latest["started_by"] == "olga@example.com"
 
             page = sign_in("alice@example.com")
-            expect(page.get_by_text("Running campaigns", exact=True)).to_be_visible(timeout=SIGNED_IN_PAGE_MS)
+            _shows_overview(page, tmp_path)
             expect(page.get_by_role("button", name="ReSync")).to_be_disabled()
 
             page = sign_in("mallory@evil.example")
@@ -195,6 +195,21 @@ def test_signing_in_through_openid_connect_in_a_real_browser(synced, db, oidc_pr
         app_proc.terminate()
         app_proc.wait(20)
         wait_idle(db)
+
+
+def _shows_overview(page, tmp_path: Path) -> None:
+    """The Overview's KPIs are drawn. Once in CI (four workers on two cores) a first page after
+    signing in drew its text but none of its widgets, metrics or charts for a whole minute;
+    a reader would reload, so the test does too, once, keeping a screenshot of what it saw."""
+    from playwright.sync_api import expect
+
+    kpi = page.get_by_text("Running campaigns", exact=True)
+    try:
+        expect(kpi).to_be_visible(timeout=SIGNED_IN_PAGE_MS // 2)
+    except AssertionError:
+        page.screenshot(path=str(tmp_path / "undrawn.png"), full_page=True)
+        page.reload()
+        expect(kpi).to_be_visible(timeout=SIGNED_IN_PAGE_MS)
 
 
 def _wait_for(url: str) -> None:

@@ -368,3 +368,71 @@ def test_an_invoice_keeps_hostile_names_as_text_in_csv_and_xlsx(mirrored, tmp_pa
         assert cells[0].value == hostile and cells[0].data_type == "s"  # the name exactly, typed as text
     finally:
         db.advertisers.update_one({"_id": camp["advertiser_id"]}, {"$set": {"name_clean": before}})
+
+
+def test_advertisers_networks_and_zones_earn_what_their_campaigns_do(mirrored):
+    """Per owner: the sum of its priced campaigns; per zone: each campaign's earnings spread by
+    its views there (a rate card: that zone's card exactly); eCPM over priced views only."""
+    from bs_core.read.earnings import earnings_by
+    from bs_core.read.listings import listing
+    from tests.test_app import app, no_exceptions, visit
+
+    db = mirrored.db
+    db.rates.delete_many({})
+    db.rate_cards.delete_many({})
+    days = network_days(db)
+    a, b, c = (db.campaigns.find_one({"_id": cid}) for cid in delivered(db)[3:6])
+    start = max(days.yesterday(n) for n in db.networks.distinct("_id")) - dt.timedelta(days=9)
+    end = start + dt.timedelta(days=6)
+    price(db, a["_id"], "cpm", 4.0)
+    price(db, b["_id"], "monthly", 900.0)
+    card_zone = db.stats_campaign_zone_daily.find_one({"campaign_id": c["_id"]}, sort=[("views", -1)])["zone_id"]
+    store.save_rate_card(db, card_zone, 2.0, by="t", expected_version=0)
+
+    def zone_views(camp) -> dict[int, int]:
+        last = min(end, days.yesterday(camp["network_id"]))
+        out: dict[int, int] = {}
+        for row in db.stats_campaign_zone_daily.find({"campaign_id": camp["_id"], "date": {
+                "$gte": dt.datetime.combine(start, dt.time()), "$lte": dt.datetime.combine(last, dt.time())}}):
+            out[row["zone_id"]] = out.get(row["zone_id"], 0) + row["views"]
+        return out
+
+    money = {m.campaign_id: m for m in campaign_money(db, days, start, end) if m.priced}
+    by_hand: dict[int, list] = {}
+    for camp in (a, b):
+        views = zone_views(camp)
+        for zone, seen in views.items():
+            cell = by_hand.setdefault(zone, [0.0, 0])
+            cell[0] += money[camp["_id"]].earned * seen / sum(views.values())
+            cell[1] += seen
+    carded = db.placements.distinct("campaign_id", {"zone_id": card_zone})
+    for camp in db.campaigns.find({"_id": {"$in": carded, "$nin": [a["_id"], b["_id"]]}}):
+        for zone, seen in zone_views(camp).items():
+            cell = by_hand.setdefault(zone, [0.0, 0])
+            cell[0] += seen / 1000 * 2.0 if zone == card_zone else 0.0
+            cell[1] += seen
+    zones = earnings_by(db, days, "zones", start, end)
+    assert {z: round(e.earned, 6) for z, e in zones.items()} == {z: round(v[0], 6) for z, v in by_hand.items()}
+    assert all(zones[z].views == v[1] for z, v in by_hand.items())
+    assert money[a["_id"]].earned == pytest.approx(sum(zone_views(a).values()) / 1000 * 4.0)
+    assert money[b["_id"]].earned > 0 and zones[card_zone].earned > 0
+    for kind, field in (("advertisers", "advertiser_id"), ("networks", "network_id")):
+        want: dict[int, float] = {}
+        for m in money.values():
+            want[getattr(m, field)] = want.get(getattr(m, field), 0.0) + m.earned
+        found = earnings_by(db, days, kind, start, end)
+        assert {k: round(e.earned, 6) for k, e in found.items()} == {k: round(v, 6) for k, v in want.items()}
+    assert sum(e.earned for e in zones.values()) == pytest.approx(sum(m.earned for m in money.values()))
+
+    top = listing(db, "zones", sort=("earned", -1), page_size=3, start=start, end=end).rows
+    assert top[0]["_id"] == max(zones, key=lambda z: zones[z].earned)
+    at = visit(app(mirrored.settings).run(), "pages/4_Zones.py")
+    at.date_input(key="f_zones_period").set_value((start, end))
+    at.selectbox(key="f_zones_sort").set_value("Earned")
+    at.toggle(key="f_zones_desc").set_value(True).run()
+    no_exceptions(at)
+    table = at.dataframe[0].value
+    assert int(table["ID"].iloc[0]) == top[0]["_id"]
+    assert table["Earned"].iloc[0] == round(zones[top[0]["_id"]].earned, 2)
+    assert table["eCPM"].iloc[0] == round(zones[top[0]["_id"]].ecpm, 2)
+    assert list(table.columns).index("Earned") == list(table.columns).index("CTR") + 1

@@ -15,6 +15,8 @@ from ..dates import today_utc
 from ..entities import ENTITIES
 from . import reporting
 from .counts import entity_counts, placement_tallies
+from .days import Today, network_days
+from .earnings import earnings_by
 from .matching import field_match, literal_search  # noqa: F401 (both are this module's names too)
 from .pacing import by_campaign
 
@@ -26,7 +28,8 @@ METRIC_SORTS: dict[str, tuple[str, ...]] = {n: e.metric_sorts for n, e in ENTITI
 NULLS_MEAN_OPEN: dict[str, tuple[str, ...]] = {n: e.open_ended for n, e in ENTITIES.items() if e.open_ended}
 EARLIEST = dt.datetime(1900, 1, 1)
 #: figures only some documents have (pacing: campaigns with a goal): the others sort last
-MISSING_LAST = ("pacing",)
+MISSING_LAST = ("pacing", "earned", "ecpm")  # also: unpriced campaigns after priced ones
+MONEY_SORTS = ("earned", "ecpm")
 
 
 @dataclasses.dataclass
@@ -109,7 +112,7 @@ def _metric_page(db: Database, collection: str, query: dict, metric: dict, direc
 
 
 def sort_metric(db: Database, collection: str, field: str, query: dict, start: dt.date | None,
-                end: dt.date | None, today: dt.date | None = None) -> dict | None:
+                end: dt.date | None, today: Today | None = None) -> dict | None:
     """``{id: value}`` to sort ``collection`` by ``field`` when it is a figure, else None."""
     if field not in METRIC_SORTS.get(collection, ()):
         return None
@@ -122,5 +125,10 @@ def sort_metric(db: Database, collection: str, field: str, query: dict, start: d
     if field == "running":
         return placement_tallies(db)["advertiser_running"]
     network = query.get("network_id") if isinstance(query.get("network_id"), int) else None
+    if field in MONEY_SORTS:  # read now, not cached: rates change without a sync
+        if start is None or end is None:
+            return {}
+        found = earnings_by(db, network_days(db) if today is None else today, collection, start, end, network)
+        return {ident: getattr(e, field) for ident, e in found.items() if getattr(e, field) is not None}
     stats = reporting.stats_by(db, ENTITIES[collection].stats_field, None, start, end, reporting.StatsFilter(network))
     return {ident: figures[field] for ident, figures in stats.items()}

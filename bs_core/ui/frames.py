@@ -59,7 +59,13 @@ def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
     if paced:  # numbers with gaps (no goal): empty cells, not "None"
         frame["Pacing"] = pd.to_numeric(frame["Pacing"], errors="coerce")
         frame["Goal"] = pd.to_numeric(frame["Goal"], errors="coerce").astype("Int64")
-    if any(r.get("earned") is not None for r in rows):  # what the period earns (unpriced: empty)
+    return with_money_columns(frame, rows)
+
+
+def with_money_columns(frame: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
+    """Earned and eCPM after CTR once a row carries them (what the period earns; empty where
+    nothing priced delivered: unpriced is never 0)."""
+    if any(r.get("earned") is not None for r in rows):
         at = list(frame.columns).index("CTR") + 1
         for offset, (column, field) in enumerate((("Earned", "earned"), ("eCPM", "ecpm"))):
             frame.insert(at + offset, column, pd.to_numeric(
@@ -69,13 +75,13 @@ def campaigns_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def advertisers_frame(rows: list[dict]) -> pd.DataFrame:
-    """Advertisers as ``read.advertisers_enriched`` gives them."""
-    return pd.DataFrame([{
+    """Advertisers as ``read.advertisers_enriched`` gives them (and Earned, eCPM when priced)."""
+    return with_money_columns(pd.DataFrame([{
         "Name": r.get("name_clean", ""), "Running campaigns": r.get("running_campaigns", 0),
         "Campaigns": r.get("campaign_count", 0), **_figures(r), "Network": r.get("network_name", ""),
         "Website": r.get("website"), "Admins": len(r.get("admins") or []), "ID": r["_id"],
     } for r in rows], columns=["Name", "Running campaigns", "Campaigns", "Views", "Clicks", "CTR", "Network",
-                               "Website", "Admins", "ID"])
+                               "Website", "Admins", "ID"]), rows)
 
 
 def advertisements_frame(rows: list[dict], tallies: dict[str, dict] | None = None) -> pd.DataFrame:
@@ -100,13 +106,13 @@ def advertisements_frame(rows: list[dict], tallies: dict[str, dict] | None = Non
 
 
 def zones_frame(rows: list[dict]) -> pd.DataFrame:
-    """Zones as ``read.zones_enriched`` gives them."""
-    return pd.DataFrame([{
+    """Zones as ``read.zones_enriched`` gives them (and Earned, eCPM when priced)."""
+    return with_money_columns(pd.DataFrame([{
         "Name": r.get("name_clean", ""), **_figures(r), "Placements": r.get("placement_count", 0),
         "Running campaigns": r.get("running_campaigns", 0), "Network": r.get("network_name", ""),
         "Alias": r.get("alias"), "Self serve": bool(r.get("self_serve")), "ID": r["_id"],
     } for r in rows], columns=["Name", "Views", "Clicks", "CTR", "Placements", "Running campaigns", "Network",
-                               "Alias", "Self serve", "ID"])
+                               "Alias", "Self serve", "ID"]), rows)
 
 
 def placements_frame(rows: list[dict]) -> pd.DataFrame:
@@ -174,9 +180,10 @@ def dark_zones_frame(rows: list[dict]) -> pd.DataFrame:
 def header(name: str) -> str:
     """``running campaigns`` / ``advertiser_id`` -> ``Running campaigns`` / ``Advertiser ID``."""
     words = str(name).replace("_", " ").split(" ")
-    words = [{"id": "ID", "ctr": "CTR", "utc": "UTC", "(utc)": "(UTC)"}.get(w.lower(), w) for w in words]
+    words = [{"id": "ID", "ctr": "CTR", "utc": "UTC", "(utc)": "(UTC)", "ecpm": "eCPM"}.get(w.lower(), w)
+             for w in words]
     text = " ".join(words)
-    return text[:1].upper() + text[1:]
+    return text if text.startswith("eCPM") else text[:1].upper() + text[1:]
 
 
 def sentence_case(df: pd.DataFrame) -> pd.DataFrame:

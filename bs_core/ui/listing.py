@@ -18,7 +18,7 @@ from .period import coverage_line, period_picker
 from .tables import clickable, csv_button, forget_click, paged
 
 FIGURE_COLUMNS = ["Views", "Clicks", "CTR"]
-FIGURE_SORTS = ("views", "clicks", "ctr")  # need a covered period
+FIGURE_SORTS = ("views", "clicks", "ctr", "earned", "ecpm")  # need a covered period
 EXPORT_ROWS = 100_000
 DEFAULT_SORT = "Name"  # every listing's first sort
 
