@@ -169,3 +169,38 @@ def _number_format(column: str, values: pd.Series) -> str | None:
     if len(sample) and all(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in sample):
         return "yyyy-mm-dd"
     return None
+
+
+INVOICE_COLUMNS = {"campaign_id": "Campaign ID", "campaign": "Campaign", "views": "Views", "clicks": "Clicks",
+                   "model": "Model", "rate": "Rate", "capped": "Capped", "amount": "Amount"}
+
+
+def invoice_frames(rows: list[dict]) -> dict[str, pd.DataFrame]:
+    """``report invoice`` rows as a summary sheet and a sheet per advertiser, each with a total
+    row: ``{"Summary": ..., "Name (ID)": ...}`` (titles cut to Excel's 31 characters, the id kept)."""
+    by_advertiser: dict[object, list[dict]] = {}
+    for r in rows:
+        by_advertiser.setdefault(r["advertiser_id"], []).append(r)
+    summary, sheets = [], {}
+    for ident, found in by_advertiser.items():
+        name = found[0].get("advertiser") or ""
+        frame = pd.DataFrame([{label: r.get(field) for field, label in INVOICE_COLUMNS.items()} for r in found])
+        total = {"Campaign": "Total", "Views": int(frame["Views"].sum()), "Clicks": int(frame["Clicks"].sum()),
+                 "Amount": round(float(frame["Amount"].fillna(0).sum()), 2)}
+        suffix = f" ({ident})"
+        title = "".join(ch for ch in name if ch not in "[]:*?/\\")[:MAX_SHEET_TITLE - len(suffix)] + suffix
+        sheets[title] = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+        summary.append({"Advertiser ID": ident, "Advertiser": name, "Campaigns": len(found), **total})
+    head = pd.DataFrame(summary, columns=["Advertiser ID", "Advertiser", "Campaigns", "Views", "Clicks", "Amount"])
+    if len(head):
+        head = pd.concat([head, pd.DataFrame([{"Advertiser": "Total", "Campaigns": int(head["Campaigns"].sum()),
+                                                "Views": int(head["Views"].sum()),
+                                                "Clicks": int(head["Clicks"].sum()),
+                                                "Amount": round(float(head["Amount"].sum()), 2)}])],
+                         ignore_index=True)
+    return {"Summary": head, **sheets}
+
+
+def invoice_workbook(rows: list[dict]) -> bytes:
+    """The month's invoice as Excel: a summary, then a sheet per advertiser."""
+    return xlsx_workbook(invoice_frames(rows))

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -361,11 +362,17 @@ def test_an_invoice_keeps_hostile_names_as_text_in_csv_and_xlsx(mirrored, tmp_pa
                               "--format", "xlsx", "--output", str(target)], env=env, capture_output=True, text=True,
                              timeout=120)
         assert out.returncode == 0, out.stderr
-        sheet = load_workbook(target).worksheets[0]
-        header = [c.value for c in sheet[1]]
-        cells = [row[header.index("advertiser")] for row in sheet.iter_rows(min_row=2)
-                 if row[header.index("campaign_id")].value == cid]
+        book = load_workbook(target)
+        summary = book["Summary"]
+        header = [c.value for c in summary[1]]
+        cells = [row[header.index("Advertiser")] for row in summary.iter_rows(min_row=2)
+                 if row[header.index("Advertiser ID")].value == camp["advertiser_id"]]
         assert cells[0].value == hostile and cells[0].data_type == "s"  # the name exactly, typed as text
+        own = next(s for s in book.worksheets if s.title.endswith(f"({camp['advertiser_id']})"))
+        assert own.title.startswith("=HYPERLINK(") and len(own.title) <= 31  # a sheet per advertiser
+        header = [c.value for c in own[1]]
+        assert [r[header.index("Campaign ID")].value for r in own.iter_rows(min_row=2)][:-1].count(cid) == 1
+        assert own.cell(own.max_row, header.index("Campaign") + 1).value == "Total"
     finally:
         db.advertisers.update_one({"_id": camp["advertiser_id"]}, {"$set": {"name_clean": before}})
 
@@ -436,3 +443,74 @@ def test_advertisers_networks_and_zones_earn_what_their_campaigns_do(mirrored):
     assert table["Earned"].iloc[0] == round(zones[top[0]["_id"]].earned, 2)
     assert table["eCPM"].iloc[0] == round(zones[top[0]["_id"]].ecpm, 2)
     assert list(table.columns).index("Earned") == list(table.columns).index("CTR") + 1
+
+
+def test_the_invoices_page_shows_the_report_invoice_per_advertiser_with_totals(mirrored):
+    from tests.test_app import ROOT, app, no_exceptions, visit
+
+    db = mirrored.db
+    db.rates.delete_many({})
+    db.rate_cards.delete_many({})
+    at = visit(app(mirrored.settings).run(), "pages/9_Invoices.py")
+    no_exceptions(at)
+    assert "No campaign is priced yet" in at.info[0].value  # unpriced is never an invoice of 0
+    ids = delivered(db)[:4]
+    for cid, (model, amount) in zip(ids, [("cpm", 3.0), ("cpc", 0.4), ("monthly", 500.0), ("cpm", 1.5)],
+                                    strict=True):
+        price(db, cid, model, amount)
+    days = network_days(db)
+    newest = max(days.last_complete(db.networks.distinct("_id")).values())
+    month = f"{newest:%Y-%m}"  # the month under way: the mirror's 20 days may not reach back a whole month
+    at = app(mirrored.settings)
+    at.switch_page(str(ROOT / "pages/9_Invoices.py"))
+    at.query_params["month"] = month  # a link to the month (the page's default is the last complete one)
+    at.run()
+    no_exceptions(at)
+    assert at.selectbox(key="f_invoices_month").value == month
+    rows = report(db, ReportQuery("invoice", month=month), days)
+    metrics = {m.label: m.value for m in at.metric}
+    named = f"{dt.date.fromisoformat(month + '-01'):%b %Y}"
+    assert metrics[f"Total, {named}"] == f"{sum(r['amount'] for r in rows):,.2f} USD"
+    assert metrics[f"Campaigns billed, {named}"] == f"{len(rows):,}" and len(rows) == 4
+    advertisers = {r["advertiser_id"] for r in rows}
+    assert len(at.dataframe) == len(advertisers)
+    for table in at.dataframe:
+        frame = table.value
+        assert frame["Campaign"].iloc[-1] == "Total"
+        assert frame["Amount"].iloc[-1] == pytest.approx(frame["Amount"].iloc[:-1].sum(), abs=0.01)
+    captions = " ".join(c.value for c in at.caption)
+    assert {int(i) for i in re.findall(r"Advertiser (\d+): ", captions)} == advertisers
+    assert f"Invoice for {dt.date.fromisoformat(month + '-01'):%B %Y}" in captions and "USD" in captions
+
+
+def test_a_non_operators_forged_save_is_refused_and_saves_nothing(mirrored):
+    """With sign-in on, only operators save rates. The editor and its buttons are disabled for
+    anyone else; a forged message (edits in the editor's state and a click on the disabled
+    button, as a websocket client could send them) saves nothing."""
+    import dataclasses
+
+    from tests.test_app import app, no_exceptions, visit
+    from tests.test_auth import AUTH
+
+    db = mirrored.db
+    settings = dataclasses.replace(mirrored.settings, allowed_emails=("@example.com",),
+                                   operators=("olga@example.com",))
+    at = app(settings)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": "alice@example.com"}
+    at = visit(at.run(), "pages/8_Rates.py")
+    no_exceptions(at)
+    assert at.button(key="rates_save").disabled and at.button(key="cards_save").disabled
+    key = f"rates_editor_{at.session_state['rates_editor_gen']}"
+    cid = int(at.data_editor(key=key).value["ID"][0])
+    before = (store.campaign_rates(db, [cid]).get(cid), len(store.history(db, "campaign", cid)))
+    at.session_state[key] = {"edited_rows": {0: {"Model": "cpm", "Amount": 0.01}}, "added_rows": [],
+                             "deleted_rows": []}
+    forged = at.button(key="rates_save")
+    forged._value = True  # the trigger a websocket client can send; AppTest's click() refuses a disabled one
+    at.run()
+    no_exceptions(at)
+    # Streamlit drops a disabled widget's value on the server; the page's own operator check
+    # stands behind it. Either way: nothing saved, nothing said to be saved.
+    assert not at.success
+    assert (store.campaign_rates(db, [cid]).get(cid), len(store.history(db, "campaign", cid))) == before

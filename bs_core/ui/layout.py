@@ -252,6 +252,7 @@ NAVIGATION = (
     *((e.page, e.label, e.icon) for e in WITH_PAGES),
     ("pages/7_Delivery_health.py", "Delivery health", ":material/monitor_heart:"),
     ("pages/8_Rates.py", "Rates", ":material/sell:"),
+    ("pages/9_Invoices.py", "Invoices", ":material/receipt_long:"),
     ("pages/6_Sync_history.py", "Sync history", ":material/history:"),
 )
 

@@ -93,7 +93,8 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     df = spec.frame(rows)
     if period is None:
         df = df.drop(columns=FIGURE_COLUMNS)
-    figures = f"Views, clicks and CTR: {start} to {end} ({coverage.clock}). " if period else ""
+    named = "Views, clicks, CTR, earned and eCPM" if "Earned" in df.columns else "Views, clicks and CTR"
+    figures = f"{named}: {start} to {end} ({coverage.clock}). " if period else ""
     st.caption(f"{figures}Click a row to open the {spec.kind}.")
     clickable(df, f"{spec.noun}_table", [r["_id"] for r in result.rows], lambda i: state.update({key("open"): i}),
               column_config=columns_for(df))

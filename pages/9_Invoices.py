@@ -1,0 +1,119 @@
+"""Invoices: a month's billing per advertiser, per campaign: the month's views and clicks in
+each network's own days, the rate and the amount by its model, with totals.
+
+The rows are ``report invoice``'s (one definition); the workbook is the CLI's (a summary and
+a sheet per advertiser). Printing the page prints the invoice alone (a print stylesheet
+hides the sidebar and the controls)."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from bs_core.export import csv_bytes, invoice_frames, invoice_workbook
+from bs_core.read.reports import ReportError, ReportQuery, report
+from bs_core.store.rates import anything_priced
+from bs_core.ui import format as fmt
+from bs_core.ui import reads, urlstate
+from bs_core.ui.layout import PageContext, advertiser_select, filter_row, network_select, render
+from bs_core.ui.metrics import MetricRow
+
+PRINT_STYLE = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stElementToolbar"], .stButton, .stDownloadButton, .stSelectbox, [data-testid="stAlert"] {
+    display: none !important;
+  }
+  [data-testid="stMain"] { margin: 0 !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+}
+</style>"""
+
+
+def months(first: dt.date | None, last: dt.date) -> list[str]:
+    """ "YYYY-MM" from ``last``'s month back to ``first``'s, newest first."""
+    out, month = [], last.replace(day=1)
+    while first is not None and month >= first.replace(day=1):
+        out.append(f"{month:%Y-%m}")
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return out
+
+
+def _month(text: str) -> str:
+    dt.datetime.strptime(text.strip(), "%Y-%m")  # ValueError names the bad value to the URL layer
+    return text.strip()
+
+
+def body(ctx: PageContext) -> None:
+    db = ctx.mirror.database()
+    st.html(PRINT_STYLE)
+    if not anything_priced(db):
+        st.info("No campaign is priced yet: set rates on the Rates page (or `python -m bs_core rates import "
+                "FILE`), and each month's invoice appears here.", icon=":material/receipt_long:")
+        st.page_link("pages/8_Rates.py", label="Open Rates", icon=":material/sell:")
+        return
+    params = [*urlstate.owner_params(lambda *a: reads.name_options(ctx.mirror, *a), "f_invoices_network",
+                                     "f_invoices_advertiser"),
+              urlstate.Param("month", "f_invoices_month", _month)]
+    urlstate.read_url("invoices", params)
+    coverage = reads.stats_coverage(ctx.mirror)
+    newest = max(ctx.days.last_complete(db.networks.distinct("_id")).values(), default=ctx.today)
+    offered = months(coverage.first, newest)
+    if not offered:
+        st.info("The mirror holds no reporting days yet: the first sync brings them.")
+        return
+    complete = [m for m in offered if m < f"{newest:%Y-%m}"]
+    if st.session_state.get("f_invoices_month") not in offered:
+        st.session_state["f_invoices_month"] = complete[0] if complete else offered[0]
+    c1, c2, c3 = filter_row(160, 200, 240)
+    month = c1.selectbox("Month", offered, key="f_invoices_month",
+                         format_func=lambda m: m + ("" if m in complete else " (to date)"))
+    network = network_select(ctx, "f_invoices_network", c2)
+    advertiser = advertiser_select(ctx, "f_invoices_advertiser", network, c3)
+    urlstate.write_url("invoices", params)
+    currency = ctx.runtime.settings.currency
+    try:  # read now, not cached: rates change without a sync
+        rows = report(db, ReportQuery("invoice", network_id=network, advertiser_id=advertiser, month=month,
+                                      currency=currency), ctx.days)
+    except ReportError as exc:
+        st.warning(fmt.plain(str(exc)), icon=":material/event_busy:")
+        return
+    first = dt.date.fromisoformat(month + "-01")
+    days = ctx.days.describe([network] if network is not None else db.networks.distinct("_id"))
+    st.caption(f"Invoice for {first:%B %Y}: each campaign's views and clicks in its network's own days "
+               f"({days if month not in complete else 'every day of the month'}), amounts in {currency}."
+               + (f" The mirror's reporting begins on {coverage.first}: earlier days are not counted."
+                  if coverage.first and coverage.first > first else ""))
+    if not rows:
+        st.info("No priced campaign delivered or earned in this month for this selection.")
+        return
+    sheets = invoice_frames(rows)
+    summary = sheets.pop("Summary")
+    totals = summary.iloc[-1]
+    row = MetricRow()  # every figure names its month
+    row.add(f"Total, {first:%b %Y}", f"{totals['Amount']:,.2f} {currency}", help="Every advertiser shown")
+    row.add(f"Advertisers billed, {first:%b %Y}", f"{len(summary) - 1:,}")
+    row.add(f"Campaigns billed, {first:%b %Y}", f"{int(totals['Campaigns']):,}",
+            help="Priced campaigns that delivered or earned in the month")
+    row.add(f"Views, {first:%b %Y}", f"{int(totals['Views']):,}", help="Each network's own days")
+    d1, d2, _ = filter_row(260, 200, 300)
+    d1.download_button("Download the invoice (Excel)", invoice_workbook(rows), f"invoice-{month}.xlsx",
+                       key="invoice_xlsx", icon=":material/download:")
+    d2.download_button("Download as CSV", csv_bytes(pd.DataFrame(rows)), f"invoice-{month}.csv",
+                       key="invoice_csv", icon=":material/download:")
+    st.caption("To print the invoice alone, use the browser's Print: the sidebar and the controls are left out.")
+    config = {"Campaign ID": st.column_config.NumberColumn(format="%d", width=100),
+              "Views": st.column_config.NumberColumn(format="localized"),
+              "Clicks": st.column_config.NumberColumn(format="localized"),
+              "Rate": st.column_config.NumberColumn(format="%.2f"),
+              "Amount": st.column_config.NumberColumn(f"Amount ({currency})", format="%.2f")}
+    for (_title, frame), (_, head) in zip(sheets.items(), summary.iloc[:-1].iterrows(), strict=True):
+        st.subheader(fmt.plain(head["Advertiser"] or f"Advertiser {head['Advertiser ID']}"), anchor=False)
+        st.caption(f"Advertiser {int(head['Advertiser ID'])}: {int(head['Campaigns'])} campaign(s), "
+                   f"{int(head['Views']):,} views, {head['Amount']:,.2f} {currency} in {first:%B %Y}.")
+        st.dataframe(frame, hide_index=True, column_config=config, placeholder="",
+                     key=f"invoice_{int(head['Advertiser ID'])}")
+
+
+render("Invoices", body, fresh="stats_daily",
+       target_keys={"network": "f_invoices_network", "advertiser": "f_invoices_advertiser"})
