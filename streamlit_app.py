@@ -5,7 +5,6 @@ import datetime as dt
 
 import streamlit as st
 
-from bs_core.read import money
 from bs_core.read.breakdowns import ROLLUPS, rollup
 from bs_core.read.figures import BEHIND_PACE
 from bs_core.read.reporting import Coverage, StatsFilter, previous_period, year_before
@@ -114,7 +113,7 @@ def kpis(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
 def earned_this_month(ctx: PageContext, network: int | None, advertiser: int | None, row: MetricRow) -> None:
     """Earned this month (priced campaigns, each network through its own yesterday) against
     the same days of last month; read now, not cached: rates change without a sync."""
-    found = money.month_to_date(ctx.mirror.database(), ctx.days, network, advertiser)
+    found = reads.month_to_date(ctx.mirror, ctx.days, network, advertiser)
     if found is None:
         return
     currency = ctx.runtime.settings.currency

@@ -7,7 +7,6 @@ and "live in a date range"."""
 import datetime as dt
 
 from bs_core.normalize import CAMPAIGN_STATUSES
-from bs_core.read import money
 from bs_core.read.figures import CAMPAIGN_FIGURES
 from bs_core.ui import reads, urlstate
 from bs_core.ui.detail_panels import campaign_panel
@@ -61,7 +60,7 @@ CAMPAIGNS = Listing(
     "campaign", "campaigns", SORTS, reads.campaigns_listing, campaigns_frame, campaign_panel,
     placeholder="e.g. spring", extra_params=extra_params, extra_filters=extra_filters,
     extra_keys=("f_campaigns_use_dates", "f_campaigns_dates"), export=reads.campaigns_listing_export,
-    money=lambda ctx, rows, period: money.with_money(ctx.mirror.database(), ctx.days, rows, *period))
+    money=lambda ctx, rows, period: reads.with_money(ctx.mirror, ctx.days, rows, *period))
 
 
 def body(ctx: PageContext) -> None:

@@ -1,6 +1,5 @@
 """Advertisers: filter, sort by running campaigns or views; click a row to open one."""
 
-from bs_core.read import earnings
 from bs_core.ui import reads
 from bs_core.ui.detail_panels import advertiser_panel
 from bs_core.ui.frames import advertisers_frame
@@ -11,7 +10,7 @@ ADVERTISERS = Listing("advertiser", "advertisers",
                       {"Name": "name_key", "Running campaigns": "running", "Views": "views", "Earned": "earned",
                        "eCPM": "ecpm", "ID": "_id"},
                       reads.advertisers_enriched, advertisers_frame, advertiser_panel,
-                      money=lambda ctx, rows, period: earnings.with_earnings(ctx.mirror.database(), ctx.days,
+                      money=lambda ctx, rows, period: reads.with_earnings(ctx.mirror, ctx.days,
                                                                              "advertisers", rows, *period))
 
 

@@ -1,6 +1,5 @@
 """Zones: views, placements and running campaigns per zone; click a row to open one."""
 
-from bs_core.read import earnings
 from bs_core.ui import reads
 from bs_core.ui.detail_panels import zone_panel
 from bs_core.ui.frames import zones_frame
@@ -10,7 +9,7 @@ from bs_core.ui.listing import Listing, listing_page
 ZONES = Listing("zone", "zones", {"Name": "name_key", "Views": "views", "Earned": "earned", "eCPM": "ecpm",
                                  "Placements": "placements", "ID": "_id"},
                 reads.zones_enriched, zones_frame, zone_panel, placeholder="e.g. leaderboard",
-                money=lambda ctx, rows, period: earnings.with_earnings(ctx.mirror.database(), ctx.days, "zones",
+                money=lambda ctx, rows, period: reads.with_earnings(ctx.mirror, ctx.days, "zones",
                                                                        rows, *period))
 
 

@@ -4,7 +4,6 @@ period."""
 import pandas as pd
 import streamlit as st
 
-from bs_core.read.earnings import earnings_by
 from bs_core.ui import reads, urlstate
 from bs_core.ui.columns import MISSING
 from bs_core.ui.format import dashboard_link
@@ -30,8 +29,8 @@ def body(ctx: PageContext) -> None:
     c2.caption(coverage_line(coverage, ctx.today))
     urlstate.write_url("networks", params)
     figures = reads.network_figures(ctx.mirror, *period) if period else {}
-    # money is read now, not cached: rates change without a sync ({} when nothing is priced)
-    money = earnings_by(ctx.mirror.database(), ctx.days, "networks", *period) if period else {}
+    # {} when nothing is priced; keyed on the rates too: they change without a sync
+    money = reads.earnings_by(ctx.mirror, ctx.days, "networks", *period) if period else {}
     when = f" {period[0]} to {period[1]}" if period else ""
     table = []
     for r in rows:

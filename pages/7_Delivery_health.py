@@ -4,7 +4,6 @@ import datetime as dt
 
 import streamlit as st
 
-from bs_core.read import revenue
 from bs_core.read.delivery import DARK_DAYS, ENDING_WITHIN_DAYS, QUIET_DAYS
 from bs_core.read.figures import (
     BEHIND_PACE,
@@ -43,8 +42,8 @@ def body(ctx: PageContext) -> None:
     days = ctx.days
     through = days.describe([network] if network is not None else [nid for nid, _ in days.clocks])
     behind = reads.behind_pace(m, days, network)
-    # money at risk is read now, not cached: rates change without a sync
-    risk = revenue.risks(m.database(), days, network) if behind else {}
+    # money at risk is keyed on the rates too: they change without a sync
+    risk = reads.money_risks(m, days, network) if behind else {}
     money = f"Money at risk ({ctx.runtime.settings.currency})"
     if risk:  # the most money first; unpriced campaigns after, furthest behind first
         behind = sorted(behind, key=lambda p: -risk.get(p.campaign_id, -1.0))

@@ -11,8 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from bs_core.export import csv_bytes, invoice_frames, invoice_workbook
-from bs_core.read.reports import ReportError, ReportQuery, report
-from bs_core.store.rates import anything_priced
+from bs_core.read.money import anything_priced
+from bs_core.read.reports import ReportError, ReportQuery
 from bs_core.ui import format as fmt
 from bs_core.ui import reads, urlstate
 from bs_core.ui.layout import PageContext, advertiser_select, filter_row, network_select, render
@@ -72,8 +72,8 @@ def body(ctx: PageContext) -> None:
     advertiser = advertiser_select(ctx, "f_invoices_advertiser", network, c3)
     urlstate.write_url("invoices", params)
     currency = ctx.runtime.settings.currency
-    try:  # read now, not cached: rates change without a sync
-        rows = report(db, ReportQuery("invoice", network_id=network, advertiser_id=advertiser, month=month,
+    try:  # keyed on the rates as well as the mirror: rates change without a sync
+        rows = reads.report(ctx.mirror, ReportQuery("invoice", network_id=network, advertiser_id=advertiser, month=month,
                                       currency=currency), ctx.days)
     except ReportError as exc:
         st.warning(fmt.plain(str(exc)), icon=":material/event_busy:")
@@ -107,12 +107,14 @@ def body(ctx: PageContext) -> None:
               "Clicks": st.column_config.NumberColumn(format="localized"),
               "Rate": st.column_config.NumberColumn(format="%.2f"),
               "Amount": st.column_config.NumberColumn(f"Amount ({currency})", format="%.2f")}
-    for (_title, frame), (_, head) in zip(sheets.items(), summary.iloc[:-1].iterrows(), strict=True):
-        st.subheader(fmt.plain(head["Advertiser"] or f"Advertiser {head['Advertiser ID']}"), anchor=False)
-        st.caption(f"Advertiser {int(head['Advertiser ID'])}: {int(head['Campaigns'])} campaign(s), "
-                   f"{int(head['Views']):,} views, {head['Amount']:,.2f} {currency} in {first:%B %Y}.")
-        st.dataframe(frame, hide_index=True, column_config=config, placeholder="",
-                     key=f"invoice_{int(head['Advertiser ID'])}")
+    for index, ((_title, frame), (_, head)) in enumerate(zip(sheets.items(), summary.iloc[:-1].iterrows(),
+                                                             strict=True)):
+        # a campaign deleted upstream may have lost its advertiser: its rows are still billed
+        ident = f"Advertiser {int(head['Advertiser ID'])}" if pd.notna(head["Advertiser ID"]) else "No advertiser"
+        st.subheader(fmt.plain(head["Advertiser"] or ident), anchor=False)
+        st.caption(f"{ident}: {int(head['Campaigns'])} campaign(s), {int(head['Views']):,} views, "
+                   f"{head['Amount']:,.2f} {currency} in {first:%B %Y}.")
+        st.dataframe(frame, hide_index=True, column_config=config, placeholder="", key=f"invoice_{index}")
 
 
 render("Invoices", body, fresh="stats_daily",

@@ -454,7 +454,7 @@ def test_the_invoices_page_shows_the_report_invoice_per_advertiser_with_totals(m
     at = visit(app(mirrored.settings).run(), "pages/9_Invoices.py")
     no_exceptions(at)
     assert "No campaign is priced yet" in at.info[0].value  # unpriced is never an invoice of 0
-    ids = delivered(db)[:4]
+    ids = [cid for cid in delivered(db) if db.campaigns.find_one({"_id": cid})][:4]  # not one deleted upstream
     for cid, (model, amount) in zip(ids, [("cpm", 3.0), ("cpc", 0.4), ("monthly", 500.0), ("cpm", 1.5)],
                                     strict=True):
         price(db, cid, model, amount)

@@ -10,7 +10,7 @@ import datetime as dt
 from pymongo.database import Database
 
 from ..store.lookups import names
-from ..store.rates import anything_priced, campaign_rates, history, rate_cards
+from ..store.rates import anything_priced, campaign_rates, history, rate_cards, rates_stamp  # noqa: F401
 from .days import Today, today_of
 from .matching import field_match
 from .revenue import campaign_money, carded_campaigns

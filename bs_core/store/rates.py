@@ -209,6 +209,14 @@ def edits_after(db: Database, moment: dt.datetime | None) -> int:
     return db[RATE_HISTORY].count_documents({} if moment is None else {"at": {"$gt": moment}})
 
 
+def rates_stamp(db: Database) -> str:
+    """A value that changes whenever a rate or a rate card does (every change appends to the
+    history, and a restore swaps the history with the rates): the history's size and newest
+    entry.  Money read through a cache is keyed on it, so an edit shows at once."""
+    newest = db[RATE_HISTORY].find_one({}, {"_id": 1}, sort=[("_id", -1)])
+    return f"{db[RATE_HISTORY].estimated_document_count()}:{newest['_id'] if newest else ''}"
+
+
 def newest_edit(db: Database) -> dt.datetime | None:
     doc = db[RATE_HISTORY].find_one({}, {"at": 1}, sort=[("at", -1)])
     return None if doc is None else doc["at"]

@@ -173,12 +173,11 @@ def _pacing(ctx: PageContext, campaign_id: int) -> None:
 
 
 def _money(ctx: PageContext, campaign_id: int) -> None:
-    """The campaign's rate and what it earns (read now, not cached: rates change without a sync)."""
-    from ..read import money, revenue  # the detail's money card only
+    """The campaign's rate and what it earns (keyed on the rates too: they change without a sync)."""
+    from ..read import money  # the detail's money card only
 
-    db = ctx.mirror.database()
     currency = ctx.runtime.settings.currency
-    found = revenue.campaign_money(db, ctx.days, campaign_id=campaign_id)
+    found = reads.campaign_money(ctx.mirror, ctx.days, campaign_id=campaign_id)
     if not found or not found[0].priced:
         st.caption(f"No rate: this campaign is unpriced (set one on the Rates page, in {currency}).")
         return
@@ -192,12 +191,12 @@ def _money(ctx: PageContext, campaign_id: int) -> None:
     row.add("Booked", "—" if m.booked is None else f"{m.booked:,.2f} {currency}",
             help="What the flight is sold for (cpm: the goal's views; flat; monthly)")
     row.add("eCPM", "—" if m.ecpm is None else f"{m.ecpm:,.2f} {currency}", help="Earned per 1,000 views")
-    risks = revenue.risks(db, ctx.days)
-    risk = risks.get(campaign_id, None if campaign_id in revenue.behind_ids(db, ctx.days) else 0.0)
+    risks = reads.money_risks(ctx.mirror, ctx.days)
+    risk = risks.get(campaign_id, None if campaign_id in reads.behind_ids(ctx.mirror, ctx.days) else 0.0)
     row.add("Money at risk", "—" if risk is None else f"{risk:,.2f} {currency}",
             help="Behind pace: the goal's views it is projected to miss, at its CPM (0 when it is not behind "
                  "pace; — when its rate does not say, e.g. cpc)")
-    changes = money.rate_changes(db, "campaign", campaign_id)
+    changes = money.rate_changes(ctx.mirror.database(), "campaign", campaign_id)
     if changes:
         with st.expander(f"Rate history ({len(changes)})"):
             for h in changes:

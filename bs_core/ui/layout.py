@@ -16,6 +16,7 @@ from ..entities import DETAIL_PAGES, INSTANCE_KINDS, WITH_PAGES
 from ..errors import BroadStreetError, SettingsError, StoreUnavailableError
 from ..read import mirror_version, needs_initialisation
 from ..read.days import NetworkDays
+from ..read.money import rates_stamp
 from ..runtime import Runtime
 from . import auth, reads
 from . import format as fmt
@@ -85,7 +86,7 @@ def page(title: str) -> PageContext:
     if db is not None:
         try:
             runtime.ensure_initialised()
-            mirror = MirrorView(runtime, mirror_version(db))
+            mirror = MirrorView(runtime, mirror_version(db), rates_stamp(db))
             source = "live" if needs_initialisation(db) else "mirror"
         except PyMongoError:
             runtime.database_failed()

@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from ..read.paging import MONEY_SORTS
 from . import reads, urlstate
 from .columns import columns_for
 from .layout import PageContext, filter_row, network_select, remember
@@ -77,6 +78,8 @@ def listing_page(ctx: PageContext, spec: Listing) -> None:
     if period is None and sort[0] in FIGURE_SORTS:
         sort = ("name_key", 1)  # no figures without a covered period
     start, end = period or (None, None)
+    if sort[0] in MONEY_SORTS:  # an order by money changes with the rates, not only with a sync
+        m = m.priced()
 
     def close() -> None:
         state[key("open")] = None

@@ -20,7 +20,7 @@ from pymongo.database import Database
 from .. import read as rm
 from ..dates import now_utc
 from ..errors import StoreUnavailableError
-from ..read import breakdowns, days, delivery, details, pacing, reporting
+from ..read import breakdowns, days, delivery, details, earnings, money, pacing, reporting, reports, revenue
 from ..read.verify import verify
 from ..runtime import Runtime
 
@@ -35,10 +35,16 @@ class MirrorView:
 
     runtime: Runtime
     version: str
+    rates: str = ""  #: ``store.rates.rates_stamp`` when the page began: money reads are keyed on it too
 
     @property
     def key(self) -> tuple[str, str]:
         return self.runtime.settings.fingerprint(), self.version
+
+    def priced(self) -> MirrorView:
+        """This view for reads that depend on rates too (money, a sort by earned): a rate
+        edited without a sync is a new version for them, and only for them."""
+        return dataclasses.replace(self, version=f"{self.version}|rates {self.rates}")
 
     def database(self) -> Database:
         db = self.runtime.db()
@@ -60,6 +66,17 @@ def cached(fn: Callable[Concatenate[Database, P], R]) -> Callable[Concatenate[Mi
     @functools.wraps(fn)
     def read(view: MirrorView, /, *args: P.args, **kwargs: P.kwargs) -> R:
         return _cached_read(name, view.key, view, args, kwargs)
+
+    return read
+
+
+def priced(fn: Callable[Concatenate[Database, P], R]) -> Callable[Concatenate[MirrorView, P], R]:
+    """``fn(db, ...)`` as ``read(view, ...)``, cached per mirror version and rates."""
+    read_cached = cached(fn)
+
+    @functools.wraps(fn)
+    def read(view: MirrorView, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return read_cached(view.priced(), *args, **kwargs)
 
     return read
 
@@ -129,6 +146,16 @@ network_offsets = cached(days.network_offsets)  # each network's clock changes o
 def network_days(view: MirrorView | None) -> days.NetworkDays:
     """Each network's own today, now (the clocks cached, the dates fresh)."""
     return days.NetworkDays.at(now_utc(), network_offsets(view) if view is not None else {})
+
+# money: rates change without a sync, so these are keyed on the rates as well
+month_to_date = priced(money.month_to_date)
+with_money = priced(money.with_money)
+with_earnings = priced(earnings.with_earnings)
+earnings_by = priced(earnings.earnings_by)
+campaign_money = priced(revenue.campaign_money)
+money_risks = priced(revenue.risks)
+behind_ids = priced(revenue.behind_ids)
+report = priced(reports.report)  # the Invoices page: report invoice's rows
 
 # -- read anew: they change while a run works ---------------------------------------------------
 recent_runs = fresh(rm.recent_runs)
