@@ -18,6 +18,7 @@ from bs_core.ui import reads, urlstate
 from bs_core.ui.layout import PageContext, advertiser_select, filter_row, network_select, render
 from bs_core.ui.metrics import MetricRow
 
+SECTIONS = 20  #: advertisers' own invoices drawn on the page (the largest first)
 PRINT_STYLE = """<style>
 @media print {
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
@@ -97,25 +98,33 @@ def body(ctx: PageContext) -> None:
             help="Priced campaigns that delivered or earned in the month")
     row.add(f"Views, {first:%b %Y}", f"{int(totals['Views']):,}", help="Each network's own days")
     d1, d2, _ = filter_row(260, 200, 300)
-    d1.download_button("Download the invoice (Excel)", invoice_workbook(rows), f"invoice-{month}.xlsx",
-                       key="invoice_xlsx", icon=":material/download:")
-    d2.download_button("Download as CSV", csv_bytes(pd.DataFrame(rows)), f"invoice-{month}.csv",
-                       key="invoice_csv", icon=":material/download:")
+    # built only when clicked: a workbook of every advertiser takes seconds on a large account
+    d1.download_button("Download the invoice (Excel)", lambda: invoice_workbook(rows), f"invoice-{month}.xlsx",
+                       key="invoice_xlsx", icon=":material/download:", on_click="ignore")
+    d2.download_button("Download as CSV", lambda: csv_bytes(pd.DataFrame(rows)), f"invoice-{month}.csv",
+                       key="invoice_csv", icon=":material/download:", on_click="ignore")
     st.caption("To print the invoice alone, use the browser's Print: the sidebar and the controls are left out.")
-    config = {"Campaign ID": st.column_config.NumberColumn(format="%d", width=100),
-              "Views": st.column_config.NumberColumn(format="localized"),
-              "Clicks": st.column_config.NumberColumn(format="localized"),
-              "Rate": st.column_config.NumberColumn(format="%.2f"),
-              "Amount": st.column_config.NumberColumn(f"Amount ({currency})", format="%.2f")}
-    for index, ((_title, frame), (_, head)) in enumerate(zip(sheets.items(), summary.iloc[:-1].iterrows(),
-                                                             strict=True)):
+    money = st.column_config.NumberColumn(f"Amount ({currency})", format="%.2f")
+    count = st.column_config.NumberColumn(format="localized")
+    config = {"Campaign ID": st.column_config.NumberColumn(format="%d", width=100), "Views": count,
+              "Clicks": count, "Rate": st.column_config.NumberColumn(format="%.2f"), "Amount": money}
+    if len(sheets) > SECTIONS:  # one table of advertisers; their own invoices for the largest
+        st.subheader(f"Advertisers, {first:%B %Y}", anchor=False)
+        st.dataframe(summary, hide_index=True, placeholder="", key="invoice_summary",
+                     column_config={"Advertiser ID": st.column_config.NumberColumn(format="%d"), "Views": count,
+                                    "Clicks": count, "Amount": money})
+        st.caption(f"Below: the {SECTIONS} largest of {len(sheets):,} invoices. Choose an advertiser above to see "
+                   "any one alone; the Excel download has a sheet for each.")
+    order = sorted(range(len(sheets)), key=lambda i: -float(summary["Amount"].iloc[i]))[:SECTIONS]
+    frames = list(sheets.values())
+    for index in order:
+        head, frame = summary.iloc[index], frames[index]
         # a campaign deleted upstream may have lost its advertiser: its rows are still billed
         ident = f"Advertiser {int(head['Advertiser ID'])}" if pd.notna(head["Advertiser ID"]) else "No advertiser"
         st.subheader(fmt.plain(head["Advertiser"] or ident), anchor=False)
         st.caption(f"{ident}: {int(head['Campaigns'])} campaign(s), {int(head['Views']):,} views, "
                    f"{head['Amount']:,.2f} {currency} in {first:%B %Y}.")
         st.dataframe(frame, hide_index=True, column_config=config, placeholder="", key=f"invoice_{index}")
-
 
 render("Invoices", body, fresh="stats_daily",
        target_keys={"network": "f_invoices_network", "advertiser": "f_invoices_advertiser"})

@@ -143,6 +143,32 @@ def test_an_import_with_bad_rows_writes_nothing_and_names_each_row(mirrored):
     assert (list(db.rates.find()), db.rate_history.count_documents({})) == before  # nothing written
 
 
+def test_an_import_that_meets_a_newer_rate_is_put_back_and_leaves_theirs(mirrored, monkeypatch):
+    """The bulk import writes over the versions it read; when someone saved one meanwhile, it
+    stops, puts back every rate it had written (history says so) and leaves theirs alone."""
+    from bs_core.store import rates_file
+
+    db = mirrored.db
+    ids = [c["_id"] for c in db.campaigns.find({}, {"_id": 1}).sort("_id", -1)]
+    theirs = ids[len(ids) // 2]
+    before = {r["_id"]: r for r in db.rates.find({"_id": {"$in": ids}})}
+    real = rates_file.save_many
+
+    def someone_saves_meanwhile(db_, collection, kind, changes, read, fields, **kw):
+        price(db, theirs, "flat", 777.0)  # after the import read the versions
+        return real(db_, collection, kind, changes, read, fields, **kw)
+
+    monkeypatch.setattr(rates_file, "save_many", someone_saves_meanwhile)
+    with pytest.raises(RateConflictError):
+        import_rows(db, ["campaign_id", "model", "amount", "capped"], [[i, "cpm", "3.25", "no"] for i in ids],
+                    by="bulk")
+    now = {r["_id"]: r for r in db.rates.find({"_id": {"$in": ids}})}
+    assert now.pop(theirs)["amount"] == 777.0  # theirs stays
+    assert {k: (v["model"], v["amount"]) for k, v in now.items()} == {
+        k: (v["model"], v["amount"]) for k, v in before.items() if k != theirs}
+    assert db.rate_history.count_documents({"source": "import undone", "by": "bulk"}) > 0
+
+
 def test_the_cli_imports_exports_and_refuses_a_bad_file_with_exit_64(mirrored, tmp_path):
     db, server = mirrored.db, mirrored.server
     env = cli_env(server, db)

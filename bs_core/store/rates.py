@@ -22,9 +22,9 @@ import datetime as dt
 import math
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from ..dates import utcnow
 from ..errors import MirrorError
@@ -150,6 +150,39 @@ def _save(db: Database, collection: str, kind: str, ref: int, new: dict | None, 
     return saved
 
 
+def save_many(db: Database, collection: str, kind: str, changes: dict[int, dict], before: dict[int, dict],
+              fields: tuple[str, ...], *, by: str, source: str) -> None:
+    """Set many rates at once (a file import): each over the version read in ``before``, as
+    :func:`_save` does one, in a few bulk writes instead of five round trips a rate.  Any
+    rate saved by someone else meanwhile raises :class:`RateConflictError` (the caller
+    puts back what was written)."""
+    now = utcnow()
+    fresh = [ref for ref in changes if ref not in before]
+    updated = [ref for ref in changes if ref in before]
+    for i in range(0, len(fresh), 1000):
+        try:
+            db[collection].insert_many([{"_id": ref, **changes[ref], "version": 1, "updated_by": by,
+                                         "updated_at": now} for ref in fresh[i:i + 1000]], ordered=True)
+        except BulkWriteError as exc:
+            ref = fresh[i + exc.details.get("nInserted", 0)]
+            raise _conflict(kind, ref, db[collection].find_one({"_id": ref})) from None
+    for i in range(0, len(updated), 1000):
+        part = updated[i:i + 1000]
+        done = db[collection].bulk_write([UpdateOne(
+            {"_id": ref, "version": before[ref].get("version", 0)},
+            {"$set": {**changes[ref], "updated_by": by, "updated_at": now}, "$inc": {"version": 1}})
+            for ref in part], ordered=False)
+        if done.matched_count != len(part):
+            moved = db[collection].find_one({"_id": {"$in": part}, "$or": [
+                {"_id": ref, "version": {"$ne": before[ref].get("version", 0)}} for ref in part]})
+            raise _conflict(kind, moved["_id"] if moved else part[0], moved)
+    refs = list(changes)
+    for i in range(0, len(refs), 1000):
+        db[RATE_HISTORY].insert_many([{"kind": kind, "ref": ref, "old": _plain(before.get(ref), fields),
+                                       "new": changes[ref], "by": by, "at": now, "source": source}
+                                      for ref in refs[i:i + 1000]])
+
+
 def _conflict(kind: str, ref: int, now: dict | None) -> RateConflictError:
     if now is None:
         return RateConflictError(f"the {kind} {ref}'s rate was removed by someone else since you opened it; "
@@ -166,8 +199,11 @@ SNAPSHOT_FIELDS = ("name_clean", "network_id", "advertiser_id", "starts_on", "en
 def _snapshot(db: Database, refs: list[int]) -> None:
     """Keep beside each rate what its campaign looked like (name, owner, flight, goal): a
     campaign deleted upstream is gone from ``campaigns``, and its past invoices still need them."""
-    for c in db.campaigns.find({"_id": {"$in": refs}}, dict.fromkeys(SNAPSHOT_FIELDS, 1)):
-        db[RATES].update_one({"_id": c["_id"]}, {"$set": {"campaign": {f: c.get(f) for f in SNAPSHOT_FIELDS}}})
+    for i in range(0, len(refs), 1000):
+        writes = [UpdateOne({"_id": c["_id"]}, {"$set": {"campaign": {f: c.get(f) for f in SNAPSHOT_FIELDS}}})
+                  for c in db.campaigns.find({"_id": {"$in": refs[i:i + 1000]}}, dict.fromkeys(SNAPSHOT_FIELDS, 1))]
+        if writes:
+            db[RATES].bulk_write(writes, ordered=False)
 
 
 def campaign_snapshots(db: Database, ids: list[int]) -> dict[int, dict]:

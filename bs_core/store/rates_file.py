@@ -18,12 +18,12 @@ from .rates import (
     RATES,
     RateError,
     _plain,
-    _save,
     _snapshot,
     campaign_rates,
     checked_amount,
     checked_model,
     rate_cards,
+    save_many,
 )
 
 CAMPAIGN_HEADER = ("campaign_id", "model", "amount", "capped")
@@ -124,18 +124,13 @@ def import_rows(db: Database, header: list[str], rows: list[list[Any]], *, by: s
     kind, checked = check_rows(db, header, rows)
     collection, fields = (RATES, _RATE_FIELDS) if kind == "campaign" else (RATE_CARDS, _CARD_FIELDS)
     before = {d["_id"]: d for d in db[collection].find({"_id": {"$in": [c["ref"] for c in checked]}})}
-    written: list[int] = []
-    unchanged = 0
+    changes = {item["ref"]: {f: item[f] for f in fields} for item in checked}
+    changes = {ref: new for ref, new in changes.items()
+               if before.get(ref) is None or _plain(before[ref], fields) != new}
+    unchanged = len(checked) - len(changes)
+    written = list(changes)  # put back on a failure: each is undone only if it was written
     try:
-        for item in checked:
-            new = {f: item[f] for f in fields}
-            old = before.get(item["ref"])
-            if old is not None and _plain(old, fields) == new:
-                unchanged += 1
-                continue
-            _save(db, collection, kind, item["ref"], new, fields, by=by,
-                  expected_version=(old or {}).get("version", 0), source="import")
-            written.append(item["ref"])
+        save_many(db, collection, kind, changes, before, fields, by=by, source="import")
         if kind == "campaign":
             _snapshot(db, written)
     except BaseException:
@@ -150,6 +145,8 @@ def _put_back(db: Database, collection: str, kind: str, fields: tuple[str, ...],
     for ref in refs:
         now = db[collection].find_one({"_id": ref})
         old = before.get(ref)
+        if now is None or now.get("version") != (old or {}).get("version", 0) + 1 or now.get("updated_by") != by:
+            continue  # not written by this import (someone else's save, or not reached): left as it is
         if old is None:
             db[collection].delete_one({"_id": ref})
         else:
