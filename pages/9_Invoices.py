@@ -92,9 +92,9 @@ def body(ctx: PageContext) -> None:
     summary = sheets.pop("Summary")
     totals = summary.iloc[-1]
     row = MetricRow()  # every figure names its month
-    row.add(f"Total, {first:%b %Y}", f"{totals['Amount']:,.2f} {currency}", help="Every advertiser shown")
-    row.add(f"Advertisers billed, {first:%b %Y}", f"{len(summary) - 1:,}")
-    row.add(f"Campaigns billed, {first:%b %Y}", f"{int(totals['Campaigns']):,}",
+    row.add(f"Total ({currency}), {first:%b %Y}", f"{totals['Amount']:,.2f}", help="Every advertiser shown")
+    row.add(f"Advertisers, {first:%b %Y}", f"{len(summary) - 1:,}", help="Advertisers billed in the month")
+    row.add(f"Campaigns, {first:%b %Y}", f"{int(totals['Campaigns']):,}",
             help="Priced campaigns that delivered or earned in the month")
     row.add(f"Views, {first:%b %Y}", f"{int(totals['Views']):,}", help="Each network's own days")
     d1, d2, _ = filter_row(260, 200, 300)

@@ -21,7 +21,7 @@ from collections import defaultdict
 from pymongo.database import Database
 
 from ..dates import midnight
-from ..store.rates import anything_priced, rate_cards
+from ..store.rates import anything_priced, id_match, rate_cards
 from ..store.stats_days import CAMPAIGN_ZONE_DAILY
 from .days import Today, today_of
 from .money import priced_campaigns
@@ -89,11 +89,11 @@ def _spread_over_zones(db: Database, today: Today, priced: list[Money], start: d
 def _zone_views(db: Database, ids: list[int], start: dt.date, end: dt.date) -> dict[int, dict[int, int]]:
     """``{campaign: {zone: views}}`` over [start, end]."""
     out: dict[int, dict[int, int]] = defaultdict(dict)
-    for i in range(0, len(ids), 1000):
-        pipeline = [{"$match": {"campaign_id": {"$in": ids[i:i + 1000]},
-                                "date": {"$gte": midnight(start), "$lte": midnight(end)}}},
-                    {"$group": {"_id": {"c": "$campaign_id", "z": "$zone_id"}, "v": {"$sum": "$views"}}}]
-        for row in db[CAMPAIGN_ZONE_DAILY].aggregate(pipeline):
+    keep = set(ids)
+    pipeline = [{"$match": {**id_match("campaign_id", ids), "date": {"$gte": midnight(start), "$lte": midnight(end)}}},
+                {"$group": {"_id": {"c": "$campaign_id", "z": "$zone_id"}, "v": {"$sum": "$views"}}}]
+    for row in db[CAMPAIGN_ZONE_DAILY].aggregate(pipeline):
+        if row["_id"]["c"] in keep:
             out[row["_id"]["c"]][row["_id"]["z"]] = row["v"]
     return out
 

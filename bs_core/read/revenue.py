@@ -34,6 +34,7 @@ from ..store.rates import (  # noqa: F401 (MODELS, MODEL_HELP: the Rates page's 
     campaign_rates,
     campaign_snapshots,
     history,
+    id_match,
     rate_cards,
 )
 from ..store.stats_days import CAMPAIGN_ZONE_DAILY, DAILY
@@ -114,14 +115,19 @@ class Money:
         return bool(self.model)
 
 
-def _daily_rows(db: Database, ids: list[int]) -> dict[int, Daily]:
-    """Each campaign's (views, clicks) per day, every mirrored day."""
+def _daily_rows(db: Database, ids: list[int], since: dt.date | None = None,
+                until: dt.date | None = None) -> dict[int, Daily]:
+    """Each campaign's (views, clicks) per day in [since, until] (None: unbounded)."""
+    if not ids:
+        return {}
     out: dict[int, dict] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for i in range(0, len(ids), 1000):
-        pipeline = [{"$match": {"campaign_id": {"$in": ids[i:i + 1000]}}},
-                    {"$group": {"_id": {"c": "$campaign_id", "d": "$date"}, "v": {"$sum": "$views"},
-                                "k": {"$sum": "$clicks"}}}]
-        for row in db[DAILY].aggregate(pipeline):
+    keep = set(ids)
+    days = {k: v for k, v in (("$gte", since), ("$lte", until)) if v is not None}
+    match = {**id_match("campaign_id", ids), **({"date": {k: midnight(v) for k, v in days.items()}} if days else {})}
+    pipeline = [{"$match": match}, {"$group": {"_id": {"c": "$campaign_id", "d": "$date"}, "v": {"$sum": "$views"},
+                                               "k": {"$sum": "$clicks"}}}]
+    for row in db[DAILY].aggregate(pipeline):
+        if row["_id"]["c"] in keep:
             cell = out[row["_id"]["c"]][row["_id"]["d"].date()]
             cell[0] += row["v"]
             cell[1] += row["k"]
@@ -133,12 +139,14 @@ def _card_earned(db: Database, ids: list[int], cards: dict, start: dt.date, end:
     """Rate-card earnings of campaigns without a rate: each zone's views x its CPM."""
     if not ids or not cards:
         return {}
-    pipeline = [{"$match": {"campaign_id": {"$in": ids}, "zone_id": {"$in": list(cards)},
+    keep = set(ids)
+    pipeline = [{"$match": {**id_match("campaign_id", ids), **id_match("zone_id", cards),
                             "date": {"$gte": midnight(start), "$lte": midnight(end)}}},
                 {"$project": {"campaign_id": 1, "zone_id": 1, "date": 1, "views": 1}}]
     out: dict[int, float] = defaultdict(float)
     for row in db[CAMPAIGN_ZONE_DAILY].aggregate(pipeline):
-        if row["date"].date() <= stops.get(row["campaign_id"], end):
+        if row["campaign_id"] in keep and row["zone_id"] in cards and row["date"].date() <= stops.get(
+                row["campaign_id"], end):
             out[row["campaign_id"]] += row["views"] / 1000 * cards[row["zone_id"]].cpm
     return out
 
@@ -157,13 +165,15 @@ def campaign_money(db: Database, today: Today, start: dt.date | None = None, end
     if campaign_id is not None:
         query["_id"] = campaign_id
     elif ids is not None:
-        query["_id"] = {"$in": ids}
-    campaigns = list(db.campaigns.find(query, {"name_clean": 1, "network_id": 1, "advertiser_id": 1, "starts_on": 1,
-                                               "ends_on": 1, "max_impression_count": 1}).sort("_id", 1))
+        query |= id_match("_id", ids)
+    wanted = None if ids is None else set(ids)
+    campaigns = [c for c in db.campaigns.find(query, {"name_clean": 1, "network_id": 1, "advertiser_id": 1,
+                                                      "starts_on": 1, "ends_on": 1, "max_impression_count": 1})
+                 if wanted is None or c["_id"] in wanted]
+    campaigns.sort(key=lambda c: c["_id"])
     every_rate = campaign_rates(db)
     # a priced campaign deleted upstream keeps its rate: it is billed as its rate's snapshot had it
     listed = {c["_id"] for c in campaigns}
-    wanted = None if ids is None else set(ids)
     gone = [r for r in every_rate if r not in listed and (campaign_id is None or r == campaign_id)
             and (wanted is None or r in wanted)]
     for snap in campaign_snapshots(db, gone).values():
@@ -173,7 +183,10 @@ def campaign_money(db: Database, today: Today, start: dt.date | None = None, end
     ids = [c["_id"] for c in campaigns]
     rates = {cid: every_rate[cid] for cid in ids if cid in every_rate}
     cards = rate_cards(db)
-    daily = _daily_rows(db, ids)
+    # capped rates count views from the flight's first day; the others need only the period
+    capped = [cid for cid in ids if cid in rates and rates[cid].capped]
+    loose = [cid for cid in ids if not (cid in rates and rates[cid].capped)]
+    daily = {**_daily_rows(db, capped, None, end), **_daily_rows(db, loose, start, end)}
     stops = {c["_id"]: today_of(today, c.get("network_id")) - dt.timedelta(days=1) for c in campaigns}
     first_day = min((d for days in daily.values() for d in days), default=today_of(today, None))
     lo = start or first_day

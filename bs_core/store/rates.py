@@ -83,19 +83,33 @@ def checked_model(value: Any) -> str:
     return model
 
 
+#: past this many ids a read takes the whole collection and keeps the wanted ones itself: a
+#: long ``$in`` list is slow on the embedded server (5,000 ids: tens of seconds, NOTES.md)
+FEW_IDS = 500
+
+
+def id_match(field: str, ids) -> dict:
+    """``{field: {"$in": ids}}`` for a few ids; ``{}`` (every document: filter them yourself,
+    e.g. with :func:`wanted`) for many."""
+    ids = list(ids)
+    return {field: {"$in": ids}} if len(ids) <= FEW_IDS else {}
+
+
 def anything_priced(db: Database) -> bool:
     """Whether any campaign rate or zone rate card is set (else money figures are skipped)."""
     return db[RATES].find_one({}, {"_id": 1}) is not None or db[RATE_CARDS].find_one({}, {"_id": 1}) is not None
 
 
 def campaign_rates(db: Database, ids: list[int] | None = None) -> dict[int, CampaignRate]:
-    query = {} if ids is None else {"_id": {"$in": ids}}
-    return {d["_id"]: _rate(d) for d in db[RATES].find(query)}
+    keep = None if ids is None else set(ids)
+    return {d["_id"]: _rate(d) for d in db[RATES].find({} if ids is None else id_match("_id", ids))
+            if keep is None or d["_id"] in keep}
 
 
 def rate_cards(db: Database, ids: list[int] | None = None) -> dict[int, RateCard]:
-    query = {} if ids is None else {"_id": {"$in": ids}}
-    return {d["_id"]: _card(d) for d in db[RATE_CARDS].find(query)}
+    keep = None if ids is None else set(ids)
+    return {d["_id"]: _card(d) for d in db[RATE_CARDS].find({} if ids is None else id_match("_id", ids))
+            if keep is None or d["_id"] in keep}
 
 
 def _rate(d: dict) -> CampaignRate:
@@ -199,17 +213,19 @@ SNAPSHOT_FIELDS = ("name_clean", "network_id", "advertiser_id", "starts_on", "en
 def _snapshot(db: Database, refs: list[int]) -> None:
     """Keep beside each rate what its campaign looked like (name, owner, flight, goal): a
     campaign deleted upstream is gone from ``campaigns``, and its past invoices still need them."""
-    for i in range(0, len(refs), 1000):
-        writes = [UpdateOne({"_id": c["_id"]}, {"$set": {"campaign": {f: c.get(f) for f in SNAPSHOT_FIELDS}}})
-                  for c in db.campaigns.find({"_id": {"$in": refs[i:i + 1000]}}, dict.fromkeys(SNAPSHOT_FIELDS, 1))]
-        if writes:
-            db[RATES].bulk_write(writes, ordered=False)
+    keep = set(refs)
+    writes = [UpdateOne({"_id": c["_id"]}, {"$set": {"campaign": {f: c.get(f) for f in SNAPSHOT_FIELDS}}})
+              for c in db.campaigns.find(id_match("_id", refs), dict.fromkeys(SNAPSHOT_FIELDS, 1))
+              if c["_id"] in keep]
+    for i in range(0, len(writes), 1000):
+        db[RATES].bulk_write(writes[i:i + 1000], ordered=False)
 
 
 def campaign_snapshots(db: Database, ids: list[int]) -> dict[int, dict]:
     """The campaign as it was when its rate was last saved (for one deleted upstream)."""
+    keep = set(ids)
     return {d["_id"]: {"_id": d["_id"], **(d.get("campaign") or {})}
-            for d in db[RATES].find({"_id": {"$in": ids}}, {"campaign": 1})}
+            for d in db[RATES].find(id_match("_id", ids), {"campaign": 1}) if d["_id"] in keep}
 
 
 def save_campaign_rate(db: Database, campaign_id: int, model: str | None, amount: Any = None, capped: bool = False,

@@ -22,6 +22,7 @@ from .rates import (
     campaign_rates,
     checked_amount,
     checked_model,
+    id_match,
     rate_cards,
     save_many,
 )
@@ -107,9 +108,9 @@ def check_rows(db: Database, header: list[str], rows: list[list[Any]]) -> tuple[
             continue
         checked.append({"ref": ref, "row": number, **fields})
         refs.append(ref)
-    known = set(db[collection].distinct("_id", {"_id": {"$in": refs}})) if refs else set()
+    known = set(db[collection].distinct("_id", id_match("_id", refs))) & set(refs) if refs else set()
     if kind == "campaign" and len(known) < len(set(refs)):  # a deleted campaign keeps its reporting: known too
-        known |= set(db.stats_daily.distinct("campaign_id", {"campaign_id": {"$in": [r for r in refs if r not in known]}}))
+        known |= set(db.stats_daily.distinct("campaign_id", id_match("campaign_id", [r for r in refs if r not in known])))
     for item in checked:
         if item["ref"] not in known:
             problems.append(f"row {item['row']}, {id_field}: {item['ref']} is not a {kind} in the mirror")
@@ -123,7 +124,8 @@ def import_rows(db: Database, header: list[str], rows: list[list[Any]], *, by: s
     and a write that fails half way puts back the rates it had changed."""
     kind, checked = check_rows(db, header, rows)
     collection, fields = (RATES, _RATE_FIELDS) if kind == "campaign" else (RATE_CARDS, _CARD_FIELDS)
-    before = {d["_id"]: d for d in db[collection].find({"_id": {"$in": [c["ref"] for c in checked]}})}
+    refs = {c["ref"] for c in checked}
+    before = {d["_id"]: d for d in db[collection].find(id_match("_id", refs)) if d["_id"] in refs}
     changes = {item["ref"]: {f: item[f] for f in fields} for item in checked}
     changes = {ref: new for ref, new in changes.items()
                if before.get(ref) is None or _plain(before[ref], fields) != new}
