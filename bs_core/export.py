@@ -175,30 +175,49 @@ INVOICE_COLUMNS = {"campaign_id": "Campaign ID", "campaign": "Campaign", "views"
                    "model": "Model", "rate": "Rate", "capped": "Capped", "amount": "Amount"}
 
 
-def invoice_frames(rows: list[dict]) -> dict[str, pd.DataFrame]:
-    """``report invoice`` rows as a summary sheet and a sheet per advertiser, each with a total
-    row: ``{"Summary": ..., "Name (ID)": ...}`` (titles cut to Excel's 31 characters, the id kept)."""
-    by_advertiser: dict[object, list[dict]] = {}
+def by_advertiser(rows: list[dict]) -> dict[object, list[dict]]:
+    """``report invoice`` rows per advertiser id, in the rows' order."""
+    out: dict[object, list[dict]] = {}
     for r in rows:
-        by_advertiser.setdefault(r["advertiser_id"], []).append(r)
-    summary, sheets = [], {}
-    for ident, found in by_advertiser.items():
-        name = found[0].get("advertiser") or ""
-        frame = pd.DataFrame([{label: r.get(field) for field, label in INVOICE_COLUMNS.items()} for r in found])
-        total = {"Campaign": "Total", "Views": int(frame["Views"].sum()), "Clicks": int(frame["Clicks"].sum()),
-                 "Amount": round(float(frame["Amount"].fillna(0).sum()), 2)}
-        suffix = f" ({ident})"
-        title = "".join(ch for ch in name if ch not in "[]:*?/\\")[:MAX_SHEET_TITLE - len(suffix)] + suffix
-        sheets[title] = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
-        summary.append({"Advertiser ID": ident, "Advertiser": name, "Campaigns": len(found), **total})
-    head = pd.DataFrame(summary, columns=["Advertiser ID", "Advertiser", "Campaigns", "Views", "Clicks", "Amount"])
+        out.setdefault(r["advertiser_id"], []).append(r)
+    return out
+
+
+def advertiser_sheet(found: list[dict]) -> pd.DataFrame:
+    """One advertiser's invoice: a row per campaign, then a total row."""
+    frame = pd.DataFrame([{label: r.get(field) for field, label in INVOICE_COLUMNS.items()} for r in found])
+    total = {"Campaign": "Total", "Views": int(frame["Views"].sum()), "Clicks": int(frame["Clicks"].sum()),
+             "Amount": round(float(frame["Amount"].fillna(0).sum()), 2)}
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+def invoice_summary(groups: dict[object, list[dict]]) -> pd.DataFrame:
+    """A row per advertiser (campaigns, views, clicks, amount), then a total row."""
+    head = pd.DataFrame([{"Advertiser ID": ident, "Advertiser": found[0].get("advertiser") or "",
+                          "Campaigns": len(found), "Views": sum(r["views"] or 0 for r in found),
+                          "Clicks": sum(r["clicks"] or 0 for r in found),
+                          "Amount": round(sum(r["amount"] or 0 for r in found), 2)}
+                         for ident, found in groups.items()],
+                        columns=["Advertiser ID", "Advertiser", "Campaigns", "Views", "Clicks", "Amount"])
     if len(head):
         head = pd.concat([head, pd.DataFrame([{"Advertiser": "Total", "Campaigns": int(head["Campaigns"].sum()),
                                                 "Views": int(head["Views"].sum()),
                                                 "Clicks": int(head["Clicks"].sum()),
                                                 "Amount": round(float(head["Amount"].sum()), 2)}])],
                          ignore_index=True)
-    return {"Summary": head, **sheets}
+    return head
+
+
+def invoice_frames(rows: list[dict]) -> dict[str, pd.DataFrame]:
+    """``report invoice`` rows as a summary sheet and a sheet per advertiser, each with a total
+    row: ``{"Summary": ..., "Name (ID)": ...}`` (titles cut to Excel's 31 characters, the id kept)."""
+    groups = by_advertiser(rows)
+    sheets = {}
+    for ident, found in groups.items():
+        suffix = f" ({ident})"
+        name = "".join(ch for ch in found[0].get("advertiser") or "" if ch not in "[]:*?/\\")
+        sheets[name[:MAX_SHEET_TITLE - len(suffix)] + suffix] = advertiser_sheet(found)
+    return {"Summary": invoice_summary(groups), **sheets}
 
 
 def invoice_workbook(rows: list[dict]) -> bytes:

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from bs_core.export import csv_bytes, invoice_frames, invoice_workbook
+from bs_core.export import advertiser_sheet, by_advertiser, csv_bytes, invoice_summary, invoice_workbook
 from bs_core.read.money import anything_priced
 from bs_core.read.reports import ReportError, ReportQuery
 from bs_core.ui import format as fmt
@@ -88,8 +88,8 @@ def body(ctx: PageContext) -> None:
     if not rows:
         st.info("No priced campaign delivered or earned in this month for this selection.")
         return
-    sheets = invoice_frames(rows)
-    summary = sheets.pop("Summary")
+    groups = by_advertiser(rows)
+    summary = invoice_summary(groups)  # the advertisers' own sheets only for those drawn below
     totals = summary.iloc[-1]
     row = MetricRow()  # every figure names its month
     row.add(f"Total ({currency}), {first:%b %Y}", f"{totals['Amount']:,.2f}", help="Every advertiser shown")
@@ -108,23 +108,23 @@ def body(ctx: PageContext) -> None:
     count = st.column_config.NumberColumn(format="localized")
     config = {"Campaign ID": st.column_config.NumberColumn(format="%d", width=100), "Views": count,
               "Clicks": count, "Rate": st.column_config.NumberColumn(format="%.2f"), "Amount": money}
-    if len(sheets) > SECTIONS:  # one table of advertisers; their own invoices for the largest
+    if len(groups) > SECTIONS:  # one table of advertisers; their own invoices for the largest
         st.subheader(f"Advertisers, {first:%B %Y}", anchor=False)
         st.dataframe(summary, hide_index=True, placeholder="", key="invoice_summary",
                      column_config={"Advertiser ID": st.column_config.NumberColumn(format="%d"), "Views": count,
                                     "Clicks": count, "Amount": money})
-        st.caption(f"Below: the {SECTIONS} largest of {len(sheets):,} invoices. Choose an advertiser above to see "
+        st.caption(f"Below: the {SECTIONS} largest of {len(groups):,} invoices. Choose an advertiser above to see "
                    "any one alone; the Excel download has a sheet for each.")
-    order = sorted(range(len(sheets)), key=lambda i: -float(summary["Amount"].iloc[i]))[:SECTIONS]
-    frames = list(sheets.values())
-    for index in order:
-        head, frame = summary.iloc[index], frames[index]
+    found = list(groups.values())
+    for index in sorted(range(len(found)), key=lambda i: -float(summary["Amount"].iloc[i]))[:SECTIONS]:
+        head = summary.iloc[index]
         # a campaign deleted upstream may have lost its advertiser: its rows are still billed
         ident = f"Advertiser {int(head['Advertiser ID'])}" if pd.notna(head["Advertiser ID"]) else "No advertiser"
         st.subheader(fmt.plain(head["Advertiser"] or ident), anchor=False)
         st.caption(f"{ident}: {int(head['Campaigns'])} campaign(s), {int(head['Views']):,} views, "
                    f"{head['Amount']:,.2f} {currency} in {first:%B %Y}.")
-        st.dataframe(frame, hide_index=True, column_config=config, placeholder="", key=f"invoice_{index}")
+        st.dataframe(advertiser_sheet(found[index]), hide_index=True, column_config=config, placeholder="",
+                     key=f"invoice_{index}")
 
 render("Invoices", body, fresh="stats_daily",
        target_keys={"network": "f_invoices_network", "advertiser": "f_invoices_advertiser"})

@@ -78,17 +78,20 @@ def month_to_date(db: Database, today: Today, network_id: int | None = None,
         return None
     priced_ids = priced_campaigns(db)
     networks = [network_id] if network_id is not None else db.networks.distinct("_id")
+    by_yesterday: dict[dt.date, set] = {}  # networks on the same day are read together
+    for nid in networks:
+        by_yesterday.setdefault(today_of(today, nid) - dt.timedelta(days=1), set()).add(nid)
     earned = before = 0.0
     priced = 0
     first = last = None
-    for nid in networks:
-        yesterday = today_of(today, nid) - dt.timedelta(days=1)
+    for yesterday, group in by_yesterday.items():
         start = yesterday.replace(day=1)
         first, last = min(first or start, start), max(last or yesterday, yesterday)
-        now = campaign_money(db, today, start, yesterday, network_id=nid, advertiser_id=advertiser_id,
-                             ids=priced_ids)
-        then = campaign_money(db, today, _same_day_last_month(start), _same_day_last_month(yesterday),
-                              network_id=nid, advertiser_id=advertiser_id, ids=priced_ids)
+        now = [m for m in campaign_money(db, today, start, yesterday, network_id=network_id,
+                                         advertiser_id=advertiser_id, ids=priced_ids) if m.network_id in group]
+        then = [m for m in campaign_money(db, today, _same_day_last_month(start), _same_day_last_month(yesterday),
+                                          network_id=network_id, advertiser_id=advertiser_id, ids=priced_ids)
+                if m.network_id in group]
         earned += sum(m.earned for m in now if m.priced and m.earned is not None)
         before += sum(m.earned for m in then if m.priced and m.earned is not None)
         priced += sum(1 for m in now if m.priced)
