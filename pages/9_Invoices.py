@@ -10,13 +10,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from bs_core.export import advertiser_sheet, by_advertiser, csv_bytes, invoice_summary, invoice_workbook
+from bs_core.export import advertiser_sheet, by_advertiser, invoice_summary
 from bs_core.read.money import anything_priced
 from bs_core.read.reports import ReportError, ReportQuery
 from bs_core.ui import format as fmt
 from bs_core.ui import reads, urlstate
 from bs_core.ui.layout import PageContext, advertiser_select, filter_row, network_select, render
 from bs_core.ui.metrics import MetricRow
+from bs_core.ui.tables import invoice_buttons
 
 SECTIONS = 20  #: advertisers' own invoices drawn on the page (the largest first)
 PRINT_STYLE = """<style>
@@ -97,12 +98,7 @@ def body(ctx: PageContext) -> None:
     row.add(f"Campaigns, {first:%b %Y}", f"{int(totals['Campaigns']):,}",
             help="Priced campaigns that delivered or earned in the month")
     row.add(f"Views, {first:%b %Y}", f"{int(totals['Views']):,}", help="Each network's own days")
-    d1, d2, _ = filter_row(260, 200, 300)
-    # built only when clicked: a workbook of every advertiser takes seconds on a large account
-    d1.download_button("Download the invoice (Excel)", lambda: invoice_workbook(rows), f"invoice-{month}.xlsx",
-                       key="invoice_xlsx", icon=":material/download:", on_click="ignore")
-    d2.download_button("Download as CSV", lambda: csv_bytes(pd.DataFrame(rows)), f"invoice-{month}.csv",
-                       key="invoice_csv", icon=":material/download:", on_click="ignore")
+    invoice_buttons(rows, month)
     st.caption("To print the invoice alone, use the browser's Print: the sidebar and the controls are left out.")
     money = st.column_config.NumberColumn(f"Amount ({currency})", format="%.2f")
     count = st.column_config.NumberColumn(format="localized")

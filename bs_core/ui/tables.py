@@ -81,3 +81,14 @@ def csv_button(label: str, make_frame: Callable[[], pd.DataFrame], file_name: st
     right.download_button("Excel", data=lambda: export.xlsx_bytes(make_frame(), stem), file_name=f"{stem}.xlsx",
                           mime=XLSX, key=f"{key}_xlsx", icon=":material/table_view:", on_click="ignore",
                           help=f"The same rows as an Excel workbook ({stem}.xlsx)")
+
+
+def invoice_buttons(rows: list[dict], month: str) -> None:
+    """The month's invoice as Excel (a summary and a sheet per advertiser) and as CSV, each
+    built only when its button is clicked (seconds for a large account's workbook)."""
+    left, right, _ = st.columns([3, 2, 3], vertical_alignment="bottom")
+    left.download_button("Download the invoice (Excel)", lambda: export.invoice_workbook(rows),
+                         f"invoice-{month}.xlsx", mime=XLSX, key="invoice_xlsx", icon=":material/download:",
+                         on_click="ignore")
+    right.download_button("Download as CSV", lambda: export.csv_bytes(pd.DataFrame(rows)), f"invoice-{month}.csv",
+                          mime="text/csv", key="invoice_csv", icon=":material/download:", on_click="ignore")
