@@ -116,10 +116,10 @@ def build(db: Database, today: dt.date, public_url: str = "", advertiser_id: int
     return Digest(day, scope, reporting.clock_label(clocks[n] for n in networks if n in clocks),
                   note if note.count("through") > 1 else "", {k: v for k, v in figures.items() if v is not None},
                   sections, _freshness(db, today), problems, public_url.rstrip("/"),
-                  _money(db, days, yesterdays, advertiser_id, currency))
+                  _money(db, days, networks, advertiser_id, currency))
 
 
-def _money(db: Database, days: NetworkDays, yesterdays: dict[int, dt.date], advertiser_id: int | None,
+def _money(db: Database, days: NetworkDays, networks: list[int], advertiser_id: int | None,
            currency: str) -> dict | None:
     """What priced campaigns earned on each network's own yesterday, and the money at risk
     of behind-pace ones (None when no campaign has a rate: unpriced is never 0)."""
@@ -127,15 +127,17 @@ def _money(db: Database, days: NetworkDays, yesterdays: dict[int, dt.date], adve
         return None
     earned, priced = 0.0, 0
     ids = money.priced_campaigns(db)
-    for nid, day in yesterdays.items():
-        for m in revenue.campaign_money(db, days, day, day, network_id=nid, advertiser_id=advertiser_id, ids=ids):
-            if m.priced and m.earned is not None:
+    for day, group in money.by_yesterday(days, networks).items():
+        for m in revenue.campaign_money(db, days, day, day, advertiser_id=advertiser_id, ids=ids):
+            if m.network_id in group and m.priced and m.earned is not None:
                 earned, priced = earned + m.earned, priced + 1
     if not priced:
         return None
-    mine = {c["_id"] for c in db.campaigns.find({} if advertiser_id is None else {"advertiser_id": advertiser_id},
-                                                {"_id": 1})}
-    at_risk = sum(v for cid, v in revenue.risks(db, days).items() if cid in mine)
+    risks = revenue.risks(db, days)
+    if advertiser_id is not None:  # only its own campaigns' risk
+        mine = set(db.campaigns.distinct("_id", {"advertiser_id": advertiser_id}))
+        risks = {cid: v for cid, v in risks.items() if cid in mine}
+    at_risk = sum(risks.values())
     return {"earned": earned, "at_risk": at_risk, "priced": priced, "currency": currency}
 
 

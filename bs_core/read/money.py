@@ -64,6 +64,15 @@ def priced_campaigns(db: Database) -> list[int]:
     return sorted(set(db.rates.distinct("_id")) | carded_campaigns(db, db.rate_cards.distinct("_id")))
 
 
+def by_yesterday(today: Today, networks) -> dict[dt.date, set]:
+    """Networks grouped by their own yesterday: money over networks on the same day is one
+    read (each campaign is cut at its network's yesterday anyway), not one per network."""
+    out: dict[dt.date, set] = {}
+    for nid in networks:
+        out.setdefault(today_of(today, nid) - dt.timedelta(days=1), set()).add(nid)
+    return out
+
+
 def _same_day_last_month(day: dt.date) -> dt.date:
     first = (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     return first.replace(day=min(day.day, calendar.monthrange(first.year, first.month)[1]))
@@ -78,13 +87,10 @@ def month_to_date(db: Database, today: Today, network_id: int | None = None,
         return None
     priced_ids = priced_campaigns(db)
     networks = [network_id] if network_id is not None else db.networks.distinct("_id")
-    by_yesterday: dict[dt.date, set] = {}  # networks on the same day are read together
-    for nid in networks:
-        by_yesterday.setdefault(today_of(today, nid) - dt.timedelta(days=1), set()).add(nid)
     earned = before = 0.0
     priced = 0
     first = last = None
-    for yesterday, group in by_yesterday.items():
+    for yesterday, group in by_yesterday(today, networks).items():
         start = yesterday.replace(day=1)
         first, last = min(first or start, start), max(last or yesterday, yesterday)
         now = [m for m in campaign_money(db, today, start, yesterday, network_id=network_id,

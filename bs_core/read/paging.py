@@ -125,7 +125,7 @@ def sort_metric(db: Database, collection: str, field: str, query: dict, start: d
     if field == "running":
         return placement_tallies(db)["advertiser_running"]
     network = query.get("network_id") if isinstance(query.get("network_id"), int) else None
-    if field in MONEY_SORTS:  # read now, not cached: rates change without a sync
+    if field in MONEY_SORTS:  # the page reads this through a view keyed on the rates too
         if start is None or end is None:
             return {}
         found = earnings_by(db, network_days(db) if today is None else today, collection, start, end, network)
