@@ -2,7 +2,8 @@
 
 Activity comes from "sources": a (campaign, advertisement, zone) triple of an active
 campaign's placements.  Each source has a row for an hour when a seeded hash says it was
-active, within the campaign's dates and never in the future.  Every count is a pure
+active, within the campaign's dates and never in the future; its views follow the
+traffic's shape (``traffic.py``: hour of day, weekday, each zone's trend, spikes, outages).  Every count is a pure
 function of (seed, source, hour), so any report is reproducible and totals always equal
 the sum of rows.
 """
@@ -14,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from .dataset import Dataset
+from .traffic import HOUR_CURVE, day_factors
 
 _MASK = (1 << 64) - 1
 MAX_SOURCES_PER_NETWORK = 100
@@ -96,6 +98,7 @@ class Reports:
         day = start
         while day <= end:
             active = [s for s in self.sources().get(network_id, ()) if s[4] <= day <= s[5]]
+            zone_factor = day_factors(seed, network_id, {s[2] for s in active}, day)
             for hour in range(24):
                 moment = dt.datetime(day.year, day.month, day.day, hour)
                 if moment > now:
@@ -106,7 +109,11 @@ class Reports:
                     h = _mix(seed, cid, ad, zone, hour_key)
                     if h % 100 >= 65:
                         continue
-                    views = 1 + (h >> 8) % rate
+                    # the source's draw shaped by the hour, the weekday and the zone's day
+                    shaped = (1 + (h >> 8) % rate) * HOUR_CURVE[hour] * zone_factor[zone]
+                    views = int(shaped + ((h >> 40) & 0x3FF) / 1024)  # rounded by the hash: stays whole
+                    if views <= 0:
+                        continue
                     clicks = views * ctr // 1000 + ((h >> 24) % 7 == 0)
                     rows.append({
                         "dated": stamp,
