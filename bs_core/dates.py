@@ -50,3 +50,12 @@ def days_between(first: dt.date, last: dt.date) -> list[dt.date]:
 def last_days(today: dt.date, days: int) -> list[dt.date]:
     """The ``days`` days ending with ``today``, oldest first."""
     return days_between(today - dt.timedelta(days=days - 1), today)
+
+
+def parse_offset(text: str | None) -> dt.timedelta:
+    """ "-08:00" -> -8 h; none (a network whose rows carry no offset) -> UTC."""
+    if not text:
+        return dt.timedelta(0)
+    sign = -1 if text.startswith("-") else 1
+    hours, _, minutes = text.lstrip("+-").partition(":")
+    return sign * dt.timedelta(hours=int(hours), minutes=int(minutes or 0))

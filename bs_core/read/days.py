@@ -19,17 +19,8 @@ from collections.abc import Iterable
 
 from pymongo.database import Database
 
-from ..dates import now_utc
+from ..dates import now_utc, parse_offset
 from ..store.stats_days import recorded_days, utc_offsets
-
-
-def parse_offset(text: str | None) -> dt.timedelta:
-    """ "-08:00" -> -8 h; none (a network whose rows carry no offset) -> UTC."""
-    if not text:
-        return dt.timedelta(0)
-    sign = -1 if text.startswith("-") else 1
-    hours, _, minutes = text.lstrip("+-").partition(":")
-    return sign * dt.timedelta(hours=int(hours), minutes=int(minutes or 0))
 
 
 @dataclasses.dataclass(frozen=True)

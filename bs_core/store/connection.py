@@ -14,7 +14,8 @@ ENTITY_COLLECTIONS = ENTITY_NAMES
 COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zone_daily", "stats_campaign_zone_daily",
                                     "stats_hours", "sync_runs", "sync_lock", "sync_scopes",
                                     "mirror_summary", "held_deletions", "digest_runs",
-                                    "rates", "rate_cards", "rate_history")  # rates: entered here only
+                                    "rates", "rate_cards", "rate_history",  # rates: entered here only
+                                    "zone_forecasts")  # derived: remade by every sync
 
 # Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
 # inserts markedly slower (measured: 29.8k docs/s with none, 9.8k with one, 4.0k with five).

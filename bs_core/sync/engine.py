@@ -23,9 +23,12 @@ from ..errors import LeaseLostError, MirrorError, StoreUnavailableError, SyncAbo
 from ..settings import Settings
 from ..store import MirrorWriter, ensure_indexes
 from ..store.connection import disk_trouble
+from ..store.forecasts import refresh_forecasts
+from ..store.forecasts import stale as forecasts_stale
 from ..store.history import server_now
 from ..store.lease import Lease
 from ..store.restore import drop_leftover_staging
+from ..store.stats_days import ZONE_DAILY
 from ..store.summaries import refresh_summaries
 from . import notify, pending
 from .guard import DeletionGuard
@@ -119,6 +122,7 @@ class SyncEngine:
                     refresh_summaries(self.db, self.run_id, counts)
                 except Exception:  # noqa: BLE001 - a summary is derived data; the run stands
                     log.warning("could not refresh summaries after run %s", self.run_id)
+                self._forecast(counts)
                 status = self._still_holding(status)
         outcome = self.recorder.outcome(
             status, counts=counts, requests=self._requests(), documents_written=self.writer.documents_written,
@@ -131,6 +135,17 @@ class SyncEngine:
             self._release()
             self.client.close()
         return self._notify(run)
+
+    def _forecast(self, counts: dict[str, dict]) -> None:
+        """Every zone's forecast, again when this run brought new reporting or the kept one
+        is from an earlier day: pages only read it."""
+        fresh = any(c.get("inserted") or c.get("updated") or c.get("deleted")
+                    for name, c in counts.items() if name == ZONE_DAILY)
+        try:
+            if fresh or forecasts_stale(self.db):
+                refresh_forecasts(self.db, self.run_id)
+        except Exception:  # noqa: BLE001 - derived data: the run stands, the old forecast stays
+            log.warning("could not refresh the zone forecasts after run %s", self.run_id)
 
     def _still_holding(self, status: str) -> str:
         """``status``, or ``failed`` when the lease was lost (said in the run's errors)."""
