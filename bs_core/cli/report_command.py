@@ -20,12 +20,13 @@ from .common import fail_usage, print_json
 def add_parser(sub, whole_number) -> None:
     rep = sub.add_parser("report", help="figures from the mirror: " + ", ".join(KINDS))
     rep.add_argument("kind", choices=KINDS)
-    rep.add_argument("--from", dest="start", type=_day, help="first day, YYYY-MM-DD (default: 30 days before --to)")
-    rep.add_argument("--to", dest="end", type=_day, help="last day, inclusive (default: yesterday)")
+    rep.add_argument("--from", dest="start", type=_day, help="first day, YYYY-MM-DD (default: 30 days before --to; availability: today)")
+    rep.add_argument("--to", dest="end", type=_day, help="last day, inclusive (default: yesterday; availability: 30 days from --from)")
     rep.add_argument("--network", type=whole_number(10**12))
     rep.add_argument("--campaign", type=whole_number(10**12))
     rep.add_argument("--advertiser", type=whole_number(10**12))
     rep.add_argument("--month", help="the invoice's month, YYYY-MM (report invoice)")
+    rep.add_argument("--zones", type=_zones, default=(), help="zone ids, ID,ID (report availability)")
     rep.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
     rep.add_argument("--output", help="write to this file instead of standard output (required for xlsx)")
 
@@ -35,6 +36,13 @@ def _day(text: str) -> dt.date:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text[:40]!r}") from None
+
+
+def _zones(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and len(p) <= 12 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected zone ids like 123,456, got {text[:40]!r}")
+    return tuple(int(p) for p in parts)
 
 
 def write_whole(target: Path, body: bytes) -> None:
@@ -64,7 +72,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     if args.output and os.path.lexists(args.output) and not Path(args.output).is_file():
         return fail_usage(f"--output {args.output}: not a regular file (give a file's path or a new one)")
     query = ReportQuery(args.kind, args.start, args.end, args.network, args.campaign, args.advertiser, args.month,
-                        settings.currency)
+                        settings.currency, args.zones)
     try:
         db = open_database(settings)
         rows = report(db, query, network_days(db))  # each network's own days

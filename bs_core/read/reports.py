@@ -14,11 +14,11 @@ from pymongo.database import Database
 
 from ..errors import MirrorError
 from ..store.lookups import names
-from . import breakdowns, pacing, reporting, revenue
+from . import breakdowns, inventory, pacing, reporting, revenue
 from .days import NetworkDays, Today
 from .reporting import FIGURES, StatsFilter
 
-KINDS = ("campaigns", "ads", "zones", "networks", "pacing", "hours", "figures", "revenue", "invoice")
+KINDS = ("campaigns", "ads", "zones", "networks", "pacing", "hours", "figures", "revenue", "invoice", "availability")
 DEFAULT_DAYS = 30
 
 
@@ -36,6 +36,7 @@ class ReportQuery:
     advertiser_id: int | None = None
     month: str | None = None  #: "2026-11", for an invoice
     currency: str = "USD"
+    zones: tuple[int, ...] = ()  #: report availability's zones
 
 
 def _known(db: Database, collection: str, ident: int | None, option: str) -> None:
@@ -100,6 +101,8 @@ def report(db: Database, q: ReportQuery, today: Today) -> list[dict]:
                 counted(db, today, q.network_id).items() for ident in f["ids"]]
     if q.kind == "invoice":
         return _invoice(db, q, today)
+    if q.kind == "availability":
+        return _availability(db, q, today)
     if q.kind == "pacing":
         return [_pacing_row(p) for p in pacing.pacing(db, today, q.network_id, q.advertiser_id, q.campaign_id)]
     start, end = period(db, q, today)
@@ -168,3 +171,48 @@ def _invoice(db: Database, q: ReportQuery, today: Today) -> list[dict]:
                      "model": m.model, "rate": m.rate, "capped": m.capped, "amount": _money(m.earned),
                      "currency": q.currency})
     return sorted(rows, key=lambda r: (r["advertiser"].lower(), r["advertiser_id"] or 0, r["campaign_id"]))
+
+
+AVAILABILITY_DAYS = 30  #: report availability's default period, from today
+
+
+def availability_period(db: Database, q: ReportQuery, days: NetworkDays) -> tuple[list[int], dt.date, dt.date]:
+    """The zones and days asked about, refused in one line when a zone is unknown, has no
+    forecast, or the period is past or beyond the forecasts' horizon."""
+    horizon = inventory.forecast_horizon(db)
+    if horizon is None:
+        raise ReportError("the mirror holds no forecasts yet: run a sync first")
+    if q.zones:
+        known = {z["_id"] for z in db.zones.find({"_id": {"$in": list(q.zones)}}, {"_id": 1})}
+        for zone in q.zones:
+            if zone not in known:
+                raise ReportError(f"--zones {zone}: not in the mirror")
+        zones = list(dict.fromkeys(q.zones))
+    elif q.network_id is not None:
+        zones = sorted(z["_id"] for z in db.zones.find({"network_id": q.network_id}, {"_id": 1}))
+    else:
+        raise ReportError("report availability needs --zones ID,ID or --network ID")
+    forecast = set(inventory.zone_forecasts(db, zones))
+    if not forecast:
+        which = f"--zones {','.join(map(str, zones))}" if q.zones else f"--network {q.network_id}"
+        raise ReportError(f"{which}: no forecast (no views in the mirror's history, so no evidence of traffic)")
+    today = min(days.today(n) for n in {z.get("network_id") for z in db.zones.find(
+        {"_id": {"$in": sorted(forecast)}}, {"network_id": 1})})
+    start = q.start or today
+    end = q.end or min(start + dt.timedelta(days=AVAILABILITY_DAYS - 1), horizon[1])
+    if start < today:
+        raise ReportError(f"--from {start}: in the past (availability starts today, {today})")
+    if end > horizon[1]:
+        raise ReportError(f"--to {end}: past the forecasts' horizon ({horizon[1]})")
+    if start > end:
+        raise ReportError(f"--from {start} is after --to {end}")
+    return zones, start, end
+
+
+def _availability(db: Database, q: ReportQuery, today: Today) -> list[dict]:
+    """A row per zone and day: forecast (with its likely range), booked and available views."""
+    days = today if isinstance(today, NetworkDays) else NetworkDays(today)
+    zones, start, end = availability_period(db, q, days)
+    found = inventory.availability(db, zones, start, end, days)
+    return [{k: r[k] for k in ("zone_id", "date", "forecast", "low", "high", "booked", "available", "over_booked")}
+            for r in found.rows]

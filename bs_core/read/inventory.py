@@ -1,0 +1,271 @@
+"""What can still be sold: each zone's forecast, the delivery already booked on it, and
+what is left (``forecast - booked``, never below 0).
+
+* **Forecast**: made once per sync and kept (``store/forecasts.py``, ``forecast.py``);
+  read here, never computed.  A zone that delivered nothing lately has none: BroadStreet
+  reports delivered views, never unfilled requests, so there is no evidence of its traffic.
+* **Booked**: each running or scheduled campaign with a goal still needs
+  ``goal - delivered`` (delivered through its network's own yesterday, as pacing counts
+  it).  That is spread evenly over its remaining flight days (from its network's today, or
+  its start if later, through its end date), and over its zones by its share of views in
+  each over the last 14 complete days; a campaign with no views in them yet, evenly over
+  the zones it is placed in.  A campaign without a goal, without an end date, or placed
+  nowhere books nothing and is listed with the reason.
+* **Available** = forecast - booked per zone and day, never below 0; **sell-through** =
+  booked / forecast; a zone and day booked above its forecast is **over-booked**.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+
+from pymongo.database import Database
+
+from ..dates import days_between, midnight
+from ..store.forecasts import forecast_meta, zone_forecasts
+from ..store.lookups import names
+from ..store.rates import id_match
+from ..store.stats_days import CAMPAIGN_ZONE_DAILY
+from . import pacing as pacing_reads
+from .days import NetworkDays
+
+SHARE_DAYS = 14  #: complete days a campaign's views per zone are shared out by
+BOOKING = ("running", "scheduled")  #: campaign statuses that book delivery
+
+
+@dataclasses.dataclass
+class Booking:
+    """One campaign's booked delivery (or why it books none)."""
+
+    campaign_id: int
+    name: str
+    network_id: int | None
+    status: str
+    goal: int | None = None
+    remaining: int = 0  #: goal - delivered, never below 0
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    spread: str = ""  #: "zone shares", "evenly over placements", or why nothing is booked
+    zones: dict[int, float] = dataclasses.field(default_factory=dict)  #: zone -> share
+
+    @property
+    def books(self) -> bool:
+        return bool(self.zones) and self.remaining > 0 and self.first_day is not None
+
+    @property
+    def per_day(self) -> float:
+        if not self.books:
+            return 0.0
+        return self.remaining / ((self.last_day - self.first_day).days + 1)
+
+
+def _shares(db: Database, spans: dict[int, tuple[dt.date, dt.date]]) -> dict[int, dict[int, float]]:
+    """``{campaign: {zone: share of its views}}`` over each campaign's ``(first, last)`` days."""
+    first = min(lo for lo, _ in spans.values())
+    pipeline = [{"$match": {"date": {"$gte": midnight(first)}} | id_match("campaign_id", list(spans))},
+                {"$group": {"_id": {"c": "$campaign_id", "z": "$zone_id", "d": "$date"}, "views": {"$sum": "$views"}}}]
+    views: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for row in db[CAMPAIGN_ZONE_DAILY].aggregate(pipeline):
+        c, z, d = row["_id"].get("c"), row["_id"].get("z"), row["_id"].get("d")
+        if c in spans and z is not None and spans[c][0] <= d.date() <= spans[c][1] and row["views"] > 0:
+            views[c][z] += row["views"]
+    return {c: {z: v / sum(by_zone.values()) for z, v in by_zone.items()} for c, by_zone in views.items()}
+
+
+def _placed(db: Database, campaigns: list[int]) -> dict[int, dict[int, float]]:
+    """``{campaign: {zone: 1/n}}`` over the zones it is placed in."""
+    wanted, zones = set(campaigns), defaultdict(set)
+    for p in db.placements.find(id_match("campaign_id", campaigns), {"campaign_id": 1, "zone_id": 1}):
+        if p.get("campaign_id") in wanted and p.get("zone_id") is not None:
+            zones[p["campaign_id"]].add(p["zone_id"])
+    return {c: {z: 1 / len(zs) for z in zs} for c, zs in zones.items()}
+
+
+def bookings(db: Database, days: NetworkDays) -> list[Booking]:
+    """Every running or scheduled campaign with a goal, and what it books where."""
+    found = [p for p in pacing_reads.pacing(db, days) if p.campaign_status in BOOKING]
+    out: list[Booking] = []
+    for p in found:
+        today = days.today(p.network_id)
+        b = Booking(p.campaign_id, p.name, p.network_id, p.campaign_status, p.goal,
+                    max(p.goal - p.delivered, 0))
+        if p.ends_on is None:
+            b.spread = "no end date: nothing to spread over"
+        elif p.ends_on < today:
+            b.spread = "flight over"
+        elif b.remaining == 0:
+            b.spread = "goal met"
+        else:
+            b.first_day, b.last_day = max(today, p.starts_on or today), p.ends_on
+        out.append(b)
+    # each campaign's last 14 complete days, on its network's clock (today is partial)
+    spans = {b.campaign_id: (days.yesterday(b.network_id) - dt.timedelta(days=SHARE_DAYS - 1),
+                             days.yesterday(b.network_id)) for b in out if b.first_day is not None}
+    shares = _shares(db, spans) if spans else {}
+    unseen = [c for c in spans if c not in shares]
+    placed = _placed(db, unseen) if unseen else {}
+    for b in out:
+        if b.first_day is None:
+            continue
+        if b.campaign_id in shares:
+            b.zones, b.spread = shares[b.campaign_id], "zone shares"
+        elif b.campaign_id in placed:
+            b.zones, b.spread = placed[b.campaign_id], "evenly over placements"
+        else:
+            b.first_day = b.last_day = None
+            b.spread = "placed nowhere"
+    return out
+
+
+def unbooked(db: Database, network_id: int | None = None) -> list[dict]:
+    """Running or scheduled campaigns without a goal: they book nothing (listed as such)."""
+    query = {"status": {"$in": list(BOOKING)}, "max_impression_count": {"$in": [None, 0, ""]}}
+    if network_id is not None:
+        query["network_id"] = network_id
+    return [{"campaign_id": c["_id"], "name": c.get("name_clean") or str(c["_id"]), "status": c.get("status")}
+            for c in db.campaigns.find(query, {"name_clean": 1, "status": 1}).sort("_id", 1)]
+
+
+def booked_by_zone(found: list[Booking], zones: set[int] | None, first: dt.date,
+                   last: dt.date) -> dict[int, dict[dt.date, float]]:
+    """``{zone: {day: views booked}}`` between two days."""
+    out: dict[int, dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
+    for b in found:
+        if not b.books:
+            continue
+        lo, hi = max(b.first_day, first), min(b.last_day, last)
+        if lo > hi:
+            continue
+        for zone, share in b.zones.items():
+            if zones is None or zone in zones:
+                for day in days_between(lo, hi):
+                    out[zone][day] += b.per_day * share
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Availability:
+    """Forecast, booked and available views of some zones over some days."""
+
+    rows: list[dict]  #: a row per zone and day: zone_id, date, forecast, low, high, booked, available
+    unforecast: list[int]  #: zones asked for that have no forecast (no delivery lately)
+    period_range: tuple[float, float]  #: actual / forecast over a period, 10th and 90th percentile
+    first_day: dt.date
+    last_day: dt.date
+
+    def _sum(self, field: str) -> int:
+        return sum(r[field] for r in self.rows)
+
+    @property
+    def forecast(self) -> int:
+        return self._sum("forecast")
+
+    @property
+    def booked(self) -> int:
+        return self._sum("booked")
+
+    @property
+    def available(self) -> int:
+        return self._sum("available")
+
+    @property
+    def available_range(self) -> tuple[int, int]:
+        """What is left if the period's traffic comes in at the low or the high end."""
+        lo, hi = self.period_range
+        return (round(sum(max(r["forecast"] * lo - r["booked"], 0) for r in self.rows)),
+                round(sum(max(r["forecast"] * hi - r["booked"], 0) for r in self.rows)))
+
+    @property
+    def forecast_range(self) -> tuple[int, int]:
+        lo, hi = self.period_range
+        return round(self.forecast * lo), round(self.forecast * hi)
+
+    @property
+    def sell_through(self) -> float | None:
+        return self.booked / self.forecast if self.forecast else None
+
+    @property
+    def over_booked(self) -> list[dict]:
+        return [r for r in self.rows if r["over_booked"]]
+
+    def by_day(self) -> list[dict]:
+        out: dict[dt.date, dict] = {}
+        for r in self.rows:
+            acc = out.setdefault(r["date"], {"date": r["date"], "forecast": 0, "low": 0, "high": 0, "booked": 0,
+                                             "available": 0})
+            for field in ("forecast", "low", "high", "booked", "available"):
+                acc[field] += r[field]
+        return [out[d] for d in sorted(out)]
+
+    def answer(self, wanted: int) -> tuple[str, str]:
+        """("yes" | "likely" | "unlikely" | "no", a sentence) for "can I sell ``wanted`` views here?"."""
+        low, high = self.available_range
+        central = self.available
+        span = f"{low:,} to {high:,} views likely available ({central:,} expected)"
+        if not self.rows:
+            return "no", "No forecast for these zones: they delivered nothing lately, so their traffic is unknown."
+        if wanted <= low:
+            return "yes", f"Yes: {wanted:,} views fit even if traffic comes in low; {span}."
+        if wanted <= central:
+            return "likely", f"Likely: {wanted:,} views fit the expected traffic, not its low end; {span}."
+        if wanted <= high:
+            return "unlikely", f"Only if traffic comes in high: {wanted:,} views exceed the {central:,} expected; {span}."
+        return "no", f"No: {wanted:,} views exceed even the high end; {span}."
+
+
+def forecast_horizon(db: Database) -> tuple[dt.date, dt.date] | None:
+    """The first and last day any kept forecast covers."""
+    meta = forecast_meta(db)
+    if meta is None or not meta.get("zones") or meta.get("first_day") is None:
+        return None
+    return meta["first_day"].date(), meta["last_day"].date()
+
+
+def availability(db: Database, zones: list[int], first: dt.date, last: dt.date, days: NetworkDays,
+                 found: list[Booking] | None = None) -> Availability:
+    """Forecast, booked and available per zone and day for these zones between two days
+    (days past a zone's forecast, or before its network's today, are left out)."""
+    forecasts = zone_forecasts(db, zones)
+    meta = forecast_meta(db) or {}
+    period_range = tuple((meta.get("backtest") or {}).get("period_range") or (1.0, 1.0))
+    booked = booked_by_zone(found if found is not None else bookings(db, days), set(zones), first, last)
+    rows = []
+    for zone in zones:
+        f = forecasts.get(zone)
+        if f is None:
+            continue
+        start = f["first_day"].date()
+        for day in days_between(max(first, start, days.today(f.get("network_id"))), last):
+            i = (day - start).days
+            if i >= len(f["views"]):
+                break
+            views, b = f["views"][i], round(booked.get(zone, {}).get(day, 0.0))
+            rows.append({"zone_id": zone, "network_id": f.get("network_id"), "date": day, "forecast": views,
+                         "low": f["low"][i], "high": f["high"][i], "booked": b, "available": max(views - b, 0),
+                         "over_booked": b > views})
+    return Availability(rows, [z for z in zones if z not in forecasts], period_range, first, last)
+
+
+def over_booked_zones(db: Database, days: NetworkDays, ahead: int = 14) -> list[dict]:
+    """Zones booked above their forecast on some day of the next ``ahead`` days: the zone,
+    its name and network, how many days, the worst day and by how much."""
+    zones = list(zone_forecasts(db))
+    if not zones:
+        return []
+    first = days.utc_today
+    found = availability(db, zones, first - dt.timedelta(days=1), first + dt.timedelta(days=ahead), days)
+    worst: dict[int, dict] = {}
+    for r in found.over_booked:
+        if r["date"] >= days.today(r["network_id"]) + dt.timedelta(days=ahead):
+            continue  # each network's own next 14 days
+        z = worst.setdefault(r["zone_id"], {"zone_id": r["zone_id"], "network_id": r["network_id"], "days": 0,
+                                            "worst_day": r["date"], "over_by": 0})
+        z["days"] += 1
+        if r["booked"] - r["forecast"] > z["over_by"]:
+            z["worst_day"], z["over_by"] = r["date"], r["booked"] - r["forecast"]
+    labels = names(db, "zones", list(worst))
+    for z in worst.values():
+        z["name"] = labels.get(z["zone_id"], str(z["zone_id"]))
+    return sorted(worst.values(), key=lambda z: (-z["over_by"], z["zone_id"]))
