@@ -23,6 +23,7 @@ from bs_core.digest import content
 from bs_core.digest.schedule import due_slot
 from bs_core.process.managed import free_port
 from bs_core.read import delivery, reporting
+from bs_core.read.days import network_days
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.sync import run_sync
 from tests.conftest import dispose, fresh_database, mirror_settings
@@ -80,6 +81,20 @@ def parts(msg):
     return text, html, files
 
 
+def digest_day(db, advertiser_id: int | None = None) -> tuple[dt.date, int]:
+    """The digest's day (the newest of the networks' own yesterdays) and the views of each
+    network's own yesterday, summed: right at any hour the test runs (at 06:00 UTC a
+    UTC-08:00 network's yesterday is the day before a UTC-05:00 one's)."""
+    days = network_days(db)
+    networks = db.networks.distinct("_id")
+    if advertiser_id is not None:
+        networks = [db.advertisers.find_one({"_id": advertiser_id})["network_id"]]
+    yesterdays = {nid: days.yesterday(nid) for nid in networks}
+    views = sum(reporting.totals(db, y, y, reporting.StatsFilter(network_id=nid, advertiser_id=advertiser_id))["views"]
+                for nid, y in yesterdays.items())
+    return max(yesterdays.values()), views
+
+
 def env_for(server, db, tmp_path, **extra):
     return cli_env(server, db, BS_DATA_DIR=str(tmp_path), BS_PUBLIC_URL="https://ads.example.com",
                    BS_DIGEST_FROM="digest@example.com", **extra)
@@ -94,8 +109,7 @@ def test_digest_send_delivers_one_message_with_both_parts_and_both_attachments(m
     msg = inbox.messages[0]
     assert msg["To"] == "team@example.com" and msg["From"] == "digest@example.com"
     text, html, files = parts(msg)
-    day = TODAY - dt.timedelta(days=1)
-    views = reporting.totals(db, day, day)["views"]
+    day, views = digest_day(db)
     assert f"Views: {views:,}" in text and f">{views:,}</div>" in html
     behind = delivery.behind_pace(db, TODAY)
     assert f"Behind pace ({len(behind)})" in text
@@ -124,7 +138,7 @@ def test_hostile_names_are_escaped_in_html_and_neutralised_in_the_attachments(mi
     eml = next((tmp_path / "d").glob("*.eml"))
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     text, html, files = parts(msg)
-    day = TODAY - dt.timedelta(days=1)
+    day, _ = digest_day(db)
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == sorted([eml.name, *files])
     assert HOSTILE in text  # plain text carries the name as it is
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -152,7 +166,7 @@ def test_an_advertisers_digest_holds_nothing_of_other_advertisers(mirrored, smtp
                   "--to", "client@example.com")
     assert out.returncode == 0, out.stderr
     text, html, files = parts(inbox.messages[0])
-    own = reporting.totals(db, day, day, reporting.StatsFilter(advertiser_id=adv))["views"]
+    _, own = digest_day(db, adv)
     assert f"Views: {own:,}" in text
     whole = reporting.totals(db, day, day)["views"]
     assert f"{whole:,}" not in text + html  # not the account's figure
