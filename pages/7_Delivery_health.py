@@ -9,16 +9,19 @@ from bs_core.read.figures import (
     BEHIND_PACE,
     ENDING_SOON,
     NOT_DELIVERING,
+    OVER_BOOKED_ZONES,
     OVER_DELIVERING,
     QUIET_ZONES,
     UNSOLD_ZONES,
 )
+from bs_core.read.inventory import OVER_BOOKED_AHEAD
 from bs_core.ui import reads, urlstate
 from bs_core.ui.columns import MISSING, columns_for
 from bs_core.ui.frames import (
     advertisements_frame,
     campaigns_frame,
     dark_zones_frame,
+    over_booked_frame,
     pacing_frame,
     silent_frame,
     unsold_zones_frame,
@@ -81,6 +84,14 @@ def body(ctx: PageContext) -> None:
     zones = reads.unsold_zones(m, network)
     section(f"{UNSOLD_ZONES.name}: no running campaign (unsold inventory)", zones, unsold_zones_frame, "zone",
             "unsold-zones.csv", "Every zone has a running campaign.", caption=UNSOLD_ZONES.definition)
+    booked = reads.over_booked_zones(m, days, network)
+    todays = {days.today(n) for n in ([network] if network is not None else [nid for nid, _ in days.clocks])}
+    todays = todays or {days.utc_today}
+    ahead = f"{min(todays)} to {max(todays) + dt.timedelta(days=OVER_BOOKED_AHEAD - 1)}"
+    section(f"{OVER_BOOKED_ZONES.name}: booked above the forecast in the next {OVER_BOOKED_AHEAD} days", booked,
+            over_booked_frame, "zone", "over-booked-zones.csv",
+            f"No zone is booked above its forecast in the next {OVER_BOOKED_AHEAD} days.",
+            caption=f"The days {ahead}. {OVER_BOOKED_ZONES.definition} The Inventory page shows each day.")
     ending = reads.ending_soon(m, days, network)
     section(f"{ENDING_SOON.name}: campaigns ending within {ENDING_WITHIN_DAYS} days (views: every mirrored day)",
             ending,

@@ -24,7 +24,7 @@ from tests.conftest import mirror_settings, synced_demo
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/1_Campaigns.py", "pages/2_Advertisers.py", "pages/3_Advertisements.py", "pages/4_Zones.py",
          "pages/5_Networks.py", "pages/6_Sync_history.py", "pages/7_Delivery_health.py", "pages/8_Rates.py",
-         "pages/9_Invoices.py"]
+         "pages/9_Invoices.py", "pages/10_Inventory.py"]
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any, NamedTuple
 
 import pytest
+import streamlit as st
 
 from bs_core import forecast as model
 from bs_core.dates import freeze
@@ -22,6 +23,7 @@ from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.store.forecasts import forecast_meta, refresh_forecasts, zone_forecasts
 from bs_core.sync import run_sync
 from tests.conftest import dispose, fresh_database, mirror_settings
+from tests.test_app import ROOT, app, no_exceptions
 from tests.test_sync import cli_env
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -226,3 +228,92 @@ def test_report_availability_refuses_bad_input_in_one_line(stocked, args, words)
     out = _report(stocked, *args)
     assert out.returncode == 64, out.stderr
     assert words in out.stderr and len(out.stderr.strip().splitlines()) <= 2 and "Traceback" not in out.stderr
+
+
+def _inventory(stocked, **params) -> Any:
+    st.cache_data.clear()
+    at = app(stocked.settings)
+    with freeze(MOMENT):
+        at.run()
+        at.switch_page(str(ROOT / "pages/10_Inventory.py"))
+        for name, value in params.items():
+            at.query_params[name] = value
+        at.run()
+    no_exceptions(at)
+    return at
+
+
+def test_the_inventory_page_answers_for_the_zones_and_period_of_its_link(stocked):
+    db = stocked.db
+    zones = sorted({p["zone_id"] for p in stocked.sim.dataset.placements[stocked.fresh]} & set(zone_forecasts(db)))
+    start, end = TODAY + dt.timedelta(days=2), TODAY + dt.timedelta(days=15)
+    with freeze(MOMENT):
+        truth = inventory.availability(db, zones, start, end, network_days(db))
+    wanted = max(truth.available_range[0] - 1, 1)
+    at = _inventory(stocked, zones=",".join(map(str, zones)), **{"from": str(start), "to": str(end)},
+                    views=str(wanted))
+    metrics = {m.label: m.value for m in at.metric}
+    short = f"{start:%b} {start.day}–{end:%b} {end.day}"
+    assert metrics[f"Forecast, {short}"] == f"{truth.forecast:,}"
+    assert metrics[f"Booked, {short}"] == f"{truth.booked:,}"
+    assert metrics[f"Available, {short}"] == f"{truth.available:,}"
+    assert metrics[f"Over-booked days, {short}"] == f"{len(truth.over_booked):,}" != "0"
+    said = " ".join(str(e.value) for e in [*at.success, *at.info, *at.warning, *at.error])
+    assert f"Can I sell {wanted:,} views here" in said and truth.answer(wanted)[1] in said
+    assert len(at.get("plotly_chart")) == 1
+    table = next(df.value for df in at.dataframe if "Available" in df.value.columns)
+    assert set(table["ID"]) == set(zones) and table["Available"].sum() == truth.available
+    assert at.query_params["zones"] == ",".join(map(str, zones))  # the link stays shareable
+
+
+def test_the_inventory_page_selects_zones_by_network_and_by_name(stocked):
+    db = stocked.db
+    nid = sorted(stocked.sim.dataset.networks)[0]
+    at = _inventory(stocked, network=str(nid))
+    table = next(df.value for df in at.dataframe if "Available" in df.value.columns)
+    theirs = {z for z, f in zone_forecasts(db).items() if f["network_id"] == nid}
+    assert set(table["ID"]) == theirs
+    some = db.zones.find_one({"_id": min(theirs)})
+    word = some["name_clean"].split()[0]
+    at = _inventory(stocked, q=word)
+    table = next(df.value for df in at.dataframe if "Available" in df.value.columns)
+    assert min(theirs) in set(table["ID"]) and all(word.lower() in z.lower() for z in table["Zone"])
+
+
+def test_the_inventory_page_says_what_in_a_bad_link_it_ignored(stocked):
+    at = _inventory(stocked, zones="12,abc", views="lots", **{"from": "2020-01-01", "to": "2020-01-31"})
+    warned = " ".join(w.value for w in at.warning)
+    assert "zones=12,abc" in warned and "expected zone ids" in warned and "views=lots" in warned
+    assert "2020-01-01 to 2020-01-31, is not within the forecasts' days" in warned
+    assert any(m.label.startswith("Forecast, ") for m in at.metric)  # the default period, every zone
+
+
+def test_a_zones_detail_shows_its_forecast_against_its_history(stocked):
+    zone = sorted(zone_forecasts(stocked.db))[0]
+    st.cache_data.clear()
+    at = app(stocked.settings)
+    with freeze(MOMENT):
+        at.run()
+        at.switch_page(str(ROOT / "pages/4_Zones.py"))
+        at.query_params["open"] = f"zone:{zone}"
+        at.run()
+        ahead = inventory.zone_outlook(stocked.db, zone, network_days(stocked.db))["ahead"]
+    no_exceptions(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Forecast, next 30 days"] == f"{sum(r['forecast'] for r in ahead.rows[:30]):,}"
+    assert any("Delivered and forecast views per day" in str(c.proto.spec) for c in at.get("plotly_chart"))
+
+
+def test_delivery_health_lists_the_zones_over_booked_in_the_next_14_days(stocked):
+    with freeze(MOMENT):
+        over = inventory.over_booked_zones(stocked.db, network_days(stocked.db))
+    st.cache_data.clear()
+    at = app(stocked.settings)
+    with freeze(MOMENT):
+        at.run()
+        at.switch_page(str(ROOT / "pages/7_Delivery_health.py")).run()
+    no_exceptions(at)
+    [head] = [s.value for s in at.subheader if s.value.startswith("Over-booked zones:")]
+    assert over and head.endswith(f"({len(over):,})")
+    table = next(df.value for df in at.dataframe if "Booked above forecast" in df.value.columns)
+    assert list(table["ID"]) == [o["zone_id"] for o in over]

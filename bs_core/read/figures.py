@@ -15,8 +15,8 @@ from typing import Any
 
 from pymongo.database import Database
 
-from . import delivery
-from .days import Today
+from . import delivery, inventory
+from .days import NetworkDays, Today
 from .pacing import BEHIND, TOLERANCE, Pacing, pacing
 
 
@@ -78,6 +78,12 @@ ENDING_SOON = Figure(
     "Ending soon",
     f"Running campaigns whose end date is within the next {delivery.ENDING_WITHIN_DAYS} days.",
     lambda db, today, network_id=None: delivery.ending_soon(db, today, network_id), "campaign")
+OVER_BOOKED_ZONES = Figure(
+    "Over-booked zones",
+    f"Zones whose booked views (the goals still to deliver, spread over the flights' remaining days) exceed their "
+    f"forecast on some day of the next {inventory.OVER_BOOKED_AHEAD} days, each network's own days.",
+    lambda db, today, network_id=None: inventory.over_booked_zones(
+        db, today if isinstance(today, NetworkDays) else NetworkDays(today), network_id), "zone")
 VIEWS = Figure("Views", "Impressions BroadStreet reported for the period's days, each network's days on its "
                         "own clock.")
 CLICKS = Figure("Clicks", "Clicks BroadStreet reported for the period's days.")
@@ -86,7 +92,7 @@ COMPLETE_DAY = Figure("Complete day", "A day that has ended on its network's clo
                                       "for a UTC-05:00 network and still under way for a UTC-08:00 one.")
 
 CATALOGUE: tuple[Figure, ...] = (VIEWS, CLICKS, CTR, COMPLETE_DAY, BEHIND_PACE, OVER_DELIVERING, NOT_DELIVERING,
-                                 QUIET_ZONES, UNSOLD_ZONES, ENDING_SOON)
+                                 QUIET_ZONES, UNSOLD_ZONES, OVER_BOOKED_ZONES, ENDING_SOON)
 
 
 COUNTED: tuple[Figure, ...] = tuple(f for f in CATALOGUE if f.of is not None)

@@ -27,7 +27,7 @@ from ..dates import days_between, midnight
 from ..store.forecasts import forecast_meta, zone_forecasts
 from ..store.lookups import names
 from ..store.rates import id_match
-from ..store.stats_days import CAMPAIGN_ZONE_DAILY
+from ..store.stats_days import CAMPAIGN_ZONE_DAILY, ZONE_DAILY
 from . import pacing as pacing_reads
 from .days import NetworkDays
 
@@ -199,6 +199,19 @@ class Availability:
                 acc[field] += r[field]
         return [out[d] for d in sorted(out)]
 
+    def by_zone(self) -> list[dict]:
+        """Each zone's totals over the period, the most available first."""
+        out: dict[int, dict] = {}
+        for r in self.rows:
+            acc = out.setdefault(r["zone_id"], {"zone_id": r["zone_id"], "network_id": r["network_id"], "forecast": 0,
+                                                "booked": 0, "available": 0, "over_booked_days": 0})
+            for field in ("forecast", "booked", "available"):
+                acc[field] += r[field]
+            acc["over_booked_days"] += r["over_booked"]
+        for acc in out.values():
+            acc["sell_through"] = acc["booked"] / acc["forecast"] if acc["forecast"] else None
+        return sorted(out.values(), key=lambda z: (-z["available"], z["zone_id"]))
+
     def answer(self, wanted: int) -> tuple[str, str]:
         """("yes" | "likely" | "unlikely" | "no", a sentence) for "can I sell ``wanted`` views here?"."""
         low, high = self.available_range
@@ -213,6 +226,11 @@ class Availability:
         if wanted <= high:
             return "unlikely", f"Only if traffic comes in high: {wanted:,} views exceed the {central:,} expected; {span}."
         return "no", f"No: {wanted:,} views exceed even the high end; {span}."
+
+
+def forecast_status(db: Database) -> dict | None:
+    """When the kept forecasts were made, for how many zones, and their backtest."""
+    return forecast_meta(db)
 
 
 def forecast_horizon(db: Database) -> tuple[dt.date, dt.date] | None:
@@ -248,10 +266,15 @@ def availability(db: Database, zones: list[int], first: dt.date, last: dt.date, 
     return Availability(rows, [z for z in zones if z not in forecasts], period_range, first, last)
 
 
-def over_booked_zones(db: Database, days: NetworkDays, ahead: int = 14) -> list[dict]:
-    """Zones booked above their forecast on some day of the next ``ahead`` days: the zone,
-    its name and network, how many days, the worst day and by how much."""
-    zones = list(zone_forecasts(db))
+OVER_BOOKED_AHEAD = 14  #: days Delivery health looks ahead for over-booked zones
+
+
+def over_booked_zones(db: Database, days: NetworkDays, network_id: int | None = None,
+                      ahead: int = OVER_BOOKED_AHEAD) -> list[dict]:
+    """Zones booked above their forecast on some day of the next ``ahead`` days (each
+    network's own days, from its today): the zone, its name and network, how many days,
+    the worst day and by how much."""
+    zones = [z for z, f in zone_forecasts(db).items() if network_id is None or f.get("network_id") == network_id]
     if not zones:
         return []
     first = days.utc_today
@@ -260,12 +283,81 @@ def over_booked_zones(db: Database, days: NetworkDays, ahead: int = 14) -> list[
     for r in found.over_booked:
         if r["date"] >= days.today(r["network_id"]) + dt.timedelta(days=ahead):
             continue  # each network's own next 14 days
-        z = worst.setdefault(r["zone_id"], {"zone_id": r["zone_id"], "network_id": r["network_id"], "days": 0,
-                                            "worst_day": r["date"], "over_by": 0})
+        z = worst.setdefault(r["zone_id"], {"_id": r["zone_id"], "zone_id": r["zone_id"],
+                                            "network_id": r["network_id"], "days": 0, "worst_day": r["date"],
+                                            "over_by": 0})
         z["days"] += 1
         if r["booked"] - r["forecast"] > z["over_by"]:
             z["worst_day"], z["over_by"] = r["date"], r["booked"] - r["forecast"]
-    labels = names(db, "zones", list(worst))
+    labels, networks = names(db, "zones", list(worst)), names(db, "networks", [z["network_id"] for z in worst.values()])
     for z in worst.values():
         z["name"] = labels.get(z["zone_id"], str(z["zone_id"]))
+        z["network"] = networks.get(z["network_id"], "")
     return sorted(worst.values(), key=lambda z: (-z["over_by"], z["zone_id"]))
+
+
+def zone_choices(db: Database, network_id: int | None = None, advertiser_id: int | None = None,
+                 name: str = "") -> list[dict]:
+    """The zones an Inventory selection names: ``{_id, name, network_id}`` of a network's
+    zones, those an advertiser's campaigns are placed in, those whose name contains
+    ``name`` (any case; the text is matched as text, never as a pattern), or all; by name."""
+    query: dict = {}
+    if network_id is not None:
+        query["network_id"] = network_id
+    if advertiser_id is not None:
+        campaigns = [c["_id"] for c in db.campaigns.find({"advertiser_id": advertiser_id}, {"_id": 1})]
+        placed = {p.get("zone_id") for p in db.placements.find(id_match("campaign_id", campaigns), {"zone_id": 1})}
+        query["_id"] = {"$in": sorted(z for z in placed if z is not None)}
+    wanted = name.strip().lower()
+    rows = [{"_id": z["_id"], "name": z.get("name_clean") or str(z["_id"]), "network_id": z.get("network_id")}
+            for z in db.zones.find(query, {"name_clean": 1, "network_id": 1})]
+    return sorted((r for r in rows if wanted in r["name"].lower()), key=lambda r: (r["name"].lower(), r["_id"]))
+
+
+def booked_here(found: list[Booking], zones: set[int], first: dt.date, last: dt.date) -> list[dict]:
+    """The campaigns booking views in these zones between two days, with the views each
+    books there, the most first."""
+    out = []
+    for b in found:
+        if not b.books:
+            continue
+        lo, hi = max(b.first_day, first), min(b.last_day, last)
+        share = sum(v for z, v in b.zones.items() if z in zones)
+        if lo > hi or share == 0:
+            continue
+        out.append({"campaign_id": b.campaign_id, "name": b.name, "status": b.status, "goal": b.goal,
+                    "remaining": b.remaining, "first_day": b.first_day, "last_day": b.last_day,
+                    "spread": b.spread, "booked_here": round(b.per_day * share * ((hi - lo).days + 1))})
+    return sorted(out, key=lambda r: (-r["booked_here"], r["campaign_id"]))
+
+
+def not_booking(db: Database, days: NetworkDays, zones: list[int]) -> list[dict]:
+    """Running or scheduled campaigns placed in these zones that book nothing, and why (no
+    goal, no end date, goal met...)."""
+    found = bookings(db, days)
+    placed = {p["campaign_id"] for p in db.placements.find({"zone_id": {"$in": sorted(zones)}}, {"campaign_id": 1})
+              if p.get("campaign_id") is not None} if zones else set()
+    rows = [{"campaign_id": b.campaign_id, "name": b.name, "status": b.status, "why": b.spread}
+            for b in found if not b.books and b.campaign_id in placed]
+    rows += [{"campaign_id": c["campaign_id"], "name": c["name"], "status": c["status"], "why": "no goal"}
+             for c in unbooked(db) if c["campaign_id"] in placed]
+    return sorted(rows, key=lambda r: (r["name"].lower(), r["campaign_id"]))
+
+
+def zone_outlook(db: Database, zone_id: int, days: NetworkDays, history_days: int = 56) -> dict:
+    """A zone's last ``history_days`` complete days of views and its forecast from its
+    network's today: ``{history: [{date, views}], ahead: Availability | None}``."""
+    f = zone_forecasts(db, [zone_id]).get(zone_id)
+    zone = db.zones.find_one({"_id": zone_id}, {"network_id": 1}) or {}
+    nid = f.get("network_id") if f else zone.get("network_id")
+    yesterday = days.yesterday(nid)
+    first = yesterday - dt.timedelta(days=history_days - 1)
+    views = {r["date"].date(): r.get("views") or 0 for r in db[ZONE_DAILY].find(
+        {"zone_id": zone_id, "date": {"$gte": midnight(first), "$lte": midnight(yesterday)}}, {"date": 1, "views": 1})}
+    history = [{"date": d, "views": views.get(d, 0)} for d in days_between(first, yesterday)]
+    ahead = None
+    if f is not None:
+        start = days.today(nid)
+        ahead = availability(db, [zone_id], start, f["first_day"].date() + dt.timedelta(days=len(f["views"]) - 1),
+                             days)
+    return {"history": history, "ahead": ahead}

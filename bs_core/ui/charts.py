@@ -196,3 +196,62 @@ def hours_chart(rows: list[dict], period_text: str, clock: str) -> go.Figure:
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10), legend_orientation="h", legend_y=-0.3,
                       title_text=f"Views by hour of the day, {period_text}")
     return fig
+
+
+def availability_chart(by_day: list[dict], period_text: str) -> go.Figure:
+    """Per day: booked and available views stacked (their sum is the forecast, unless the
+    day is over-booked, drawn red), the forecast as a line and its likely range as a band."""
+    fig = go.Figure()
+    df = pd.DataFrame(by_day)
+    if df.empty:
+        return fig
+    over = df["booked"] > df["forecast"]
+    fig.add_scatter(x=df["date"], y=df["high"], mode="lines", line_width=0, showlegend=False, hoverinfo="skip")
+    fig.add_scatter(x=df["date"], y=df["low"], mode="lines", line_width=0, fill="tonexty",
+                    fillcolor="rgba(31,111,235,0.12)", name="Likely range",
+                    customdata=df["high"], hovertemplate="%{x|%Y-%m-%d}<br>likely %{y:,} to %{customdata:,}"
+                                                         "<extra></extra>")
+    fig.add_bar(x=df["date"], y=df["booked"], name="Booked", marker_color=["#cf222e" if o else "#57606a" for o in over],
+                hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views booked<extra></extra>")
+    fig.add_bar(x=df["date"], y=df["available"], name="Available", marker_color="#2da44e",
+                hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views available<extra></extra>")
+    fig.add_scatter(x=df["date"], y=df["forecast"], name="Forecast", mode="lines", line_color="#1f6feb",
+                    line_width=2, hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views forecast<extra></extra>")
+    if over.any():
+        fig.add_annotation(x=0, xref="paper", y=1.0, yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
+                           font_size=11, font_color="#cf222e", text=f"red: booked above the forecast ({int(over.sum())}"
+                                                                     f" day(s))")
+    fig.update_yaxes(title_text="Views per day", tickformat=",d", rangemode="tozero")
+    fig.update_xaxes(title_text="Day (each network's own)", tickformat="%b %d")
+    fig.update_layout(barmode="stack", bargap=0.15, height=380, margin=dict(l=10, r=10, t=50, b=10),
+                      legend_orientation="h", legend_y=-0.25,
+                      title_text=f"Forecast, booked and available views per day, {period_text}")
+    return fig
+
+
+def outlook_chart(history: list[dict], ahead: list[dict], today: dt.date) -> go.Figure:
+    """A zone's delivered views per day, then its forecast with the likely range and what
+    is booked on it: the forecast read against the history it came from."""
+    fig = go.Figure()
+    past, future = pd.DataFrame(history), pd.DataFrame(ahead)
+    if not past.empty:
+        fig.add_scatter(x=past["date"], y=past["views"], name="Delivered", mode="lines", line_color="#57606a",
+                        hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views delivered<extra></extra>")
+    if not future.empty:
+        fig.add_scatter(x=future["date"], y=future["high"], mode="lines", line_width=0, showlegend=False,
+                        hoverinfo="skip")
+        fig.add_scatter(x=future["date"], y=future["low"], mode="lines", line_width=0, fill="tonexty",
+                        fillcolor="rgba(31,111,235,0.12)", name="Likely range", hoverinfo="skip")
+        fig.add_scatter(x=future["date"], y=future["forecast"], name="Forecast", mode="lines", line_color="#1f6feb",
+                        line_dash="dash", hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views forecast<extra></extra>")
+        fig.add_scatter(x=future["date"], y=future["booked"], name="Booked", mode="lines", line_color="#cf222e",
+                        line_width=1, hovertemplate="%{x|%Y-%m-%d}<br>%{y:,} views booked<extra></extra>")
+    fig.add_vline(x=dt.datetime.combine(today, dt.time()).timestamp() * 1000, line_dash="dot", line_color="#8c959f",
+                  annotation_text="today", annotation_position="top")
+    first = history[0]["date"] if history else today
+    last = ahead[-1]["date"] if ahead else today
+    fig.update_yaxes(title_text="Views per day", tickformat=",d", rangemode="tozero")
+    fig.update_xaxes(title_text="Day (the zone's network's own)", tickformat="%b %d")
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=50, b=10), legend_orientation="h", legend_y=-0.3,
+                      title_text=f"Delivered and forecast views per day, {first} to {last}")
+    return fig

@@ -66,6 +66,17 @@ COLUMNS = {
     "BroadStreet": cc.LinkColumn(display_text="open", width=95),
     "Preview": cc.LinkColumn(display_text="preview", width=80),
     "Image": cc.ImageColumn(width=70),
+    "Forecast": cc.NumberColumn(format="localized", width=90, help="Views forecast for the period's days (made "
+                                "by the last sync from the zone's delivered views)"),
+    "Booked": cc.NumberColumn(format="localized", width=90, help="Views the running and scheduled campaigns with a "
+                              "goal still need, spread over their remaining days and their zones"),
+    "Available": cc.NumberColumn(format="localized", width=90, help="Forecast - booked, each day never below 0"),
+    "Sell-through": cc.NumberColumn(format="percent", width=95, help="Booked / forecast over the period"),
+    "Over-booked days": cc.NumberColumn(width=120, help="Days booked above the forecast"),
+    "Booked here": cc.NumberColumn(format="localized", help="Views this campaign books in the selected zones over "
+                                   "the period"),
+    "Still to deliver": cc.NumberColumn(format="localized", help="Goal - views delivered through yesterday"),
+    "Booked above forecast": cc.NumberColumn(format="localized", help="On the worst day"),
     "Last views on": cc.TextColumn(help="The last day with views (never: no views in the mirrored days)"),
 }
 

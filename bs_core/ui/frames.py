@@ -234,3 +234,37 @@ def runs_frame(runs: list[dict]) -> pd.DataFrame:
         "Deleted": v.total("deleted"), "Skipped": v.total("skipped"), "Errors": len(v.errors),
     } for v in views], columns=["Run", "Started (UTC)", "Trigger", "Started by", "Scope", "Status", "Duration (s)",
                                "Requests", "Inserted", "Updated", "Deleted", "Skipped", "Errors"])
+
+
+def availability_zones_frame(rows: list[dict], zone_names: dict, network_names: dict) -> pd.DataFrame:
+    """Inventory's zones: each zone's forecast, booked and available views over the period."""
+    return pd.DataFrame([{
+        "Zone": zone_names.get(r["zone_id"], str(r["zone_id"])), "Network": network_names.get(r["network_id"], ""),
+        "Forecast": r["forecast"], "Booked": r["booked"], "Available": r["available"],
+        "Sell-through": r["sell_through"], "Over-booked days": r["over_booked_days"], "ID": r["zone_id"],
+    } for r in rows], columns=["Zone", "Network", "Forecast", "Booked", "Available", "Sell-through",
+                               "Over-booked days", "ID"])
+
+
+def bookings_frame(rows: list[dict]) -> pd.DataFrame:
+    """The campaigns booking views in Inventory's zones."""
+    return pd.DataFrame([{
+        "Name": r["name"], "Status": r["status"], "Booked here": r["booked_here"], "Still to deliver": r["remaining"],
+        "Goal": r["goal"], "From": day(r["first_day"]), "End": day(r["last_day"]), "Spread": r["spread"],
+        "ID": r["campaign_id"],
+    } for r in rows], columns=["Name", "Status", "Booked here", "Still to deliver", "Goal", "From", "End", "Spread",
+                               "ID"])
+
+
+def not_booking_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{"Name": r["name"], "Status": r["status"], "Books nothing because": r["why"],
+                          "ID": r["campaign_id"]} for r in rows],
+                        columns=["Name", "Status", "Books nothing because", "ID"])
+
+
+def over_booked_frame(rows: list[dict]) -> pd.DataFrame:
+    """Delivery health's over-booked zones."""
+    return pd.DataFrame([{
+        "Zone": r["name"], "Network": r["network"], "Over-booked days": r["days"], "Worst day": day(r["worst_day"]),
+        "Booked above forecast": r["over_by"], "ID": r["zone_id"],
+    } for r in rows], columns=["Zone", "Network", "Over-booked days", "Worst day", "Booked above forecast", "ID"])

@@ -252,6 +252,7 @@ NAVIGATION = (
     ("streamlit_app.py", "Overview", ":material/dashboard:"),
     *((e.page, e.label, e.icon) for e in WITH_PAGES),
     ("pages/7_Delivery_health.py", "Delivery health", ":material/monitor_heart:"),
+    ("pages/10_Inventory.py", "Inventory", ":material/inventory_2:"),
     ("pages/8_Rates.py", "Rates", ":material/sell:"),
     ("pages/9_Invoices.py", "Invoices", ":material/receipt_long:"),
     ("pages/6_Sync_history.py", "Sync history", ":material/history:"),

@@ -20,7 +20,19 @@ from pymongo.database import Database
 from .. import read as rm
 from ..dates import now_utc
 from ..errors import StoreUnavailableError
-from ..read import breakdowns, days, delivery, details, earnings, money, pacing, reporting, reports, revenue
+from ..read import (
+    breakdowns,
+    days,
+    delivery,
+    details,
+    earnings,
+    inventory,
+    money,
+    pacing,
+    reporting,
+    reports,
+    revenue,
+)
 from ..read.verify import verify
 from ..runtime import Runtime
 
@@ -139,6 +151,15 @@ silent_campaigns = cached(delivery.silent_campaigns)
 unplaced_active_ads = cached(delivery.unplaced_active_ads)
 unsold_zones = cached(delivery.unsold_zones)
 ending_soon = cached(delivery.ending_soon)
+# inventory: forecasts are remade by a sync, bookings follow the mirror's campaigns
+forecast_status = cached(inventory.forecast_status)
+forecast_horizon = cached(inventory.forecast_horizon)
+zone_choices = cached(inventory.zone_choices)
+bookings = cached(inventory.bookings)
+availability = cached(inventory.availability)
+not_booking = cached(inventory.not_booking)
+zone_outlook = cached(inventory.zone_outlook)
+over_booked_zones = cached(inventory.over_booked_zones)
 held_deletions = cached(rm.held_summary)  # changes only when a run ends
 network_offsets = cached(days.network_offsets)  # each network's clock changes only when a run ends
 
