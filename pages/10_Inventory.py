@@ -73,12 +73,13 @@ def body(ctx: PageContext) -> None:
         state["f_inventory_zones"] = [z for z in state["f_inventory_zones"] if z in set(offered)]
     picked = st.multiselect("Zones (none chosen: every zone above)", offered, key="f_inventory_zones",
                             format_func=lambda z: f"{all_zones[z]['name']} · {z}",
-                            placeholder=f"All {len(offered):,} zones these filters match")
+                            placeholder=f"All {len(offered):,} zone(s) these filters match")
     zones = list(picked) or offered
 
     days = ctx.days
     nets = {z["network_id"] for z in candidates if z["_id"] in set(zones)} or {None}
-    today = min(days.today(n) for n in nets)
+    today = min(days.today(n) for n in nets)  # the first day still to come for one of the zones
+    opens = max(days.today(n) for n in nets)  # by default from the day every zone's network is on
     last_day = horizon[1]
     period = state.get("f_inventory_period")
     asked = state.pop("f_inventory_period_asked", None)
@@ -88,7 +89,7 @@ def body(ctx: PageContext) -> None:
             st.warning(f"The period asked for, {asked[0]} to {asked[1]}, is not within the forecasts' days "
                        f"({today} to {last_day}): showing the next {DEFAULT_DAYS} days instead.",
                        icon=":material/date_range:")
-        state["f_inventory_period"] = (today, min(today + dt.timedelta(days=DEFAULT_DAYS - 1), last_day))
+        state["f_inventory_period"] = (opens, min(opens + dt.timedelta(days=DEFAULT_DAYS - 1), last_day))
     c4, c5 = filter_row(260, 220)
     chosen = c4.date_input("Period", min_value=today, max_value=last_day, key="f_inventory_period",
                            format="YYYY-MM-DD", help=f"The forecasts cover today through {last_day} "
@@ -117,23 +118,24 @@ def body(ctx: PageContext) -> None:
         return
     _figures(found, when, wanted)
     st.plotly_chart(availability_chart(found.by_day(), when), key="availability_chart", width="stretch")
-    _zone_table(m, found, all_zones, when)
+    _zone_table(found, all_zones, when)
     _unforecast(found, all_zones)
     _campaigns(ctx, zones, first, last, when)
     _quality(status)
 
 
 def _figures(found: Availability, when: str, wanted: int | None) -> None:
-    short = f"{found.first_day:%b} {found.first_day.day}–{found.last_day:%b} {found.last_day.day}"
+    st.markdown(f"**Totals, {when}** (each network's own days)")
     row = MetricRow()
     low, high = found.forecast_range
-    row.add(f"Forecast, {short}", f"{found.forecast:,}", help=f"Views forecast for {when}; likely {low:,} to {high:,}")
-    row.add(f"Booked, {short}", f"{found.booked:,}", help="Views the running and scheduled campaigns with a goal "
-            "still need here in the period")
-    row.add(f"Available, {short}", f"{found.available:,}", help="Forecast - booked, each zone and day never below 0")
+    row.add("Forecast views", f"{found.forecast:,}", help=f"Views forecast for {when}; likely {low:,} to {high:,}")
+    row.add("Booked views", f"{found.booked:,}", help=f"Views the running and scheduled campaigns with a goal "
+            f"still need here, {when}")
+    row.add("Available views", f"{found.available:,}", help=f"Forecast - booked, each zone and day never below 0, "
+            f"{when}")
     through = found.sell_through
-    row.add(f"Sell-through, {short}", MISSING if through is None else f"{through:.0%}", help="Booked / forecast")
-    row.add(f"Over-booked days, {short}", f"{len(found.over_booked):,}", help="Zone-days booked above the forecast")
+    row.add("Sell-through", MISSING if through is None else f"{through:.0%}", help=f"Booked / forecast, {when}")
+    row.add("Over-booked days", f"{len(found.over_booked):,}", help=f"Zone-days booked above the forecast, {when}")
     a_low, a_high = found.available_range
     st.caption(f"Likely available {when}: {a_low:,} to {a_high:,} views (the forecast's range: in the backtest, 8 "
                f"periods in 10 delivered between {found.period_range[0]:.0%} and {found.period_range[1]:.0%} of the "
@@ -146,13 +148,11 @@ def _figures(found: Availability, when: str, wanted: int | None) -> None:
         st.caption("Enter the views you would like to sell above for a yes or no.")
 
 
-def _zone_table(m, found: Availability, all_zones: dict, when: str) -> None:
+def _zone_table(found: Availability, all_zones: dict, when: str) -> None:
     rows = found.by_zone()
     st.subheader(f"Zones, {when} ({len(rows):,})", anchor=False)
     st.caption("The most available first. Click a zone to open it (its forecast against its history).")
-    zone_names = {z: all_zones[z]["name"] for z in (r["zone_id"] for r in rows) if z in all_zones}
-    networks = reads.name_options(m, "networks")
-    df = availability_zones_frame(rows, zone_names, networks)
+    df = availability_zones_frame(rows, all_zones)
     clickable(df, "inventory_zones", [r["zone_id"] for r in rows], lambda i: open_detail("zone", i),
               column_config=columns_for(df))
     csv_button(f"Download per zone and day (CSV, {len(found.rows):,} rows)", lambda: _daily_frame(found),

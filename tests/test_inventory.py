@@ -253,11 +253,12 @@ def test_the_inventory_page_answers_for_the_zones_and_period_of_its_link(stocked
     at = _inventory(stocked, zones=",".join(map(str, zones)), **{"from": str(start), "to": str(end)},
                     views=str(wanted))
     metrics = {m.label: m.value for m in at.metric}
-    short = f"{start:%b} {start.day}–{end:%b} {end.day}"
-    assert metrics[f"Forecast, {short}"] == f"{truth.forecast:,}"
-    assert metrics[f"Booked, {short}"] == f"{truth.booked:,}"
-    assert metrics[f"Available, {short}"] == f"{truth.available:,}"
-    assert metrics[f"Over-booked days, {short}"] == f"{len(truth.over_booked):,}" != "0"
+    assert f"**Totals, {start:%b} {start.day}, {start.year} to {end:%b} {end.day}, {end.year}**" in [
+        m.value.split(" (")[0] for m in at.markdown]  # the figures' period
+    assert metrics["Forecast views"] == f"{truth.forecast:,}"
+    assert metrics["Booked views"] == f"{truth.booked:,}"
+    assert metrics["Available views"] == f"{truth.available:,}"
+    assert metrics["Over-booked days"] == f"{len(truth.over_booked):,}" != "0"
     said = " ".join(str(e.value) for e in [*at.success, *at.info, *at.warning, *at.error])
     assert f"Can I sell {wanted:,} views here" in said and truth.answer(wanted)[1] in said
     assert len(at.get("plotly_chart")) == 1
@@ -285,7 +286,7 @@ def test_the_inventory_page_says_what_in_a_bad_link_it_ignored(stocked):
     warned = " ".join(w.value for w in at.warning)
     assert "zones=12,abc" in warned and "expected zone ids" in warned and "views=lots" in warned
     assert "2020-01-01 to 2020-01-31, is not within the forecasts' days" in warned
-    assert any(m.label.startswith("Forecast, ") for m in at.metric)  # the default period, every zone
+    assert "Forecast views" in [m.label for m in at.metric]  # the default period, every zone
 
 
 def test_a_zones_detail_shows_its_forecast_against_its_history(stocked):

@@ -284,6 +284,38 @@ def test_a_campaigns_pacing_chart_draws_at_both_widths(live_app):
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
+def test_a_seller_asks_the_inventory_page_whether_views_fit(live_app):
+    """Inventory from a shared link: the answer, the totals naming their period and the
+    chart, whole at 1,400 and 1,000 px after the chart drew."""
+    from playwright.sync_api import expect, sync_playwright
+
+    live_app, data = live_app
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"])
+        try:
+            first = browser.new_page()
+            first.goto(live_app + "/Campaigns")  # a first visit starts the mirror's first sync
+            expect(first.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
+            first.close()
+            for width in (1400, 1000):
+                page = browser.new_page(viewport={"width": width, "height": 1300})
+                page.goto(f"{live_app}/Inventory?views=100000")
+                expect(page.get_by_role("heading", name="Inventory", exact=True)).to_be_visible()
+                expect(page.get_by_text(re.compile(r"^Can I sell 100,000 views here, \w{3} \d+, \d{4} to"))).to_be_visible(
+                    timeout=60_000)
+                expect(page.get_by_text(re.compile(r"^Totals, \w{3} \d+, \d{4} to"))).to_be_visible()
+                charts_drawn(page, 1)
+                assert cut_texts(page) == [], width
+                tall_screenshot(page, f"inventory-{width}.png")
+                assert page.locator("[data-testid=stException]").count() == 0
+                page.close()
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
 def test_idle_tabs_see_a_sync_started_elsewhere_and_stay_where_they_are(live_app):
     """No poll in the tab: the server's one pusher reruns it when a run starts or ends, on
     the page it shows: a campaign opened on a filtered Campaigns list and a Zones tab stay

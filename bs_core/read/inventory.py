@@ -298,7 +298,7 @@ def over_booked_zones(db: Database, days: NetworkDays, network_id: int | None = 
 
 def zone_choices(db: Database, network_id: int | None = None, advertiser_id: int | None = None,
                  name: str = "") -> list[dict]:
-    """The zones an Inventory selection names: ``{_id, name, network_id}`` of a network's
+    """The zones an Inventory selection names: ``{_id, name, network_id, network}`` of a network's
     zones, those an advertiser's campaigns are placed in, those whose name contains
     ``name`` (any case; the text is matched as text, never as a pattern), or all; by name."""
     query: dict = {}
@@ -309,7 +309,9 @@ def zone_choices(db: Database, network_id: int | None = None, advertiser_id: int
         placed = {p.get("zone_id") for p in db.placements.find(id_match("campaign_id", campaigns), {"zone_id": 1})}
         query["_id"] = {"$in": sorted(z for z in placed if z is not None)}
     wanted = name.strip().lower()
-    rows = [{"_id": z["_id"], "name": z.get("name_clean") or str(z["_id"]), "network_id": z.get("network_id")}
+    networks = {n["_id"]: n.get("name_clean", "") for n in db.networks.find({}, {"name_clean": 1})}
+    rows = [{"_id": z["_id"], "name": z.get("name_clean") or str(z["_id"]), "network_id": z.get("network_id"),
+             "network": networks.get(z.get("network_id"), "")}
             for z in db.zones.find(query, {"name_clean": 1, "network_id": 1})]
     return sorted((r for r in rows if wanted in r["name"].lower()), key=lambda r: (r["name"].lower(), r["_id"]))
 

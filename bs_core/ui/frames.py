@@ -236,10 +236,12 @@ def runs_frame(runs: list[dict]) -> pd.DataFrame:
                                "Requests", "Inserted", "Updated", "Deleted", "Skipped", "Errors"])
 
 
-def availability_zones_frame(rows: list[dict], zone_names: dict, network_names: dict) -> pd.DataFrame:
-    """Inventory's zones: each zone's forecast, booked and available views over the period."""
+def availability_zones_frame(rows: list[dict], zones: dict[int, dict]) -> pd.DataFrame:
+    """Inventory's zones: each zone's forecast, booked and available views over the period
+    (``zones``: ``inventory.zone_choices`` by id, for the names)."""
     return pd.DataFrame([{
-        "Zone": zone_names.get(r["zone_id"], str(r["zone_id"])), "Network": network_names.get(r["network_id"], ""),
+        "Zone": zones.get(r["zone_id"], {}).get("name", str(r["zone_id"])),
+        "Network": zones.get(r["zone_id"], {}).get("network", ""),
         "Forecast": r["forecast"], "Booked": r["booked"], "Available": r["available"],
         "Sell-through": r["sell_through"], "Over-booked days": r["over_booked_days"], "ID": r["zone_id"],
     } for r in rows], columns=["Zone", "Network", "Forecast", "Booked", "Available", "Sell-through",
