@@ -45,6 +45,8 @@ bench: $(DEV_STAMP)  ## print the benchmark figures (takes several minutes)
 	$(PY) bench/chaos.py
 	$(PY) bench/silence_bench.py
 	$(PY) bench/digest_bench.py
+	$(PY) bench/money_bench.py
+	$(PY) bench/forecast_bench.py
 	$(PY) bench/viewers_bench.py
 
 simulator: $(RUNTIME_STAMP)  ## serve a simulated BroadStreet on :8765

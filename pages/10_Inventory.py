@@ -11,7 +11,8 @@ import datetime as dt
 
 import streamlit as st
 
-from bs_core.read.inventory import SHARE_DAYS, Availability, booked_here
+from bs_core.read.bookings import SHARE_DAYS, booked_here
+from bs_core.read.inventory import Availability
 from bs_core.ui import format as fmt
 from bs_core.ui import reads, urlstate
 from bs_core.ui.charts import availability_chart

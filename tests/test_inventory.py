@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 import pytest
 import streamlit as st
 
-from bs_core import forecast as model
 from bs_core.dates import freeze
-from bs_core.read import inventory
+from bs_core.forecast import model
+from bs_core.read import bookings, inventory
 from bs_core.read.days import network_days
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.store.forecasts import forecast_meta, refresh_forecasts, zone_forecasts
@@ -124,7 +124,7 @@ def test_booked_delivery_by_hand_for_three_campaigns(stocked):
     db, sim = stocked.db, stocked.sim
     with freeze(MOMENT):
         days = network_days(db)
-        found = {b.campaign_id: b for b in inventory.bookings(db, days)}
+        found = {b.campaign_id: b for b in bookings.bookings(db, days)}
     yesterday = TODAY - dt.timedelta(days=1)
     # zone shares: goal - delivered through yesterday, over today..end, by the last 14 days' views per zone
     rec = sim.dataset.campaigns[stocked.shared]
@@ -139,7 +139,7 @@ def test_booked_delivery_by_hand_for_three_campaigns(stocked):
     assert (b.remaining, b.first_day, b.last_day, b.spread) == (3_000_000 - delivered, TODAY,
                                                                 TODAY + dt.timedelta(days=20), "zone shares")
     assert b.zones == pytest.approx({z: v / sum(recent.values()) for z, v in recent.items()})
-    booked = inventory.booked_by_zone([b], None, TODAY, TODAY + dt.timedelta(days=40))
+    booked = bookings.booked_by_zone([b], None, TODAY, TODAY + dt.timedelta(days=40))
     per_day = (3_000_000 - delivered) / 21
     for zone, share in b.zones.items():
         assert set(booked[zone]) == {TODAY + dt.timedelta(days=i) for i in range(21)}
@@ -153,7 +153,7 @@ def test_booked_delivery_by_hand_for_three_campaigns(stocked):
     assert f.per_day == pytest.approx(4_000_000)
     # no goal: books nothing, and is listed as such
     assert stocked.goalless not in found
-    assert stocked.goalless in {c["campaign_id"] for c in inventory.unbooked(db)}
+    assert stocked.goalless in {c["campaign_id"] for c in bookings.unbooked(db)}
 
 
 def test_available_is_never_below_zero_and_over_booked_days_are_flagged(stocked):

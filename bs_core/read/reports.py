@@ -192,12 +192,10 @@ def availability_period(db: Database, q: ReportQuery, days: NetworkDays) -> tupl
         zones = sorted(z["_id"] for z in db.zones.find({"network_id": q.network_id}, {"_id": 1}))
     else:
         raise ReportError("report availability needs --zones ID,ID or --network ID")
-    forecast = set(inventory.zone_forecasts(db, zones))
-    if not forecast:
+    if not inventory.zone_forecasts(db, zones):
         which = f"--zones {','.join(map(str, zones))}" if q.zones else f"--network {q.network_id}"
         raise ReportError(f"{which}: no forecast (no views in the mirror's history, so no evidence of traffic)")
-    today = min(days.today(n) for n in {z.get("network_id") for z in db.zones.find(
-        {"_id": {"$in": sorted(forecast)}}, {"network_id": 1})})
+    today = min(days.today(f.get("network_id")) for f in inventory.zone_forecasts(db, zones).values())
     start = q.start or today
     end = q.end or min(start + dt.timedelta(days=AVAILABILITY_DAYS - 1), horizon[1])
     if start < today:

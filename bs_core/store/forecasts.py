@@ -4,7 +4,7 @@
 ``{_id: zone, network_id, first_day, views: [90 days], low: [...], high: [...]}``, the
 first day being the network's own today when it was made (``read/days.py``: each network's
 clock).  ``mirror_summary`` ``{_id: "forecast"}`` keeps when, from what, and the backtest
-(``forecast.py``) that gave the ranges.  Pages and ``report availability`` only read these:
+(``forecast/model.py``) that gave the ranges.  Pages and ``report availability`` only read these:
 a forecast is never computed on a page view.
 """
 
@@ -17,8 +17,9 @@ import time
 from pymongo import ReplaceOne
 from pymongo.database import Database
 
-from .. import forecast as model
 from ..dates import days_between, midnight, now_utc, parse_offset
+from ..forecast import model
+from .rates import id_match
 from .stats_days import ZONE_DAILY, recorded_days, utc_offsets
 
 log = logging.getLogger(__name__)
@@ -111,5 +112,8 @@ def stale(db: Database, now: dt.datetime | None = None) -> bool:
 
 
 def zone_forecasts(db: Database, zones: list[int] | None = None) -> dict[int, dict]:
-    query = {} if zones is None else {"_id": {"$in": list(zones)}}
-    return {doc["_id"]: doc for doc in db[FORECASTS].find(query, {"run_id": 0})}
+    if zones is None:
+        return {doc["_id"]: doc for doc in db[FORECASTS].find({}, {"run_id": 0})}
+    wanted = set(zones)  # many ids: read every forecast and pick (an "$in" of thousands is a slow scan)
+    return {doc["_id"]: doc for doc in db[FORECASTS].find(id_match("_id", wanted), {"run_id": 0})
+            if doc["_id"] in wanted}

@@ -28,6 +28,7 @@ from .frames import (
 from .layout import PageContext, open_detail
 from .metrics import MetricRow, wrapping_row
 from .tables import clickable, csv_button, paged
+from .zone_outlook import outlook_panel
 
 Period = tuple[dt.date, dt.date] | None
 
@@ -257,32 +258,7 @@ def zone_panel(ctx: PageContext, zone_id: int, period: Period, on_close: Callabl
         return
     _campaign_list("**Campaigns placed here** (click one to open it)", reads.zone_campaigns(m, zone_id, start, end),
                    zone_campaigns_frame, "zone_campaigns", "No campaign is placed in this zone.")
-    _outlook(ctx, zone_id)
-
-
-def _outlook(ctx: PageContext, zone_id: int) -> None:
-    """The zone's forecast (made by the sync) against the history it came from."""
-    outlook = reads.zone_outlook(ctx.mirror, zone_id, ctx.days)
-    ahead = outlook["ahead"]
-    st.markdown("**Forecast** (views per day; the Inventory page sells from it)")
-    if ahead is None or not ahead.rows:
-        st.caption("No forecast: the zone delivered no views in the mirror's history (BroadStreet reports no "
-                   "unfilled requests, so there is no evidence of its traffic).")
-        return
-    history = outlook["history"]
-    first, last = ahead.first_day, ahead.rows[-1]["date"]
-    st.plotly_chart(charts.outlook_chart(history, ahead.by_day(), first), key="zone_outlook", width="stretch")
-    within = [r for r in ahead.rows if r["date"] < first + dt.timedelta(days=30)]
-    next30 = f"{first} to {within[-1]['date']}"
-    row = MetricRow()
-    row.add("Forecast, next 30 days", f"{sum(r['forecast'] for r in within):,}", help=f"Views forecast {next30}")
-    row.add("Booked, next 30 days", f"{sum(r['booked'] for r in within):,}", help=f"Views booked {next30}")
-    row.add("Available, next 30 days", f"{sum(r['available'] for r in within):,}", help=f"Forecast - booked {next30}")
-    row.add(f"Delivered, last {len(history)} days", f"{sum(h['views'] for h in history):,}",
-            help=f"{history[0]['date']} to {history[-1]['date']}")
-    st.caption(f"Forecast through {last}; the dashed line is the forecast, the band its likely range.")
-    st.page_link("pages/10_Inventory.py", label="Open in Inventory", icon=":material/inventory_2:",
-                 query_params={"zones": str(zone_id)})
+    outlook_panel(ctx, zone_id)
 
 
 def _campaign_list(title: str, rows: list[dict], frame: Callable, key: str, empty: str) -> None:

@@ -20,6 +20,7 @@ from pymongo.database import Database
 from .. import read as rm
 from ..dates import now_utc
 from ..errors import StoreUnavailableError
+from ..read import bookings as booked
 from ..read import (
     breakdowns,
     days,
@@ -155,9 +156,9 @@ ending_soon = cached(delivery.ending_soon)
 forecast_status = cached(inventory.forecast_status)
 forecast_horizon = cached(inventory.forecast_horizon)
 zone_choices = cached(inventory.zone_choices)
-bookings = cached(inventory.bookings)
+bookings = cached(booked.bookings)
 availability = cached(inventory.availability)
-not_booking = cached(inventory.not_booking)
+not_booking = cached(booked.not_booking)
 zone_outlook = cached(inventory.zone_outlook)
 over_booked_zones = cached(inventory.over_booked_zones)
 held_deletions = cached(rm.held_summary)  # changes only when a run ends
