@@ -19,7 +19,7 @@ from bs_core.settings import Settings, as_environment
 from bs_core.sync import run_sync
 from bs_core.ui import format as fmt
 from bs_core.ui.frames import campaigns_frame
-from tests.conftest import mirror_settings, synced_demo
+from tests.conftest import complete_days_filter, mirror_settings, synced_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["pages/1_Campaigns.py", "pages/2_Advertisers.py", "pages/3_Advertisements.py", "pages/4_Zones.py",
@@ -367,7 +367,7 @@ def test_overview_says_so_when_a_period_is_outside_the_mirrored_days(mirror):
     assert "2020-01-01 to 2020-01-31" in warning and cover.describe() in warning
     assert f"the figures are for {shown[0]} to {shown[1]}" in warning  # says which period it shows instead
     assert cover.covers(*shown) and (at.query_params["from"], at.query_params["to"]) == tuple(map(str, shown))
-    totals = reporting.totals(db, *shown, reporting.StatsFilter())
+    totals = reporting.totals(db, *shown, complete_days_filter(db))  # each network's own complete days
     assert {m.label: m.value for m in at.metric}["Views"] == f"{totals['views']:,}"  # the whole shown period
     at.date_input(key="f_overview_period").set_value((cover.last, cover.last)).run()
     assert not any("2020-01-01" in w.value for w in at.warning)  # said until another period is picked
@@ -417,15 +417,16 @@ def test_advertiser_and_zone_details_open_from_links(mirror):
 
 def test_delivery_health_lists_what_the_read_models_find(mirror):
     synced, db = mirror.settings, mirror.db
-    from bs_core.read import delivery
+    from bs_core.read import delivery, inventory
+    from bs_core.read.days import network_days
 
     at = visit(app(synced).run(), "pages/7_Delivery_health.py")
     no_exceptions(at)
-    today = dt.datetime.now(dt.UTC).date()
+    today = network_days(db)  # each network's own day, as the page counts
     titles = [s.value for s in at.main.subheader]
     lists = [delivery.behind_pace(db, today), delivery.over_delivering(db, today), delivery.silent_campaigns(db, today),
              delivery.unplaced_active_ads(db), delivery.dark_zones(db, today), delivery.unsold_zones(db),
-             delivery.ending_soon(db, today)]
+             inventory.over_booked_zones(db, today), delivery.ending_soon(db, today)]
     assert len(titles) == len(lists), titles[-3:]
     for title, rows in zip(titles, lists, strict=True):
         assert title.endswith(f"({len(rows):,})"), title
