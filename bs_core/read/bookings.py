@@ -21,6 +21,7 @@ from ..dates import days_between, midnight
 from ..store.rates import id_match
 from ..store.stats_days import CAMPAIGN_ZONE_DAILY
 from . import pacing as pacing_reads
+from .counts import placement_tallies
 from .days import NetworkDays
 
 SHARE_DAYS = 14  #: complete days a campaign's views per zone are shared out by
@@ -159,8 +160,12 @@ def not_booking(db: Database, days: NetworkDays, zones: list[int]) -> list[dict]
     goal, no end date, goal met...)."""
     found = bookings(db, days)
     wanted = set(zones)
-    placed = {p["campaign_id"] for p in db.placements.find(id_match("zone_id", zones), {"campaign_id": 1, "zone_id": 1})
-              if p.get("campaign_id") is not None and p.get("zone_id") in wanted} if zones else set()
+    if wanted and len(wanted) >= db.zones.estimated_document_count():  # every zone: placed anywhere
+        placed = {c for c, n in placement_tallies(db)["campaign_id"].items() if n}
+    else:  # a few zones by index; many, by reading every placement (an "$in" of thousands is a slow scan)
+        placed = {p["campaign_id"] for p in db.placements.find(id_match("zone_id", zones),
+                                                                {"campaign_id": 1, "zone_id": 1})
+                  if p.get("campaign_id") is not None and p.get("zone_id") in wanted}
     rows = [{"campaign_id": b.campaign_id, "name": b.name, "status": b.status, "why": b.spread}
             for b in found if not b.books and b.campaign_id in placed]
     rows += [{"campaign_id": c["campaign_id"], "name": c["name"], "status": c["status"], "why": "no goal"}
