@@ -47,6 +47,7 @@ bench: $(DEV_STAMP)  ## print the benchmark figures (takes several minutes)
 	$(PY) bench/digest_bench.py
 	$(PY) bench/money_bench.py
 	$(PY) bench/forecast_bench.py
+	$(PY) bench/first_view_bench.py
 	$(PY) bench/viewers_bench.py
 
 simulator: $(RUNTIME_STAMP)  ## serve a simulated BroadStreet on :8765

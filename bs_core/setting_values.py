@@ -106,6 +106,18 @@ def _webhook_url(name: str = "BS_WEBHOOK_URL"):
     return parse
 
 
+def _switch(name: str):
+    """on/off, true/false, yes/no, 1/0 (any case) -> bool."""
+    def parse(raw: Any) -> bool:
+        value = str(raw).strip().lower()
+        if value in ("on", "true", "yes", "1"):
+            return True
+        if value in ("off", "false", "no", "0"):
+            return False
+        raise SettingsError(f"{name} must be on or off, got {value[:20]!r}")
+    return parse
+
+
 def _webhook_on(raw: Any) -> str:
     value = str(raw).strip().lower()
     if value not in ("all", "problems"):

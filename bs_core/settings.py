@@ -31,6 +31,7 @@ from .setting_values import (
     _schedule,
     _size,
     _smtp_url,
+    _switch,
     _webhook_on,
     _webhook_url,
 )
@@ -58,6 +59,9 @@ class Settings:
     stats_chunk_days: int = 31
     sync_interval_minutes: int = 0  # 0 = no scheduled sync
     stale_after_minutes: int = 24 * 60
+    #: after a sync (and when a network's day turns) the app computes every page's default
+    #: view ahead of its visitors (ui/prewarm.py)
+    warm_pages: bool = True
     lease_seconds: float = 30.0
     #: the deletion guard (sync/guard.py): hold a list's deletions when they are at least
     #: this many documents and this share of what the mirror holds under that parent ...
@@ -121,6 +125,7 @@ _FIELDS: tuple[tuple[str, str, Any], ...] = (
     ("stats_chunk_days", "BS_STATS_CHUNK_DAYS", _int("BS_STATS_CHUNK_DAYS", 1, 366)),
     ("sync_interval_minutes", "BS_SYNC_INTERVAL_MINUTES", _int("BS_SYNC_INTERVAL_MINUTES", 0, 525_600)),
     ("stale_after_minutes", "BS_STALE_AFTER_MINUTES", _int("BS_STALE_AFTER_MINUTES", 1, 525_600)),
+    ("warm_pages", "BS_WARM_PAGES", _switch("BS_WARM_PAGES")),
     ("lease_seconds", "BS_LEASE_SECONDS", _float("BS_LEASE_SECONDS", 1.0, 3600)),
     ("delete_guard_min", "BS_DELETE_GUARD_MIN", _int("BS_DELETE_GUARD_MIN", 1)),
     ("delete_guard_share", "BS_DELETE_GUARD_SHARE", _float("BS_DELETE_GUARD_SHARE", 0.01, 1)),

@@ -315,6 +315,59 @@ def test_a_seller_asks_the_inventory_page_whether_views_fit(live_app):
             browser.close()
 
 
+def page_cache(live_app: str) -> dict:
+    return requests.get(live_app + "/api/sync/status", timeout=10).json()["page_cache"]
+
+
+def warmed(live_app: str, timeout: float = 180) -> dict:
+    """Wait until no run works and the server has warmed the pages for the mirror as it is
+    now (its version, and no read computed for two seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = requests.get(live_app + "/api/sync/status", timeout=10).json()
+        cache, newest = status["page_cache"], (status["recent"] or [{}])[0].get("run_id")
+        if status["running"] is None and (cache["last_warm"] or {}).get("version") == newest:
+            time.sleep(2)
+            if page_cache(live_app)["reads_computed"] == cache["reads_computed"]:
+                return cache
+        time.sleep(1)
+    pytest.fail(f"the pages were not warmed within {timeout} s: {page_cache(live_app)}")
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
+def test_a_first_visit_after_a_sync_reads_figures_the_server_computed_ahead(live_app):
+    """After a sync the server runs every page's default view in a session no browser
+    watches; an analyst's first visit of each page then computes no read of its own."""
+    from playwright.sync_api import expect, sync_playwright
+
+    live_app, data = live_app
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"])
+        try:
+            first = browser.new_page()
+            first.goto(live_app + "/Campaigns")  # a first visit starts the mirror's first sync
+            expect(first.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
+            first.close()
+            cache = warmed(live_app)
+            assert {"Overview", "Campaigns", "Delivery_health", "Inventory"} <= set(cache["last_warm"]["pages"])
+            for path, heading, drawn in (("/", "Overview", r"^Running campaigns$"),
+                                         ("/Delivery_health", "Delivery health", r"^Ending soon:"),
+                                         ("/Inventory", "Inventory", r"^Totals, "), ("/Zones", "Zones", r"^Zones 1–")):
+                before = page_cache(live_app)["reads_computed"]
+                page = browser.new_page(viewport={"width": 1400, "height": 1300})
+                page.goto(live_app + path)
+                expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=60_000)
+                expect(page.get_by_text(re.compile(drawn)).first).to_be_visible(timeout=60_000)
+                page.wait_for_timeout(1500)  # the page's run has ended: its reads are done
+                assert page.locator("[data-testid=stException]").count() == 0
+                assert page_cache(live_app)["reads_computed"] == before, heading
+                page.close()
+        finally:
+            browser.close()
+    assert "Traceback" not in (data / "streamlit.log").read_text()
+
+
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
 def test_idle_tabs_see_a_sync_started_elsewhere_and_stay_where_they_are(live_app):
     """No poll in the tab: the server's one pusher reruns it when a run starts or ends, on

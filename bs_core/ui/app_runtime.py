@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 
 import streamlit as st
 
@@ -55,7 +56,19 @@ async def app_lifespan(_app):
     try:
         runtime = await asyncio.to_thread(app_runtime)
         runtime.ensure_scheduler()
+        # the tab pusher (which also warms the pages' first views) from the start, not from
+        # the first visitor: Streamlit's sessions are reachable once its loop runs
+        threading.Thread(target=_push_when_ready, args=(runtime,), name="pusher-start", daemon=True).start()
     except SettingsError as exc:  # the pages say it to every visitor
         log.error("cannot start the schedulers: %s", exc)
     yield None
     await asyncio.to_thread(stop_all_syncs)
+
+
+def _push_when_ready(runtime: Runtime, tries: int = 120) -> None:
+    from .tab_push import ensure_pusher
+
+    for _ in range(tries):
+        if runtime.stopping.is_set() or ensure_pusher(runtime):
+            return
+        runtime.stopping.wait(1.0)

@@ -31,6 +31,7 @@ from ..entities import SCOPE_HELP
 from ..errors import ScopeError, ScopeTargetError, StoreUnavailableError, SyncLockedError
 from ..read import RunView, jsonable
 from ..runtime import Runtime
+from . import prewarm
 
 MAX_BODY = 16 * 1024  # a trigger body is a few dozen bytes
 HEALTH_SECONDS = 1.5  # /api/health answers within this (a load balancer's check allows a few seconds)
@@ -106,6 +107,8 @@ def _status(runtime: Runtime) -> dict:
         "held_deletions": [{k: h[k] for k in ("collection", "count", "since", "run_scope")}
                            for h in read.held_summary(db)],
         "recent": [RunView.of(r).api() for r in read.recent_runs(db, 10)],
+        # the pages' first views this server computed ahead of their visitors (prewarm.py)
+        "page_cache": prewarm.report(),
     })
 
 

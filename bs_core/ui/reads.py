@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import threading
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -40,6 +41,8 @@ from ..runtime import Runtime
 P = ParamSpec("P")
 R = TypeVar("R")
 _READS: dict[str, Callable] = {}
+_computed = [0]  # cached reads computed (cache misses) by this process: prewarm.report() says it
+_computed_lock = threading.Lock()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +71,14 @@ class MirrorView:
 
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached_read(name: str, key: tuple[str, str], _view: MirrorView, args: tuple, kwargs: dict):
+    with _computed_lock:  # runs only on a miss: a hit returns the kept answer
+        _computed[0] += 1
     return _READS[name](_view.database(), *args, **kwargs)
+
+
+def reads_computed() -> int:
+    """How many cached reads this process has computed (each a cache miss)."""
+    return _computed[0]
 
 
 def cached(fn: Callable[Concatenate[Database, P], R]) -> Callable[Concatenate[MirrorView, P], R]:

@@ -16,6 +16,7 @@ import logging
 import threading
 
 from ..runtime import Runtime
+from .reads import MirrorView
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 0.5  # a start or an end reaches the tabs within this plus one page rerun
@@ -61,9 +62,21 @@ def _loop(runtime: Runtime) -> None:
             if last is not None and stamp != last:
                 rerun_every_session()
             last = stamp
+            if stamp[0] is None and len(stamp) == 2 and stamp[1]:  # no run working: warm the pages
+                _warm(runtime, stamp[1])
         except Exception:  # noqa: BLE001 - the pusher must keep running
             log.exception("could not tell the open tabs about a sync")
         runtime.stopping.wait(CHECK_SECONDS)
+
+
+def _warm(runtime: Runtime, version: str) -> None:
+    """Each page's first view, computed in the background when the mirror or a day changed."""
+    from . import prewarm
+    from .layout import NAVIGATION
+
+    server = _streamlit_runtime()
+    if runtime.settings.warm_pages and server is not None and hasattr(server, "connect_session") and hasattr(server, "handle_backmsg"):
+        prewarm.warm_if_changed(server, MirrorView(runtime, version), prewarm.page_names([p for p, _, _ in NAVIGATION]))
 
 
 def rerun_every_session() -> int:
