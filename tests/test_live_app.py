@@ -4,6 +4,7 @@ simulator and the embedded database itself), driven by Chromium, and its HTTP sy
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -251,68 +252,68 @@ def test_an_analyst_opens_a_campaign_by_clicking_its_row_and_shares_the_link(liv
             browser.close()
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
-def test_a_campaigns_pacing_chart_draws_at_both_widths(live_app):
-    """The pacing card and the delivered-against-expected chart of the goal campaign that
-    delivered most, at 1,400 and 1,000 px, after the charts drew."""
+@contextlib.contextmanager
+def mirrored_browser(live_app: str):
+    """Chromium on the app once its mirror is ready (a first visit starts the first sync)."""
     from playwright.sync_api import expect, sync_playwright
 
-    live_app, data = live_app
-    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"])
         try:
             first = browser.new_page()
-            first.goto(live_app + "/Campaigns")  # a first visit starts the mirror's first sync
+            first.goto(live_app + "/Campaigns")
             expect(first.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
             first.close()
-            campaign = goal_campaign_that_delivered(data)
-            for width in (1400, 1000):
-                page = browser.new_page(viewport={"width": width, "height": 1300})
-                page.goto(f"{live_app}/Campaigns?open=campaign:{campaign}")
-                expect(page.get_by_text(re.compile(r"flight days \d{4}-\d{2}-\d{2} to"))).to_be_visible(
-                    timeout=120_000)
-                expect(page.get_by_text("Delivered of goal")).to_be_visible(timeout=30_000)
-                charts_drawn(page, 2)
-                assert cut_texts(page) == [], width
-                tall_screenshot(page, f"campaign-pacing-{width}.png")
-                assert page.locator("[data-testid=stException]").count() == 0
-                page.close()
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
+def test_a_campaigns_pacing_chart_draws_at_both_widths(live_app):
+    """The pacing card and the delivered-against-expected chart of the goal campaign that
+    delivered most, at 1,400 and 1,000 px, after the charts drew."""
+    from playwright.sync_api import expect
+
+    live_app, data = live_app
+    ARTIFACTS.mkdir(exist_ok=True)
+    with mirrored_browser(live_app) as browser:
+        campaign = goal_campaign_that_delivered(data)
+        for width in (1400, 1000):
+            page = browser.new_page(viewport={"width": width, "height": 1300})
+            page.goto(f"{live_app}/Campaigns?open=campaign:{campaign}")
+            expect(page.get_by_text(re.compile(r"flight days \d{4}-\d{2}-\d{2} to"))).to_be_visible(
+                timeout=120_000)
+            expect(page.get_by_text("Delivered of goal")).to_be_visible(timeout=30_000)
+            charts_drawn(page, 2)
+            assert cut_texts(page) == [], width
+            tall_screenshot(page, f"campaign-pacing-{width}.png")
+            assert page.locator("[data-testid=stException]").count() == 0
+            page.close()
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
 def test_a_seller_asks_the_inventory_page_whether_views_fit(live_app):
     """Inventory from a shared link: the answer, the totals naming their period and the
     chart, whole at 1,400 and 1,000 px after the chart drew."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     live_app, data = live_app
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"])
-        try:
-            first = browser.new_page()
-            first.goto(live_app + "/Campaigns")  # a first visit starts the mirror's first sync
-            expect(first.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
-            first.close()
-            for width in (1400, 1000):
-                page = browser.new_page(viewport={"width": width, "height": 1300})
-                page.goto(f"{live_app}/Inventory?views=100000")
-                expect(page.get_by_role("heading", name="Inventory", exact=True)).to_be_visible()
-                expect(page.get_by_text(re.compile(r"^Can I sell 100,000 views here, \w{3} \d+, \d{4} to"))).to_be_visible(
-                    timeout=60_000)
-                expect(page.get_by_text(re.compile(r"^Totals, \w{3} \d+, \d{4} to"))).to_be_visible()
-                charts_drawn(page, 1)
-                assert cut_texts(page) == [], width
-                tall_screenshot(page, f"inventory-{width}.png")
-                assert page.locator("[data-testid=stException]").count() == 0
-                page.close()
-        finally:
-            browser.close()
+    with mirrored_browser(live_app) as browser:
+        for width in (1400, 1000):
+            page = browser.new_page(viewport={"width": width, "height": 1300})
+            page.goto(f"{live_app}/Inventory?views=100000")
+            expect(page.get_by_role("heading", name="Inventory", exact=True)).to_be_visible()
+            expect(page.get_by_text(re.compile(r"^Can I sell 100,000 views here, \w{3} \d+, \d{4} to"))).to_be_visible(
+                timeout=60_000)
+            expect(page.get_by_text(re.compile(r"^Totals, \w{3} \d+, \d{4} to"))).to_be_visible()
+            charts_drawn(page, 1)
+            assert cut_texts(page) == [], width
+            tall_screenshot(page, f"inventory-{width}.png")
+            assert page.locator("[data-testid=stException]").count() == 0
+            page.close()
 
 
 def page_cache(live_app: str) -> dict:
@@ -338,33 +339,24 @@ def warmed(live_app: str, timeout: float = 180) -> dict:
 def test_a_first_visit_after_a_sync_reads_figures_the_server_computed_ahead(live_app):
     """After a sync the server runs every page's default view in a session no browser
     watches; an analyst's first visit of each page then computes no read of its own."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     live_app, data = live_app
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic"])
-        try:
-            first = browser.new_page()
-            first.goto(live_app + "/Campaigns")  # a first visit starts the mirror's first sync
-            expect(first.get_by_text(re.compile(r"Campaigns 1–\d+ of \d+"))).to_be_visible(timeout=120_000)
-            first.close()
-            cache = warmed(live_app)
-            assert {"Overview", "Campaigns", "Delivery_health", "Inventory"} <= set(cache["last_warm"]["pages"])
-            for path, heading, drawn in (("/", "Overview", r"^Running campaigns$"),
-                                         ("/Delivery_health", "Delivery health", r"^Ending soon:"),
-                                         ("/Inventory", "Inventory", r"^Totals, "), ("/Zones", "Zones", r"^Zones 1–")):
-                before = page_cache(live_app)["reads_computed"]
-                page = browser.new_page(viewport={"width": 1400, "height": 1300})
-                page.goto(live_app + path)
-                expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=60_000)
-                expect(page.get_by_text(re.compile(drawn)).first).to_be_visible(timeout=60_000)
-                page.wait_for_timeout(1500)  # the page's run has ended: its reads are done
-                assert page.locator("[data-testid=stException]").count() == 0
-                assert page_cache(live_app)["reads_computed"] == before, heading
-                page.close()
-        finally:
-            browser.close()
+    with mirrored_browser(live_app) as browser:
+        cache = warmed(live_app)
+        assert {"Overview", "Campaigns", "Delivery_health", "Inventory"} <= set(cache["last_warm"]["pages"])
+        for path, heading, drawn in (("/", "Overview", r"^Running campaigns$"),
+                                     ("/Delivery_health", "Delivery health", r"^Ending soon:"),
+                                     ("/Inventory", "Inventory", r"^Totals, "), ("/Zones", "Zones", r"^Zones 1–")):
+            before = page_cache(live_app)["reads_computed"]
+            page = browser.new_page(viewport={"width": 1400, "height": 1300})
+            page.goto(live_app + path)
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=60_000)
+            expect(page.get_by_text(re.compile(drawn)).first).to_be_visible(timeout=60_000)
+            page.wait_for_timeout(1500)  # the page's run has ended: its reads are done
+            assert page.locator("[data-testid=stException]").count() == 0
+            assert page_cache(live_app)["reads_computed"] == before, heading
+            page.close()
     assert "Traceback" not in (data / "streamlit.log").read_text()
 
 
