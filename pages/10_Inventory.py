@@ -47,7 +47,7 @@ def span(first: dt.date, last: dt.date) -> str:
 
 
 def body(ctx: PageContext) -> None:
-    m, state = ctx.mirror, st.session_state
+    m = ctx.mirror
     status = reads.forecast_status(m)
     horizon = reads.forecast_horizon(m)
     if horizon is None:
@@ -64,40 +64,15 @@ def body(ctx: PageContext) -> None:
               urlstate.Param("views", "f_inventory_views", _views)]
     urlstate.read_url(PAGE, params)
 
-    c1, c2, c3 = filter_row(220, 240, 240)
-    network = network_select(ctx, "f_inventory_network", c1)
-    advertiser = advertiser_select(ctx, "f_inventory_advertiser", network, c2)
-    name = c3.text_input("Zone name contains", key="f_inventory_name", placeholder="e.g. leaderboard", max_chars=200)
-    candidates = reads.zone_choices(m, network, advertiser, name)
-    offered = [z["_id"] for z in candidates]
-    if state.get("f_inventory_zones"):  # a zone the filters above no longer offer leaves the list
-        state["f_inventory_zones"] = [z for z in state["f_inventory_zones"] if z in set(offered)]
-    picked = st.multiselect("Zones (none chosen: every zone above)", offered, key="f_inventory_zones",
-                            format_func=lambda z: f"{all_zones[z]['name']} · {z}",
-                            placeholder=f"All {len(offered):,} zone(s) these filters match")
-    zones = list(picked) or offered
-
+    candidates, zones = _choose_zones(ctx, all_zones)
     days = ctx.days
     nets = {z["network_id"] for z in candidates if z["_id"] in set(zones)} or {None}
     today = min(days.today(n) for n in nets)  # the first day still to come for one of the zones
-    opens = max(days.today(n) for n in nets)  # by default from the day every zone's network is on
-    last_day = horizon[1]
-    period = state.get("f_inventory_period")
-    asked = state.pop("f_inventory_period_asked", None)
-    fits = isinstance(period, tuple) and len(period) == 2 and today <= period[0] <= period[1] <= last_day
-    if not fits:
-        if isinstance(asked, tuple):
-            st.warning(f"The period asked for, {asked[0]} to {asked[1]}, is not within the forecasts' days "
-                       f"({today} to {last_day}): showing the next {DEFAULT_DAYS} days instead.",
-                       icon=":material/date_range:")
-        state["f_inventory_period"] = (opens, min(opens + dt.timedelta(days=DEFAULT_DAYS - 1), last_day))
-    c4, c5 = filter_row(260, 220)
-    chosen = c4.date_input("Period", min_value=today, max_value=last_day, key="f_inventory_period",
-                           format="YYYY-MM-DD", help=f"The forecasts cover today through {last_day} "
-                                                     f"(90 days from the sync that made them).")
-    wanted = c5.number_input("Views to sell", min_value=0, max_value=10**12 - 1, step=10_000, value=None,
-                             key="f_inventory_views", placeholder="e.g. 100000",
-                             help="How many views you would like to sell on these zones in this period")
+    if today > horizon[1]:
+        st.warning(f"The forecasts end on {horizon[1]}, before today: a sync makes new ones.",
+                   icon=":material/update:")
+        return
+    chosen, wanted = _choose_period(today, max(days.today(n) for n in nets), horizon[1])
     urlstate.write_url(PAGE, params)
     if not (isinstance(chosen, tuple) and len(chosen) == 2):
         st.caption("Pick the last day of the period.")
@@ -123,6 +98,46 @@ def body(ctx: PageContext) -> None:
     _unforecast(found, all_zones)
     _campaigns(ctx, zones, first, last, when)
     _quality(status)
+
+
+def _choose_zones(ctx: PageContext, all_zones: dict) -> tuple[list[dict], list[int]]:
+    """The zone filters: (the zones they match, the zones chosen: a list, else all of them)."""
+    state = st.session_state
+    c1, c2, c3 = filter_row(220, 240, 240)
+    network = network_select(ctx, "f_inventory_network", c1)
+    advertiser = advertiser_select(ctx, "f_inventory_advertiser", network, c2)
+    name = c3.text_input("Zone name contains", key="f_inventory_name", placeholder="e.g. leaderboard", max_chars=200)
+    candidates = reads.zone_choices(ctx.mirror, network, advertiser, name)
+    offered = [z["_id"] for z in candidates]
+    if state.get("f_inventory_zones"):  # a zone the filters above no longer offer leaves the list
+        state["f_inventory_zones"] = [z for z in state["f_inventory_zones"] if z in set(offered)]
+    picked = st.multiselect("Zones (none chosen: every zone above)", offered, key="f_inventory_zones",
+                            format_func=lambda z: f"{all_zones[z]['name']} · {z}",
+                            placeholder=f"All {len(offered):,} zone(s) these filters match")
+    return candidates, list(picked) or offered
+
+
+def _choose_period(today: dt.date, opens: dt.date, last_day: dt.date) -> tuple:
+    """The period (within today..the forecasts' last day; by default the next 30 days from
+    the day every chosen zone's network is on) and the views to sell."""
+    state = st.session_state
+    period = state.get("f_inventory_period")
+    asked = state.pop("f_inventory_period_asked", None)
+    if not (isinstance(period, tuple) and len(period) == 2 and today <= period[0] <= period[1] <= last_day):
+        if isinstance(asked, tuple):
+            st.warning(f"The period asked for, {asked[0]} to {asked[1]}, is not within the forecasts' days "
+                       f"({today} to {last_day}): showing the next {DEFAULT_DAYS} days instead.",
+                       icon=":material/date_range:")
+        opens = min(opens, last_day)
+        state["f_inventory_period"] = (opens, min(opens + dt.timedelta(days=DEFAULT_DAYS - 1), last_day))
+    c4, c5 = filter_row(260, 220)
+    chosen = c4.date_input("Period", min_value=today, max_value=last_day, key="f_inventory_period",
+                           format="YYYY-MM-DD", help=f"The forecasts cover today through {last_day} "
+                                                     f"(90 days from the sync that made them).")
+    wanted = c5.number_input("Views to sell", min_value=0, max_value=10**12 - 1, step=10_000, value=None,
+                             key="f_inventory_views", placeholder="e.g. 100000",
+                             help="How many views you would like to sell on these zones in this period")
+    return chosen, wanted
 
 
 def _figures(found: Availability, when: str, wanted: int | None) -> None:

@@ -318,3 +318,18 @@ def test_delivery_health_lists_the_zones_over_booked_in_the_next_14_days(stocked
     assert over and head.endswith(f"({len(over):,})")
     table = next(df.value for df in at.dataframe if "Booked above forecast" in df.value.columns)
     assert list(table["ID"]) == [o["zone_id"] for o in over]
+
+
+def test_the_inventory_page_says_so_when_the_forecasts_are_out_of_date(stocked):
+    """Forecasts that end before today (no sync for 90 days) are said to be out of date,
+    and the period picker is not drawn with a first day after its last."""
+    db = stocked.db
+    saved = forecast_meta(db)
+    old = dt.datetime.combine(TODAY - dt.timedelta(days=200), dt.time())
+    db.mirror_summary.update_one({"_id": "forecast"}, {"$set": {
+        "first_day": old, "last_day": old + dt.timedelta(days=model.HORIZON - 1)}})
+    try:
+        at = _inventory(stocked)
+        assert any("before today: a sync makes new ones" in w.value for w in at.warning)
+    finally:
+        db.mirror_summary.replace_one({"_id": "forecast"}, saved)

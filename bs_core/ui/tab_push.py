@@ -74,9 +74,12 @@ def _warm(runtime: Runtime, version: str) -> None:
     from . import prewarm
     from .layout import NAVIGATION
 
+    if not runtime.settings.warm_pages:
+        return
     server = _streamlit_runtime()
-    if runtime.settings.warm_pages and server is not None and hasattr(server, "connect_session") and hasattr(server, "handle_backmsg"):
-        prewarm.warm_if_changed(server, MirrorView(runtime, version), prewarm.page_names([p for p, _, _ in NAVIGATION]))
+    if server is not None and hasattr(server, "connect_session") and hasattr(server, "handle_backmsg"):
+        pages = prewarm.page_names([path for path, _, _ in NAVIGATION])
+        prewarm.warm_if_changed(server, MirrorView(runtime, version), pages)
 
 
 def rerun_every_session() -> int:
