@@ -396,3 +396,45 @@ def test_a_digest_change_too_small_to_show_is_no_change_and_changes_are_coloured
     body = render.html_body(digest)
     assert "-0.00" not in body and "color:#cf222e'>-0.50 pp" in body and "color:#1a7f37'>+25.0%" in body
     assert "max-width:600px" in body and "<style" not in body  # inline styles only, 600 px wide
+
+
+def test_the_fetch_pipeline_keeps_a_few_fetches_ahead_and_runs_every_one_in_order(monkeypatch):
+    """20,000 follow-up fetches (placements of every campaign on `large`) wait in order in
+    the pipeline, not as 20,000 submitted futures: at most IN_FLIGHT per worker are out."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bs_core.sync import pipeline
+
+    out, most, lock = [0], [0], threading.Lock()
+
+    class Counting(ThreadPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            with lock:
+                out[0] += 1
+                most[0] = max(most[0], out[0])
+            future = super().submit(fn, *args, **kwargs)
+
+            def done(_):
+                with lock:
+                    out[0] -= 1
+            future.add_done_callback(done)
+            return future
+
+    monkeypatch.setattr(pipeline, "ThreadPoolExecutor", Counting)
+
+    class Recorder:
+        def grow(self, phase):
+            pass
+
+        def advance(self, phase):
+            pass
+
+    handled = []
+    leaves = [pipeline.Task("placements", lambda i=i: i, lambda data: handled.append(data) or [], f"leaf {i}")
+              for i in range(500)]
+    root = pipeline.Task("campaigns", lambda: "root", lambda data: leaves, "root")
+    report = pipeline.Task(pipeline.REPORT_PHASE, lambda: "report", lambda data: handled.append(data) or [], "report")
+    pipeline.run_tasks([root, report], concurrency=3, recorder=Recorder(), should_stop=lambda: None)
+    assert sorted(h for h in handled if h != "report") == list(range(500)) and "report" in handled
+    assert most[0] <= 3 * pipeline.IN_FLIGHT + pipeline.IN_FLIGHT  # the API lane's and the reports lane's

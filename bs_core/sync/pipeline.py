@@ -8,6 +8,7 @@ never holds up entity fetches.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -18,6 +19,10 @@ from .runs import RunRecorder
 
 REPORT_PHASE = "stats"
 STOP_CHECK_SECONDS = 0.25  # how soon a cancel or a lost lease is noticed while fetches are in flight
+#: fetches submitted per worker: enough that no worker waits for the next, while ``wait``
+#: watches a handful of futures, not every fetch of the run (20,000 placement lists on
+#: `large`: watching them all cost each of the run's ~20,000 turns a pass over them)
+IN_FLIGHT = 2
 
 
 @dataclasses.dataclass
@@ -46,38 +51,59 @@ def run_tasks(tasks: list[Task], *, concurrency: int, recorder: RunRecorder,
         return
     api = ThreadPoolExecutor(concurrency, thread_name_prefix="sync-api")
     reports = ThreadPoolExecutor(1, thread_name_prefix="sync-reports")
-    pending: dict[Future, Task] = {}
+    lanes = {"api": _Lane(api, concurrency * IN_FLIGHT), "reports": _Lane(reports, IN_FLIGHT)}
+    pending: dict[Future, tuple[Task, _Lane]] = {}
 
     def guarded(fetch: Callable[[], Any]) -> Any:
         should_stop()
         return fetch()
 
-    def submit(task: Task) -> None:
+    def enqueue(task: Task) -> None:
         recorder.grow(task.phase)
-        pool = reports if task.phase == REPORT_PHASE else api
-        try:
-            pending[pool.submit(guarded, task.fetch)] = task
-        except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
-            raise SyncAbortedError("cancelled", "the sync was cancelled: the process is stopping") from None
+        lanes["reports" if task.phase == REPORT_PHASE else "api"].queue.append(task)
+
+    def fill() -> None:
+        """Keep each pool a few fetches ahead of its workers; the rest wait in order."""
+        for lane in lanes.values():
+            while lane.queue and lane.in_flight < lane.limit:
+                task = lane.queue.popleft()
+                try:
+                    pending[lane.pool.submit(guarded, task.fetch)] = (task, lane)
+                except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
+                    raise SyncAbortedError("cancelled", "the sync was cancelled: the process is stopping") from None
+                lane.in_flight += 1
 
     finished = False
     try:
         for task in tasks:
-            submit(task)
+            enqueue(task)
+        fill()
         while pending:
             done, _ = wait(list(pending), timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
             should_stop()
             for future in done:
-                task = pending.pop(future)
+                task, lane = pending.pop(future)
+                lane.in_flight -= 1
                 for follow in _outcome(task, future, recorder):
-                    submit(follow)
+                    enqueue(follow)
                 recorder.advance(task.phase)
+            fill()
         finished = True
     finally:
-        # Stopping early: queued fetches are cancelled and in-flight ones abandoned (their
+        # Stopping early: queued fetches are dropped and in-flight ones abandoned (their
         # answers are no longer wanted), so a cancel takes effect at once.
         api.shutdown(wait=finished, cancel_futures=True)
         reports.shutdown(wait=finished, cancel_futures=True)
+
+
+@dataclasses.dataclass
+class _Lane:
+    """A pool, the fetches waiting for it (in order) and how many it holds now."""
+
+    pool: ThreadPoolExecutor
+    limit: int
+    queue: collections.deque = dataclasses.field(default_factory=collections.deque)
+    in_flight: int = 0
 
 
 def _outcome(task: Task, future: Future, recorder: RunRecorder) -> list[Task]:
