@@ -20,7 +20,7 @@ from ..store.forecasts import forecast_meta, zone_forecasts
 from ..store.lookups import names
 from ..store.rates import id_match
 from ..store.stats_days import ZONE_DAILY
-from .bookings import Booking, booked_by_zone, bookings
+from .bookings import booked_by_zone, bookings
 from .days import NetworkDays
 
 
@@ -120,14 +120,13 @@ def forecast_horizon(db: Database) -> tuple[dt.date, dt.date] | None:
     return meta["first_day"].date(), meta["last_day"].date()
 
 
-def availability(db: Database, zones: list[int], first: dt.date, last: dt.date, days: NetworkDays,
-                 found: list[Booking] | None = None) -> Availability:
+def availability(db: Database, zones: list[int], first: dt.date, last: dt.date, days: NetworkDays) -> Availability:
     """Forecast, booked and available per zone and day for these zones between two days
     (days past a zone's forecast, or before its network's today, are left out)."""
     forecasts = zone_forecasts(db, zones)
     meta = forecast_meta(db) or {}
     period_range = tuple((meta.get("backtest") or {}).get("period_range") or (1.0, 1.0))
-    booked = booked_by_zone(found if found is not None else bookings(db, days), set(zones), first, last)
+    booked = booked_by_zone(bookings(db, days), set(zones), first, last)
     rows = []
     for zone in zones:
         f = forecasts.get(zone)
