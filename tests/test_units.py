@@ -438,3 +438,12 @@ def test_the_fetch_pipeline_keeps_a_few_fetches_ahead_and_runs_every_one_in_orde
     pipeline.run_tasks([root, report], concurrency=3, recorder=Recorder(), should_stop=lambda: None)
     assert sorted(h for h in handled if h != "report") == list(range(500)) and "report" in handled
     assert most[0] <= 3 * pipeline.IN_FLIGHT + pipeline.IN_FLIGHT  # the API lane's and the reports lane's
+
+
+def test_the_warmed_pages_are_named_as_streamlit_routes_them():
+    from bs_core.ui.layout import NAVIGATION
+    from bs_core.ui.prewarm import page_names
+
+    assert page_names(["streamlit_app.py", "pages/7_Delivery_health.py", "pages/10_Inventory.py"]) == [
+        "", "Delivery_health", "Inventory"]
+    assert len(set(page_names([p for p, _, _ in NAVIGATION]))) == len(NAVIGATION)  # every page, once

@@ -67,11 +67,14 @@ def _on_loop(loop, fn):
     return asyncio.run_coroutine_threadsafe(call(), loop).result(PAGE_SECONDS)
 
 
-def warm(server, names: list[str]) -> dict[str, float]:
-    """Run each page once (default filters, no link) in an unwatched session; seconds each."""
+def warm(server, names: list[str], stopping: threading.Event | None = None) -> dict[str, float]:
+    """Run each page once (default filters, no link) in an unwatched session; seconds each.
+    Stops between pages once ``stopping`` is set (the server is going)."""
     loop = server._get_async_objs().eventloop
     took = {}
     for name in names:
+        if stopping is not None and stopping.is_set():
+            break
         client = _Unwatched()
         started = time.monotonic()
         session = _on_loop(loop, lambda c=client: server.connect_session(client=c, user_info={}))
@@ -97,18 +100,20 @@ def warm_if_changed(server, view: reads.MirrorView, names: list[str]) -> bool:
         if key == _state["key"] or (thread is not None and thread.is_alive()):
             return False
         _state["key"] = key
-        thread = threading.Thread(target=_run, args=(server, view.version, names), name="page-warmer", daemon=True)
+        thread = threading.Thread(target=_run, args=(server, view.version, names, view.runtime.stopping),
+                                  name="page-warmer", daemon=True)
         _state["thread"] = thread
         thread.start()
     return True
 
 
-def _run(server, version: str, names: list[str]) -> None:
+def _run(server, version: str, names: list[str], stopping: threading.Event) -> None:
     started, before = time.monotonic(), reads.reads_computed()
     try:
-        took = warm(server, names)
-    except Exception:  # noqa: BLE001 - warming is an optimisation: pages compute on first view instead
-        log.exception("could not warm the pages for mirror version %s", version)
+        took = warm(server, names, stopping)
+    except Exception as exc:  # noqa: BLE001 - warming is an optimisation: pages compute on first view instead
+        # one line, no traceback: a server stopping mid-warm is expected, not a fault
+        log.warning("could not warm the pages for mirror version %s: %s", version, type(exc).__name__)
         return
     last = {"version": version, "pages": took, "seconds": round(time.monotonic() - started, 2),
             "reads_computed": reads.reads_computed() - before}
