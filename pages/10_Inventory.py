@@ -9,6 +9,7 @@ delivery and availability are ``read/inventory.py``'s, the same rows as
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from bs_core.read.bookings import SHARE_DAYS, booked_here
@@ -171,15 +172,8 @@ def _zone_table(found: Availability, all_zones: dict, when: str) -> None:
     df = availability_zones_frame(rows, all_zones)
     clickable(df, "inventory_zones", [r["zone_id"] for r in rows], lambda i: open_detail("zone", i),
               column_config=columns_for(df))
-    csv_button(f"Download per zone and day (CSV, {len(found.rows):,} rows)", lambda: _daily_frame(found),
+    csv_button(f"Download per zone and day (CSV, {len(found.rows):,} rows)", lambda: pd.DataFrame(found.table()),
                "availability.csv", key="inventory_csv")
-
-
-def _daily_frame(found: Availability):
-    import pandas as pd
-
-    return pd.DataFrame([{k: r[k] for k in ("zone_id", "date", "forecast", "low", "high", "booked", "available",
-                                            "over_booked")} for r in found.rows])
 
 
 def _unforecast(found: Availability, all_zones: dict) -> None:

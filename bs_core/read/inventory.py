@@ -23,6 +23,9 @@ from ..store.stats_days import ZONE_DAILY
 from .bookings import booked_by_zone, bookings
 from .days import NetworkDays
 
+#: the columns of a row per zone and day, as ``report availability`` and the page's download give them
+ROW_FIELDS = ("zone_id", "date", "forecast", "low", "high", "booked", "available", "over_booked")
+
 
 @dataclasses.dataclass(frozen=True)
 class Availability:
@@ -68,6 +71,10 @@ class Availability:
     @property
     def over_booked(self) -> list[dict]:
         return [r for r in self.rows if r["over_booked"]]
+
+    def table(self) -> list[dict]:
+        """A row per zone and day with :data:`ROW_FIELDS` only (no network: ids and figures)."""
+        return [{k: r[k] for k in ROW_FIELDS} for r in self.rows]
 
     def by_day(self) -> list[dict]:
         out: dict[dt.date, dict] = {}

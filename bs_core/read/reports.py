@@ -192,10 +192,11 @@ def availability_period(db: Database, q: ReportQuery, days: NetworkDays) -> tupl
         zones = sorted(z["_id"] for z in db.zones.find({"network_id": q.network_id}, {"_id": 1}))
     else:
         raise ReportError("report availability needs --zones ID,ID or --network ID")
-    if not inventory.zone_forecasts(db, zones):
+    forecasts = inventory.zone_forecasts(db, zones)
+    if not forecasts:
         which = f"--zones {','.join(map(str, zones))}" if q.zones else f"--network {q.network_id}"
         raise ReportError(f"{which}: no forecast (no views in the mirror's history, so no evidence of traffic)")
-    today = min(days.today(f.get("network_id")) for f in inventory.zone_forecasts(db, zones).values())
+    today = min(days.today(f.get("network_id")) for f in forecasts.values())
     start = q.start or today
     end = q.end or min(start + dt.timedelta(days=AVAILABILITY_DAYS - 1), horizon[1])
     if start < today:
@@ -211,6 +212,4 @@ def _availability(db: Database, q: ReportQuery, today: Today) -> list[dict]:
     """A row per zone and day: forecast (with its likely range), booked and available views."""
     days = today if isinstance(today, NetworkDays) else NetworkDays(today)
     zones, start, end = availability_period(db, q, days)
-    found = inventory.availability(db, zones, start, end, days)
-    return [{k: r[k] for k in ("zone_id", "date", "forecast", "low", "high", "booked", "available", "over_booked")}
-            for r in found.rows]
+    return inventory.availability(db, zones, start, end, days).table()

@@ -139,8 +139,8 @@ class SyncEngine:
     def _forecast(self, counts: dict[str, dict]) -> None:
         """Every zone's forecast, again when this run brought new reporting or the kept one
         is from an earlier day: pages only read it."""
-        fresh = any(c.get("inserted") or c.get("updated") or c.get("deleted")
-                    for name, c in counts.items() if name == ZONE_DAILY)
+        grain = counts.get(ZONE_DAILY) or {}
+        fresh = any(grain.get(change) for change in ("inserted", "updated", "deleted"))
         try:
             if fresh or forecasts_stale(self.db):
                 refresh_forecasts(self.db, self.run_id)
