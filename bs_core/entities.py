@@ -60,6 +60,9 @@ class EntityType:
     #: a quick sync refetches this list only under parents that are running or scheduled,
     #: changed in the run, or never fetched; a full sync catches the rest
     quick_only_active_parents: bool = False
+    #: part of the first look: fetched before the other lists, so that a first start shows
+    #: the Overview and Campaigns from the mirror while zones, ads and placements still come
+    first_look: bool = False
     #: fetch after this sibling (same parent) is handled; advertisements need the
     #: network's advertiser names to resolve theirs
     after: str | None = None
@@ -113,7 +116,7 @@ _TYPES = (  # networks first: the root of the tree
         fetch=lambda client, _parent: client.networks(),
         normalizer=norm.network,
         fetch_one=lambda client, ident: network_as_listed(client.network(ident)),
-        indexes=(NAME_INDEX,),
+        indexes=(NAME_INDEX,), first_look=True,
         page="pages/5_Networks.py", icon=":material/hub:",
         # cascade: everything stored under a network (filled in below)
     ),
@@ -124,7 +127,7 @@ _TYPES = (  # networks first: the root of the tree
         indexes=(NETWORK_NAME_INDEX, NAME_INDEX),
         sortable=("name_key", "_id", "network_id"),
         cascade=(Cascade("campaigns", "advertiser_id"), Cascade("placements", "campaign_id", via="campaigns")),
-        stats_field="advertiser_id", metric_sorts=("running", "views", "earned", "ecpm"),
+        first_look=True, stats_field="advertiser_id", metric_sorts=("running", "views", "earned", "ecpm"),
         page="pages/2_Advertisers.py", icon=":material/storefront:", has_detail=True,
     ),
     EntityType(
@@ -158,7 +161,7 @@ _TYPES = (  # networks first: the root of the tree
                  _index("starts_on"), _index("ends_on"), NAME_INDEX),
         sortable=("name_key", "starts_on", "ends_on", "status", "weight_value", "_id", "advertiser_id"),
         cascade=(Cascade("placements", "campaign_id"),),
-        stats_field="campaign_id", metric_sorts=("views", "clicks", "ctr", "placements", "pacing", "earned", "ecpm"),
+        first_look=True, stats_field="campaign_id", metric_sorts=("views", "clicks", "ctr", "placements", "pacing", "earned", "ecpm"),
         open_ended=("ends_on",),
         page="pages/1_Campaigns.py", icon=":material/campaign:", has_detail=True,
     ),

@@ -286,6 +286,9 @@ def test_an_upstream_failure_shows_the_error_and_keeps_the_data(synced, db, demo
 
 def test_an_empty_mirror_initialises_in_the_background_and_pages_read_live(db, demo_server):
     demo_server.sim.faults.set_latency(25)
+    # slow reports hold the first look back (its two, one after the other: 16 s), so the
+    # pages stay on the live API meanwhile (test_first_look.py: the pages after it)
+    demo_server.sim.faults.add(kind="latency", path="/records", latency_ms=8000)
     at = app(mirror_settings(demo_server, db)).run()
     no_exceptions(at)
     assert any("first sync" in i.value for i in at.info)
@@ -301,6 +304,8 @@ def test_an_empty_mirror_initialises_in_the_background_and_pages_read_live(db, d
     campaigns = at.dataframe[0].value
     assert {"Start", "End"} <= set(campaigns.columns)
     assert campaigns["End"].str.fullmatch(r"\d{4}-\d{2}-\d{2}|open-ended").all()  # not "... 00:00:00" or None
+    assert db.sync_runs.find_one({"first_look": {"$exists": True}}) is None  # all the above read live
+    demo_server.sim.faults.clear()
     wait_idle(db, 120)
     visit(at, "streamlit_app.py")
     no_exceptions(at)

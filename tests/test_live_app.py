@@ -86,8 +86,10 @@ def test_a_new_user_sees_demo_data_resyncs_filters_and_reads_history(live_app):
             page.goto(live_app)
             expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
             expect(page.get_by_text("Demo mode", exact=False).first).to_be_visible()
-            # initialisation runs in the background; the page switches to the mirror when done
+            # initialisation runs in the background; the page switches to the mirror at its
+            # first look, and says so until it ends
             expect(page.get_by_text("Running campaigns", exact=True).first).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("still coming", exact=False)).to_have_count(0, timeout=120_000)
             charts_drawn(page, 5)  # trend, top views, top CTR, timeline, per zone (+ top advertisers)
             tall_screenshot(page, "overview.png")
             for width in (1000, 1400):  # every key figure and heading whole at both widths

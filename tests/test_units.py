@@ -118,9 +118,10 @@ def test_days_to_fetch_are_the_missing_days_and_the_last_two():
 def test_chunks_are_contiguous_and_bounded():
     d = dt.date(2026, 1, 1)
     days = [d + dt.timedelta(days=i) for i in (0, 1, 2, 3, 4, 7, 8, 12)]
-    assert stats.chunks(days, 2) == [(days[0], days[1]), (days[2], days[3]), (days[4], days[4]),
-                                     (days[5], days[6]), (days[7], days[7])]
-    assert stats.chunks(list(reversed(days)), 31)[0] == (days[0], days[4])
+    # newest first, cut from the newest end: the first chunk is a full one when days allow
+    assert stats.chunks(days, 2) == [(days[7], days[7]), (days[5], days[6]), (days[3], days[4]),
+                                     (days[1], days[2]), (days[0], days[0])]
+    assert stats.chunks(list(reversed(days)), 31)[-1] == (days[0], days[4])
     assert stats.chunks([], 5) == []
 
 

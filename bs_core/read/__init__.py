@@ -11,6 +11,7 @@ store and the registry, never on the sync.
 from ..store.held import held_summary
 from ..store.history import (
     current_lease,
+    first_look,
     get_run,
     last_finished,
     last_success,
@@ -72,7 +73,7 @@ __all__ = [
     "advertisements", "advertisements_listing", "advertisers", "advertisers_enriched", "campaign_status_counts", "campaign_timeline",
     "campaigns", "campaigns_ending_within", "campaigns_enriched", "campaigns_for_export", "campaigns_listing", "campaigns_listing_export", "current_lease",
     "enrich_campaigns", "entity_counts", "json_dumps", "jsonable", "field_match", "freshness", "get_run", "held_summary", "last_finished",
-    "last_success", "last_targeted", "listing", "literal_search", "mirror_version", "name_of", "name_options",
+    "first_look", "last_success", "last_targeted", "listing", "literal_search", "mirror_version", "name_of", "name_options",
     "needs_initialisation", "network_summaries", "networks", "placement_tallies", "placements",
     "placements_named", "placements_per_zone", "recent_digests", "recent_runs", "running_run", "scoped_counts", "sort_metric",
     "top_advertisers_by_running", "zones", "zones_enriched",

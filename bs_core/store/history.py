@@ -43,9 +43,20 @@ def last_finished(db: Database, *, exclude: str | None = None, projection: dict 
 
 def mirror_version(db: Database) -> str:
     """The id of the last finished run: every change to the mirror ends one, so cached
-    page reads keyed on this are never stale."""
-    last = last_finished(db, projection={"_id": 1})
-    return last["_id"] if last else "empty"
+    page reads keyed on this are never stale.  A first start's running run counts from
+    its first look (``RUN:first-look``), when the pages start reading the mirror."""
+    last = db.sync_runs.find_one({"$or": [{"status": {"$ne": "running"}}, {"first_look": {"$exists": True}}]},
+                                 {"_id": 1, "status": 1}, sort=[("started_at", -1)])
+    if last is None:
+        return "empty"
+    return f"{last['_id']}:first-look" if last["status"] == "running" else last["_id"]
+
+
+def first_look(db: Database) -> dict | None:
+    """While no full sync has succeeded: the latest run that got a first start's first look
+    into the mirror (its ``first_look``: when, what is still coming), else None."""
+    return db.sync_runs.find_one({"first_look": {"$exists": True}}, {"first_look": 1, "status": 1},
+                                 sort=[("started_at", -1)])
 
 
 def last_success(db: Database) -> dict | None:

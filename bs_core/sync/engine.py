@@ -19,13 +19,14 @@ from pymongo.database import Database
 from pymongo.errors import NetworkTimeout, PyMongoError
 
 from ..client import BroadStreetClient
+from ..entities import ENTITIES
 from ..errors import LeaseLostError, MirrorError, StoreUnavailableError, SyncAbortedError
 from ..settings import Settings
 from ..store import MirrorWriter, ensure_indexes
 from ..store.connection import disk_trouble
 from ..store.forecasts import refresh_forecasts
 from ..store.forecasts import stale as forecasts_stale
-from ..store.history import server_now
+from ..store.history import needs_initialisation, server_now
 from ..store.lease import Lease
 from ..store.restore import drop_leftover_staging
 from ..store.stats_days import ZONE_DAILY
@@ -67,6 +68,7 @@ class SyncEngine:
         self.recorder: RunRecorder | None = None
         self.writer: MirrorWriter | None = None
         self.guard: DeletionGuard | None = None
+        self.first_start = False  #: a full sync of a mirror no full sync has filled yet
         self._database_lost = False
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -80,6 +82,7 @@ class SyncEngine:
         self.scope = scope if isinstance(scope, Scope) else parse_scope(scope)
         ensure_indexes(self.db)
         require_target(self.db, self.scope)
+        self.first_start = self.scope.kind == "full" and needs_initialisation(self.db)
         run_id = new_run_id(server_now(self.db))
         lease = Lease(self.db, self.settings.lease_seconds)
         lease.acquire(run_id)
@@ -135,6 +138,22 @@ class SyncEngine:
             self._release()
             self.client.close()
         return self._notify(run)
+
+    def _first_look(self) -> None:
+        """A first start has what the Overview and Campaigns need (networks, advertisers,
+        campaigns, the latest reporting): write it, store the overview figures, and record
+        the point; the pages read the mirror from then on, saying what is still coming."""
+        self.writer.flush()
+        counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
+        try:
+            refresh_summaries(self.db, self.run_id, counts)
+        except PyMongoError:
+            raise
+        except Exception:  # noqa: BLE001 - derived data: the pages compute it live meanwhile
+            log.warning("could not store the first look's summaries in run %s", self.run_id)
+        coming = [e.name for e in ENTITIES.values() if not e.first_look]
+        reported = min(self.settings.stats_days, self.settings.stats_chunk_days)
+        self.recorder.first_look(coming, self.today - dt.timedelta(days=reported - 1))
 
     def _forecast(self, counts: dict[str, dict]) -> None:
         """Every zone's forecast, again when this run brought new reporting or the kept one
@@ -198,7 +217,8 @@ class SyncEngine:
                                   should_stop=self._check)
             planner = Planner(self.settings, self.db, self.client, mirroring, self.writer, self.today)
             run_tasks(planner.plan(self.scope), concurrency=self.settings.sync_concurrency,
-                      recorder=self.recorder, should_stop=self._check)
+                      recorder=self.recorder, should_stop=self._check,
+                      on_first_look=self._first_look if self.first_start else None)
             mirroring.finish()  # fetch, then decide, then delete
             if not self.recorder.errors:
                 return "success"

@@ -3,13 +3,17 @@ arrives, to its task's handler in the calling thread; a handler may yield follow
 fetches, which start at once (no barrier between phases).
 
 Reports (``/records``) run in a lane of their own, so BroadStreet's report throttle
-never holds up entity fetches.
+never holds up entity fetches.  In each lane the *first-look* fetches (what the Overview
+and Campaigns need: ``Task.first``) go before the rest; once every one of them is handled,
+``on_first_look`` is called, once (a first start records that point, and the pages read
+the mirror from then on).
 """
 
 from __future__ import annotations
 
-import collections
 import dataclasses
+import heapq
+import itertools
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -36,16 +40,19 @@ class Task:
     on_error: Callable[[], list[Task]] | None = None
     #: a failure stops the run (the network list: nothing else can be known without it)
     fatal: bool = False
+    #: part of the first look: fetched before the lane's other tasks
+    first: bool = False
 
 
 def run_tasks(tasks: list[Task], *, concurrency: int, recorder: RunRecorder,
-              should_stop: Callable[[], None]) -> None:
+              should_stop: Callable[[], None], on_first_look: Callable[[], None] | None = None) -> None:
     """Run ``tasks`` and every follow-up to completion.
 
     ``should_stop`` raises :class:`SyncAbortedError` when the run must stop (cancelled,
     lease lost); it is checked before each fetch and after each result.  A failed fetch
     is recorded against its task and the rest go on, except an auth failure or a fatal
-    task, which stop the run.
+    task, which stop the run.  ``on_first_look`` is called in this thread once no
+    first-look task is left (handled or failed), if there was one.
     """
     if not tasks:
         return
@@ -53,20 +60,23 @@ def run_tasks(tasks: list[Task], *, concurrency: int, recorder: RunRecorder,
     reports = ThreadPoolExecutor(1, thread_name_prefix="sync-reports")
     lanes = {"api": _Lane(api, concurrency * IN_FLIGHT), "reports": _Lane(reports, IN_FLIGHT)}
     pending: dict[Future, tuple[Task, _Lane]] = {}
+    first_open = 0  # first-look tasks enqueued and not yet handled
 
     def guarded(fetch: Callable[[], Any]) -> Any:
         should_stop()
         return fetch()
 
     def enqueue(task: Task) -> None:
+        nonlocal first_open
         recorder.grow(task.phase)
-        lanes["reports" if task.phase == REPORT_PHASE else "api"].queue.append(task)
+        lanes["reports" if task.phase == REPORT_PHASE else "api"].push(task)
+        first_open += task.first
 
     def fill() -> None:
         """Keep each pool a few fetches ahead of its workers; the rest wait in order."""
         for lane in lanes.values():
             while lane.queue and lane.in_flight < lane.limit:
-                task = lane.queue.popleft()
+                task = lane.pop()
                 try:
                     pending[lane.pool.submit(guarded, task.fetch)] = (task, lane)
                 except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
@@ -87,6 +97,10 @@ def run_tasks(tasks: list[Task], *, concurrency: int, recorder: RunRecorder,
                 for follow in _outcome(task, future, recorder):
                     enqueue(follow)
                 recorder.advance(task.phase)
+                first_open -= task.first
+                if task.first and first_open == 0 and on_first_look is not None:
+                    on_first_look()
+                    on_first_look = None  # once
             fill()
         finished = True
     finally:
@@ -98,12 +112,20 @@ def run_tasks(tasks: list[Task], *, concurrency: int, recorder: RunRecorder,
 
 @dataclasses.dataclass
 class _Lane:
-    """A pool, the fetches waiting for it (in order) and how many it holds now."""
+    """A pool, the fetches waiting for it (first-look ones first, else in order) and how
+    many it holds now."""
 
     pool: ThreadPoolExecutor
     limit: int
-    queue: collections.deque = dataclasses.field(default_factory=collections.deque)
+    queue: list = dataclasses.field(default_factory=list)
     in_flight: int = 0
+    _order: itertools.count = dataclasses.field(default_factory=itertools.count)
+
+    def push(self, task: Task) -> None:
+        heapq.heappush(self.queue, (not task.first, next(self._order), task))
+
+    def pop(self) -> Task:
+        return heapq.heappop(self.queue)[2]
 
 
 def _outcome(task: Task, future: Future, recorder: RunRecorder) -> list[Task]:

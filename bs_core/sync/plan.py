@@ -102,7 +102,7 @@ class Planner:
             return [t for nid, name in networks.items()
                     for t in self._children_of(ENTITIES["networks"], nid, nid, name) + self._stats_tasks(nid)]
 
-        return Task("networks", fetch, handle, "networks", fatal=True)
+        return Task("networks", fetch, handle, "networks", fatal=True, first=True)
 
     def _instance_tasks(self, entity: EntityType, ident: int) -> list[Task]:
         """``advertiser:ID`` / ``campaign:ID``: the lists under one mirrored document."""
@@ -163,7 +163,8 @@ class Planner:
         def failed() -> list[Task]:  # its subtree keeps what the mirror holds; siblings go on
             return self._after_handling(entity, parent, network_id, parent_name) if self.follow else []
 
-        return Task(entity.name, lambda: entity.fetch(self.client, parent), handle, label, on_error=failed)
+        return Task(entity.name, lambda: entity.fetch(self.client, parent), handle, label, on_error=failed,
+                    first=entity.first_look)
 
     def _after_handling(self, entity: EntityType, parent: int, network_id: int,
                         parent_name: str | None) -> list[Task]:

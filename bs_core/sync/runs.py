@@ -141,6 +141,13 @@ class RunRecorder:
                       "errors": list(self.errors), "waiting": self.waiting, "heartbeat_at": self.clock()}
         self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": update})
 
+    def first_look(self, still_coming: list[str], reporting_from: dt.date) -> None:
+        """Record that a first start's first look is in the mirror: the pages read it from
+        now on, saying what is ``still_coming`` and that reporting before ``reporting_from``
+        is too."""
+        point = {"at": self.clock(), "still_coming": still_coming, "reporting_from": reporting_from.isoformat()}
+        self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": {"first_look": point}})
+
     def outcome(self, status: str, *, counts: dict, requests: dict, documents_written: int,
                 **extra: Any) -> dict[str, Any]:
         """The fields a finished run's document gets."""

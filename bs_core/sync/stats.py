@@ -73,11 +73,13 @@ def days_to_fetch(all_days: list[dt.date], already: set[dt.date], refresh: int =
 
 
 def chunks(days: list[dt.date], size: int) -> list[tuple[dt.date, dt.date]]:
-    """Contiguous runs of days, each at most ``size`` long, as (start, end) inclusive."""
+    """Contiguous runs of days, each at most ``size`` long, as (start, end) inclusive,
+    newest first and cut from the newest end: the first chunk holds the latest ``size``
+    days, what a first look needs."""
     out: list[tuple[dt.date, dt.date]] = []
-    for day in sorted(days):
-        if out and (day - out[-1][1]).days == 1 and (day - out[-1][0]).days < size:
-            out[-1] = (out[-1][0], day)
+    for day in sorted(days, reverse=True):
+        if out and (out[-1][0] - day).days == 1 and (out[-1][1] - day).days < size:
+            out[-1] = (day, out[-1][1])
         else:
             out.append((day, day))
     return out
@@ -90,12 +92,13 @@ def fetch_grains(client: BroadStreetClient, network_id: int, start: dt.date, end
 
 def stats_tasks(client: BroadStreetClient, mirroring: Mirroring, network_id: int, today: dt.date,
                 settings: Settings) -> list[Task]:
-    """One report request per chunk of missing days (and the last two)."""
+    """One report request per chunk of missing days (and the last two), newest first; the
+    newest is part of the first look."""
     days = window(today, settings.stats_days)
     todo = days_to_fetch(days, fetched_days(mirroring.db, network_id))
     tries = gap_days(mirroring.db, network_id).get(network_id, {})
-    return [_daily_task(client, mirroring, network_id, start, end, today, tries)
-            for start, end in chunks(todo, settings.stats_chunk_days)]
+    return [_daily_task(client, mirroring, network_id, start, end, today, tries, first=i == 0)
+            for i, (start, end) in enumerate(chunks(todo, settings.stats_chunk_days))]
 
 
 def _judge_empty_days(mirroring: Mirroring, nid: int, empty: list[dt.date], tries: dict[dt.date, int],
@@ -114,7 +117,7 @@ def _judge_empty_days(mirroring: Mirroring, nid: int, empty: list[dt.date], trie
 
 
 def _daily_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, start: dt.date, end: dt.date,
-                today: dt.date, tries: dict[dt.date, int]) -> Task:
+                today: dt.date, tries: dict[dt.date, int], first: bool = False) -> Task:
     label = f"stats of network {nid} {start}..{end}"
 
     def handle(answer: Grains) -> list[Task]:
@@ -133,4 +136,4 @@ def _daily_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, start
             mirroring.at_end(lambda: _judge_empty_days(mirroring, nid, empty, tries, label))
         return []
 
-    return Task(REPORT_PHASE, lambda: fetch_grains(client, nid, start, end), handle, label)
+    return Task(REPORT_PHASE, lambda: fetch_grains(client, nid, start, end), handle, label, first=first)

@@ -14,7 +14,7 @@ from pymongo.errors import PyMongoError
 from ..dates import today_utc
 from ..entities import DETAIL_PAGES, INSTANCE_KINDS, WITH_PAGES
 from ..errors import BroadStreetError, SettingsError, StoreUnavailableError
-from ..read import mirror_version, needs_initialisation
+from ..read import first_look, mirror_version, needs_initialisation
 from ..read.days import NetworkDays
 from ..read.money import rates_stamp
 from ..runtime import Runtime
@@ -28,7 +28,7 @@ from .format import PHASE_LABELS
 from .frames import live_frame
 from .metrics import page_style, wrapping_row
 from .reads import MirrorView
-from .sync_panel import SyncOptions, sync_panel
+from .sync_panel import SyncOptions, still_coming_banner, sync_panel
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,9 @@ class PageContext:
     access: Access  #: who is signed in and whether they may sync
     #: what the page reads the mirror through (None while the database is unreachable)
     mirror: MirrorView | None
-    #: "mirror" (normal), "live" (first initialisation: entity tables read the API),
-    #: "down" (database unreachable: entity tables read the API)
+    #: "mirror" (normal, and a first start once its first look is in), "live" (first
+    #: initialisation before that: entity tables read the API), "down" (database
+    #: unreachable: entity tables read the API)
     source: str
     #: draws the sidebar's More sync options, offering the page's selection: called once
     #: the page's filters have read the link (:func:`render`)
@@ -87,7 +88,12 @@ def page(title: str) -> PageContext:
         try:
             runtime.ensure_initialised()
             mirror = MirrorView(runtime, mirror_version(db), rates_stamp(db))
-            source = "live" if needs_initialisation(db) else "mirror"
+            source = "mirror"
+            if needs_initialisation(db):  # a first start: the mirror is read once its first look is in
+                early = first_look(db)
+                source = "live" if early is None else "mirror"
+                if early is not None:
+                    still_coming_banner(early)
         except PyMongoError:
             runtime.database_failed()
             mirror = None

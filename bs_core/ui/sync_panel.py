@@ -266,3 +266,20 @@ def _held(runtime: Runtime, mirror: reads.MirrorView, access: Access, busy: bool
                      use_container_width=True, disabled=busy or not access.operator,
                      help=None if access.operator else f"Only {access.who_can_sync()} can confirm deletions."):
             _start(runtime, scope, allow_deletes=True, access=access)
+
+
+def still_coming_banner(run: dict) -> None:
+    """A first start's pages read the mirror before the first sync ends: say what is not
+    in it yet, so a count of zones or a placement chart is not taken for the whole."""
+    point = run["first_look"]
+    names = [fmt.PHASE_LABELS.get(name, name).lower() for name in point.get("still_coming", [])]
+    coming = " and ".join(filter(None, [", ".join(names[:-1]), names[-1] if names else ""]))
+    since = point["reporting_from"]  # a YYYY-MM-DD day
+    what = f"{coming} and reporting before {since}" if coming else f"reporting before {since}"
+    if run.get("status") == "running":
+        st.info(f"The first sync is still running: networks, advertisers, campaigns and reporting since {since} "
+                f"are in the mirror; {what} are still coming, so figures that need them are incomplete until "
+                "it ends.", icon=":material/hourglass_top:")
+    else:
+        st.warning(f"The first full sync stopped before {what} were in the mirror; figures that need them "
+                   "are incomplete. It starts again on its own (or press ReSync).", icon=":material/hourglass_top:")
