@@ -20,9 +20,10 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from .errors import ProcessStartError, StoreUnavailableError, SyncLockedError
+from .process.database import open_database
 from .process.demo import api_settings
 from .settings import Settings
-from .store import ensure_indexes, open_database
+from .store import ensure_indexes
 from .store.history import last_finished, last_success, mirror_version, needs_initialisation, running_run
 from .store.lease import request_cancel
 from .sync import SyncEngine, pending

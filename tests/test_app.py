@@ -422,14 +422,14 @@ def test_advertiser_and_zone_details_open_from_links(mirror):
 
 def test_delivery_health_lists_what_the_read_models_find(mirror):
     synced, db = mirror.settings, mirror.db
-    from bs_core.read import delivery, inventory
+    from bs_core.read import delivery, figures, inventory
     from bs_core.read.days import network_days
 
     at = visit(app(synced).run(), "pages/7_Delivery_health.py")
     no_exceptions(at)
     today = network_days(db)  # each network's own day, as the page counts
     titles = [s.value for s in at.main.subheader]
-    lists = [delivery.behind_pace(db, today), delivery.over_delivering(db, today), delivery.silent_campaigns(db, today),
+    lists = [figures.behind_pace(db, today), figures.over_delivering(db, today), delivery.silent_campaigns(db, today),
              delivery.unplaced_active_ads(db), delivery.dark_zones(db, today), delivery.unsold_zones(db),
              inventory.over_booked_zones(db, today), delivery.ending_soon(db, today)]
     assert len(titles) == len(lists), titles[-3:]

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from bs_core import read as rm
-from bs_core.read import breakdowns, delivery, pacing
+from bs_core.read import breakdowns, delivery, figures, pacing
 from bs_core.read.days import network_days
 from bs_core.read.figures import BEHIND_PACE
 from tests.conftest import held_through, synced_demo
@@ -101,8 +101,8 @@ def test_delivery_health_lists_behind_over_and_dark_zones(mirrored):
     at = visit(app(settings).run(), "pages/7_Delivery_health.py")
     no_exceptions(at)
     heads = [s.value for s in at.subheader]
-    for start, rows in (("Behind pace", delivery.behind_pace(db, TODAY)),
-                        ("Over-delivering", delivery.over_delivering(db, TODAY)),
+    for start, rows in (("Behind pace", figures.behind_pace(db, TODAY)),
+                        ("Over-delivering", figures.over_delivering(db, TODAY)),
                         ("Quiet zones", delivery.dark_zones(db, TODAY))):
         assert any(h.startswith(start) and h.endswith(f"({len(rows):,})") for h in heads), (start, heads)
 

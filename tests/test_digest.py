@@ -22,7 +22,7 @@ from bs_core import cron
 from bs_core.digest import content
 from bs_core.digest.schedule import due_slot
 from bs_core.process.managed import free_port
-from bs_core.read import delivery, reporting
+from bs_core.read import delivery, figures, reporting
 from bs_core.read.days import network_days
 from bs_core.simulator import Simulator, SimulatorServer
 from bs_core.sync import run_sync
@@ -111,7 +111,7 @@ def test_digest_send_delivers_one_message_with_both_parts_and_both_attachments(m
     text, html, files = parts(msg)
     day, views = digest_day(db)
     assert f"Views: {views:,}" in text and f">{views:,}</div>" in html
-    behind = delivery.behind_pace(db, TODAY)
+    behind = figures.behind_pace(db, TODAY)
     assert f"Behind pace ({len(behind)})" in text
     unsold = delivery.unsold_zones(db)
     book = load_workbook(io.BytesIO(files[f"digest-{day}.xlsx"]))

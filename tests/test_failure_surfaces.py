@@ -12,9 +12,9 @@ import time
 import pytest
 
 from bs_core import runtime as runtime_module
+from bs_core.process.database import open_database
 from bs_core.process.embedded import embedded_server
 from bs_core.runtime import Runtime
-from bs_core.store import open_database
 from bs_core.sync import run_sync
 from bs_core.ui import format as fmt
 from tests.conftest import mirror_settings, settings_for

@@ -44,9 +44,64 @@ def test_pages_never_import_the_sync_or_the_store():
 
 
 def test_every_entity_page_exists_and_is_in_the_navigation():
-    from bs_core.ui.layout import NAVIGATION
+    from bs_core.ui.navigation import NAVIGATION
 
     paths = [path for path, _, _ in NAVIGATION]
     for entity in ENTITIES.values():
         if entity.page:
             assert (ROOT / entity.page).exists() and entity.page in paths, entity.name
+
+
+def import_cycles(graph) -> list[set[str]]:
+    """The groups of modules that import one another round a circle (strongly connected
+    components of more than one module), by Tarjan's algorithm, iteratively."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles = []
+    for root in sorted(graph.modules):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.find_modules_directly_imported_by(child)))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.add(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    cycles.append(group)
+    return cycles
+
+
+def test_no_modules_import_each_other_round_a_circle():
+    """In the graph import-linter builds (imports inside functions count too): a circle
+    hides which module is the lower floor."""
+    import grimp
+
+    graph = grimp.build_graph("bs_core", exclude_type_checking_imports=True)
+    assert import_cycles(graph) == []
+    # the check sees a circle when there is one
+    graph.add_import(importer="bs_core.errors", imported="bs_core.store.writer")
+    assert any({"bs_core.errors", "bs_core.store.writer"} <= c for c in import_cycles(graph))

@@ -13,7 +13,7 @@ import streamlit as st
 
 from bs_core.dates import freeze
 from bs_core.digest import content
-from bs_core.read import delivery, pacing
+from bs_core.read import figures, pacing
 from bs_core.read.days import network_days, parse_offset
 from bs_core.read.figures import BEHIND_PACE, definitions_table
 from bs_core.read.reports import ReportQuery, period, report
@@ -134,7 +134,7 @@ def test_behind_pace_is_one_figure_on_every_surface(early_morning):
         by_hand = sorted(p.campaign_id for p in every if p.status in pacing.BEHIND and p.campaign_status == "running")
         paused_behind = [p.campaign_id for p in every if p.status in pacing.BEHIND and p.campaign_status != "running"]
         assert sorted(p.campaign_id for p in BEHIND_PACE.of(db, days, None)) == by_hand
-        assert sorted(p.campaign_id for p in delivery.behind_pace(db, days)) == by_hand
+        assert sorted(p.campaign_id for p in figures.behind_pace(db, days)) == by_hand
         digest = content.build(db, TODAY)
         behind = next(s for s in digest.sections if s.key == "behind-pace")
         assert sorted(r["ID"] for r in behind.rows) == by_hand

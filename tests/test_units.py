@@ -442,7 +442,7 @@ def test_the_fetch_pipeline_keeps_a_few_fetches_ahead_and_runs_every_one_in_orde
 
 
 def test_the_warmed_pages_are_named_as_streamlit_routes_them():
-    from bs_core.ui.layout import NAVIGATION
+    from bs_core.ui.navigation import NAVIGATION
     from bs_core.ui.prewarm import page_names
 
     assert page_names(["streamlit_app.py", "pages/7_Delivery_health.py", "pages/10_Inventory.py"]) == [

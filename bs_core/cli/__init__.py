@@ -17,10 +17,10 @@ from pymongo.errors import PyMongoError
 
 from ..entities import SCOPE_HELP
 from ..errors import MirrorError, SettingsError, StoreUnavailableError
+from ..process.database import disk_trouble
 from ..redact import redact
 from ..settings import load_settings, register_secrets
 from ..store.backup import BackupError
-from ..store.connection import disk_trouble
 from .common import EXIT, SIGNAL_EXIT, fail_usage
 from .digest_command import add_parser as add_digest_parser
 from .digest_command import cmd_digest

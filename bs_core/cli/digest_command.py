@@ -27,7 +27,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     from ..dates import today_utc
     from ..digest.delivery import deliver
     from ..digest.schedule import claim, due_slot
-    from ..store import open_database
+    from ..process.database import open_database
 
     if args.dry_run and not args.output:
         return fail_usage("--dry-run writes the message into a directory: give --output DIR")

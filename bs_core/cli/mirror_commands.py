@@ -13,7 +13,7 @@ from .common import EXIT, ProgressBar, print_json
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     """Write the mirror in mongodump's layout (a consistent snapshot, under the sync lease)."""
-    from ..store import open_database
+    from ..process.database import open_database
     from ..store.backup import backup, default_location, rotate
 
     out = Path(args.out) if args.out else default_location(settings.data_dir)
@@ -47,7 +47,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     """Load a backup into the configured database (refuses a non-empty mirror without --drop)."""
-    from ..store import open_database
+    from ..process.database import open_database
     from ..store.restore import restore
 
     bar = ProgressBar(enabled=not args.json and sys.stderr.isatty())
@@ -73,9 +73,9 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     """Check the mirror; exit 0 when sound, 1 when not (BroadStreet's own oddities are notes)."""
     from ..client import BroadStreetClient
+    from ..process.database import open_database
     from ..process.demo import api_settings
     from ..read.verify import verify
-    from ..store import open_database
 
     client = BroadStreetClient(api_settings(settings)) if args.upstream else None
     try:

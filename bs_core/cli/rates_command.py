@@ -45,7 +45,7 @@ def read_table(path: Path) -> tuple[list, list[list]]:
 
 
 def cmd_rates(settings: Settings, args: argparse.Namespace) -> int:
-    from ..store import open_database
+    from ..process.database import open_database
     from ..store.rates_file import RateImportError, export_rows, import_rows
 
     if args.action == "import":

@@ -64,8 +64,8 @@ def write_whole(target: Path, body: bytes) -> None:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from ..process.database import open_database
     from ..read.days import network_days
-    from ..store import open_database
 
     if args.format == "xlsx" and not args.output:
         return fail_usage("--format xlsx writes a file: give --output FILE.xlsx")

@@ -40,8 +40,8 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     # cancels the run it takes (recorded cancelled, lease released), never a traceback.
     cancel = threading.Event()
     received = _cancel_on_signals(cancel)
+    from ..process.database import open_database
     from ..process.demo import with_demo_api
-    from ..store import open_database
     from ..sync import SyncEngine
 
     try:
@@ -145,7 +145,8 @@ def _report(run: RunView, as_json: bool, received: list[int], database_lost: boo
 
 def cmd_cancel(settings: Settings, args: argparse.Namespace) -> int:
     """Ask the running sync (in any process) to stop, and wait until it has."""
-    from ..store import history, open_database
+    from ..process.database import open_database
+    from ..store import history
     from ..store.lease import request_cancel
 
     db = open_database(settings)
@@ -198,7 +199,8 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_history(settings: Settings, args: argparse.Namespace) -> int:
-    from ..store import history, open_database
+    from ..process.database import open_database
+    from ..store import history
 
     items = [RunView.of(r).cli() | {"started_at": r.get("started_at")}
              for r in history.recent_runs(open_database(settings), args.limit)]
@@ -213,7 +215,7 @@ def cmd_history(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_schedule(settings: Settings, args: argparse.Namespace) -> int:
     """For cron: a quick sync if the mirror is older than the interval."""
-    from ..store import open_database
+    from ..process.database import open_database
     from ..sync.scheduler import due_for_sync
 
     minutes = args.interval or settings.sync_interval_minutes

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from pymongo.database import Database
 
+from ..read import figures as catalogue
 from ..read import money, reporting, revenue
 from ..read.days import NetworkDays, days_for
 from ..read.delivery import ENDING_WITHIN_DAYS
@@ -133,7 +134,7 @@ def _money(db: Database, days: NetworkDays, networks: list[int], advertiser_id: 
                 earned, priced = earned + m.earned, priced + 1
     if not priced:
         return None
-    risks = revenue.risks(db, days)
+    risks = catalogue.risks(db, days)
     if advertiser_id is not None:  # only its own campaigns' risk
         mine = set(db.campaigns.distinct("_id", {"advertiser_id": advertiser_id}))
         risks = {cid: v for cid, v in risks.items() if cid in mine}

@@ -1,10 +1,11 @@
 """Background processes the product starts and reuses: one per data directory
 (``managed``), the embedded SecantusDB server (``embedded``) and the demo simulator
-(``demo``)."""
+(``demo``); and which database server holds the mirror, opened (``database``)."""
 
+from .database import disk_trouble, open_database
 from .demo import api_settings, demo_simulator, with_demo_api
 from .embedded import embedded_server, ensure_embedded_uri, uri_for
 from .managed import free_port
 
-__all__ = ["api_settings", "demo_simulator", "embedded_server", "ensure_embedded_uri", "free_port", "uri_for",
-           "with_demo_api"]
+__all__ = ["api_settings", "demo_simulator", "disk_trouble", "embedded_server", "ensure_embedded_uri", "free_port",
+           "open_database", "uri_for", "with_demo_api"]

@@ -25,6 +25,7 @@ from ..store.history import (
 from ..store.jsonout import dumps as json_dumps
 from ..store.jsonout import jsonable
 from ..store.runview import RunView
+from .campaign_listing import campaigns_listing, campaigns_listing_export
 from .counts import entity_counts, placement_tallies
 from .listings import (
     EXPORT_LIMIT,
@@ -36,8 +37,6 @@ from .listings import (
     campaigns,
     campaigns_enriched,
     campaigns_for_export,
-    campaigns_listing,
-    campaigns_listing_export,
     enrich_campaigns,
     listing,
     name_of,

@@ -12,9 +12,12 @@ from pymongo.database import Database
 
 from ..dates import midnight
 from ..store.lookups import names
-from . import campaigns_ending_within, enrich_campaigns, field_match, placement_tallies, reporting
+from . import reporting
+from .counts import placement_tallies
 from .days import Today, today_of
-from .pacing import Pacing
+from .listings import enrich_campaigns
+from .matching import field_match
+from .overview import campaigns_ending_within
 
 QUIET_DAYS = 2  # "no views in the last two days": today and yesterday
 ENDING_WITHIN_DAYS = 14
@@ -73,20 +76,6 @@ def ending_soon(db: Database, today: Today, network_id: int | None = None,
                 days: int = ENDING_WITHIN_DAYS) -> list[dict]:
     """Running campaigns that end within ``days`` days (of UTC's today: end dates are dates)."""
     return campaigns_ending_within(db, days, today_of(today, None), limit=10_000, network_id=network_id)
-
-
-def behind_pace(db: Database, today, network_id: int | None = None) -> list[Pacing]:
-    """The catalogue's "Behind pace" (``figures.BEHIND_PACE``), the furthest behind first."""
-    from .figures import BEHIND_PACE  # the catalogue reads this module's lists
-
-    return BEHIND_PACE.of(db, today, network_id)
-
-
-def over_delivering(db: Database, today, network_id: int | None = None) -> list[Pacing]:
-    """The catalogue's "Over-delivering" (``figures.OVER_DELIVERING``), the furthest over first."""
-    from .figures import OVER_DELIVERING
-
-    return OVER_DELIVERING.of(db, today, network_id)
 
 
 DARK_DAYS = 7

@@ -15,9 +15,11 @@ from typing import Any
 
 from pymongo.database import Database
 
+from ..store.rates import anything_priced, campaign_rates
 from . import delivery, inventory
 from .days import NetworkDays, Today
 from .pacing import BEHIND, TOLERANCE, Pacing, pacing
+from .revenue import at_risk
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,3 +125,31 @@ def definitions_table() -> str:
     rows = ["| figure | definition |", "|---|---|"]
     rows += [f"| {f.name} | {f.definition} |" for f in CATALOGUE]
     return "\n".join(rows)
+
+
+def behind_pace(db: Database, today: Today, network_id: int | None = None) -> list[Pacing]:
+    """The catalogue's "Behind pace", the furthest behind first."""
+    return BEHIND_PACE.of(db, today, network_id)
+
+
+def over_delivering(db: Database, today: Today, network_id: int | None = None) -> list[Pacing]:
+    """The catalogue's "Over-delivering", the furthest over first."""
+    return OVER_DELIVERING.of(db, today, network_id)
+
+
+def behind_ids(db: Database, today: Today) -> set[int]:
+    return set(BEHIND_PACE.ids(db, today))
+
+
+def risks(db: Database, today: Today, network_id: int | None = None) -> dict[int, float]:
+    """Money at risk of each behind-pace campaign with a known amount (``revenue.at_risk``)."""
+    if not anything_priced(db):
+        return {}
+    behind = BEHIND_PACE.of(db, today, network_id)
+    rates = campaign_rates(db, [p.campaign_id for p in behind])
+    out = {}
+    for p in behind:
+        risk = at_risk(rates.get(p.campaign_id), p.goal, p.projected)
+        if risk is not None:
+            out[p.campaign_id] = risk
+    return out

@@ -14,7 +14,7 @@ from pymongo.database import Database
 
 from ..errors import MirrorError
 from ..store.lookups import names
-from . import breakdowns, inventory, pacing, reporting, revenue
+from . import breakdowns, figures, inventory, pacing, reporting, revenue
 from .days import NetworkDays, Today
 from .reporting import FIGURES, StatsFilter
 
@@ -95,10 +95,8 @@ def report(db: Database, q: ReportQuery, today: Today) -> list[dict]:
     _known(db, "campaigns", q.campaign_id, "--campaign")
     _known(db, "advertisers", q.advertiser_id, "--advertiser")
     if q.kind == "figures":  # a row per counted row of every named figure (figures.py)
-        from .figures import counted
-
         return [{"figure": key, "kind": f["kind"], "id": ident} for key, f in
-                counted(db, today, q.network_id).items() for ident in f["ids"]]
+                figures.counted(db, today, q.network_id).items() for ident in f["ids"]]
     if q.kind == "invoice":
         return _invoice(db, q, today)
     if q.kind == "availability":
@@ -137,7 +135,7 @@ def _money(value: float | None) -> float | None:
 
 def _revenue(db: Database, q: ReportQuery, today: Today, start: dt.date, end: dt.date) -> list[dict]:
     """A row per campaign: the period's delivery and what it earns; unpriced ones say so."""
-    risk = revenue.risks(db, today, q.network_id)
+    risk = figures.risks(db, today, q.network_id)
     rows = []
     for m in revenue.campaign_money(db, today, start, end, network_id=q.network_id, advertiser_id=q.advertiser_id,
                                     campaign_id=q.campaign_id):

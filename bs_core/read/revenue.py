@@ -238,25 +238,3 @@ def at_risk(rate: CampaignRate | None, goal: int | None, projected_views: int | 
     if not goal or projected_views is None:
         return None
     return max(0, goal - projected_views) / 1000 * rate.amount
-
-
-def behind_ids(db: Database, today: Today) -> set[int]:
-    from .figures import BEHIND_PACE
-
-    return set(BEHIND_PACE.ids(db, today))
-
-
-def risks(db: Database, today: Today, network_id: int | None = None) -> dict[int, float]:
-    """Money at risk of each behind-pace campaign (the catalogue's) with a known amount."""
-    from .figures import BEHIND_PACE  # the catalogue reads this module's neighbours
-
-    if not anything_priced(db):
-        return {}
-    behind = BEHIND_PACE.of(db, today, network_id)
-    rates = campaign_rates(db, [p.campaign_id for p in behind])
-    out = {}
-    for p in behind:
-        risk = at_risk(rates.get(p.campaign_id), p.goal, p.projected)
-        if risk is not None:
-            out[p.campaign_id] = risk
-    return out

@@ -1,14 +1,12 @@
-"""Connecting to the mirror database, and the collections and indexes it holds."""
+"""The collections and indexes the mirror database holds.  (Which server it is, and
+connecting to it, is ``process/database.py``: the store starts no process.)"""
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
-from pymongo.errors import OperationFailure, PyMongoError
 
 from ..entities import ENTITIES, ENTITY_NAMES
-from ..errors import StoreUnavailableError
-from ..settings import Settings
 
 ENTITY_COLLECTIONS = ENTITY_NAMES
 COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zone_daily", "stats_campaign_zone_daily",
@@ -48,62 +46,6 @@ INDEXES: dict[str, list[IndexModel]] = {
     "held_deletions": [IndexModel([("collection", ASCENDING)], name="collection")],
     "digest_runs": [IndexModel([("finished_at", DESCENDING)], name="finished_at")],
 }
-
-
-def mongo_uri(settings: Settings) -> str:
-    """The user's ``MONGODB_URI``, or the embedded server's (started if needed)."""
-    if settings.mongodb_uri:
-        return settings.mongodb_uri
-    from ..process.embedded import ensure_embedded_uri  # only when no MONGODB_URI: starts a process
-
-    return ensure_embedded_uri(settings.data_dir)
-
-
-CONNECT_TIMEOUT_MS = 3000  # a frozen server (SIGSTOP, a hung host) is noticed by the monitor this soon
-
-
-def connect(settings: Settings, *, timeout_ms: int = 5000, restart_wedged: bool = True) -> MongoClient:
-    """A client whose server answers a ping and a query.  The embedded server, when it
-    answers but fails operations (it wedges so once its disk filled), is restarted once."""
-    client = MongoClient(mongo_uri(settings), serverSelectionTimeoutMS=timeout_ms, tz_aware=False,
-                         connectTimeoutMS=CONNECT_TIMEOUT_MS, appname="broadstreet-mirror")
-    try:
-        client.admin.command("ping")
-        client[settings.mongodb_database].sync_lock.find_one({}, {"_id": 1})  # a ping alone passes a wedged server
-    except OperationFailure as exc:
-        client.close()
-        if settings.mongodb_uri:
-            raise StoreUnavailableError(f"MongoDB answers but fails operations ({failure_words(exc)})") from None
-        trouble = disk_trouble(settings)
-        if trouble is None and restart_wedged:
-            from ..process.embedded import restart_embedded
-
-            restart_embedded(settings.data_dir)
-            return connect(settings, timeout_ms=timeout_ms, restart_wedged=False)
-        raise StoreUnavailableError(f"the embedded database fails: {trouble or failure_words(exc)}") from None
-    except PyMongoError as exc:
-        client.close()
-        raise StoreUnavailableError(f"MongoDB is unreachable: {type(exc).__name__}") from None
-    return client
-
-
-def disk_trouble(settings: Settings) -> str | None:
-    """Words naming a full disk under the embedded database (None: not embedded, or room)."""
-    if settings.mongodb_uri:
-        return None
-    from ..process.embedded import disk_trouble as embedded_disk_trouble
-
-    return embedded_disk_trouble(settings.data_dir)
-
-
-def failure_words(exc: PyMongoError) -> str:
-    """A database error in a few words: its class and the server's message."""
-    details = getattr(exc, "details", None) or {}
-    return f"{type(exc).__name__}: {str(details.get('errmsg') or exc)[:120]}"
-
-
-def open_database(settings: Settings, *, timeout_ms: int = 5000) -> Database:
-    return connect(settings, timeout_ms=timeout_ms)[settings.mongodb_database]
 
 
 def ensure_indexes(db: Database) -> None:

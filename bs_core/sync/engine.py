@@ -21,9 +21,9 @@ from pymongo.errors import NetworkTimeout, PyMongoError
 from ..client import BroadStreetClient
 from ..entities import ENTITIES
 from ..errors import LeaseLostError, MirrorError, StoreUnavailableError, SyncAbortedError
+from ..process.database import disk_trouble
 from ..settings import Settings
 from ..store import MirrorWriter, ensure_indexes
-from ..store.connection import disk_trouble
 from ..store.forecasts import refresh_forecasts
 from ..store.forecasts import stale as forecasts_stale
 from ..store.history import needs_initialisation, server_now

@@ -12,7 +12,7 @@ import streamlit as st
 from pymongo.errors import PyMongoError
 
 from ..dates import today_utc
-from ..entities import DETAIL_PAGES, INSTANCE_KINDS, WITH_PAGES
+from ..entities import DETAIL_PAGES, INSTANCE_KINDS
 from ..errors import BroadStreetError, SettingsError, StoreUnavailableError
 from ..read import first_look, mirror_version, needs_initialisation
 from ..read.days import NetworkDays
@@ -27,6 +27,7 @@ from .filter_state import keep_filters
 from .format import PHASE_LABELS
 from .frames import live_frame
 from .metrics import page_style, wrapping_row
+from .navigation import NAVIGATION
 from .reads import MirrorView
 from .sync_panel import SyncOptions, still_coming_banner, sync_panel
 
@@ -250,19 +251,6 @@ def _targets(mirror: MirrorView | None, keys: dict[str, str]) -> dict[str, tuple
             if name is not None:
                 out[kind] = (ident, name)
     return out
-
-
-#: the sidebar's page links: the Overview, a page per entity with one (``entities.WITH_PAGES``),
-#: then the pages about the mirror itself
-NAVIGATION = (
-    ("streamlit_app.py", "Overview", ":material/dashboard:"),
-    *((e.page, e.label, e.icon) for e in WITH_PAGES),
-    ("pages/7_Delivery_health.py", "Delivery health", ":material/monitor_heart:"),
-    ("pages/10_Inventory.py", "Inventory", ":material/inventory_2:"),
-    ("pages/8_Rates.py", "Rates", ":material/sell:"),
-    ("pages/9_Invoices.py", "Invoices", ":material/receipt_long:"),
-    ("pages/6_Sync_history.py", "Sync history", ":material/history:"),
-)
 
 
 def open_detail(kind: str, ident: int) -> None:

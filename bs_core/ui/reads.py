@@ -28,6 +28,7 @@ from ..read import (
     delivery,
     details,
     earnings,
+    figures,
     inventory,
     money,
     pacing,
@@ -155,8 +156,8 @@ zone_detail = cached(details.zone)
 zone_campaigns = cached(details.zone_campaigns)
 advertisement_detail = cached(details.advertisement)
 advertisement_campaigns = cached(details.advertisement_campaigns)
-behind_pace = cached(delivery.behind_pace)
-over_delivering = cached(delivery.over_delivering)
+behind_pace = cached(figures.behind_pace)
+over_delivering = cached(figures.over_delivering)
 dark_zones = cached(delivery.dark_zones)
 silent_campaigns = cached(delivery.silent_campaigns)
 unplaced_active_ads = cached(delivery.unplaced_active_ads)
@@ -185,8 +186,8 @@ with_money = priced(money.with_money)
 with_earnings = priced(earnings.with_earnings)
 earnings_by = priced(earnings.earnings_by)
 campaign_money = priced(revenue.campaign_money)
-money_risks = priced(revenue.risks)
-behind_ids = priced(revenue.behind_ids)
+money_risks = priced(figures.risks)
+behind_ids = priced(figures.behind_ids)
 report = priced(reports.report)  # the Invoices page: report invoice's rows
 
 # -- read anew: they change while a run works ---------------------------------------------------

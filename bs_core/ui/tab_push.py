@@ -72,7 +72,7 @@ def _loop(runtime: Runtime) -> None:
 def _warm(runtime: Runtime, version: str) -> None:
     """Each page's first view, computed in the background when the mirror or a day changed."""
     from . import prewarm
-    from .layout import NAVIGATION
+    from .navigation import NAVIGATION
 
     if not runtime.settings.warm_pages:
         return
