@@ -5,6 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
+from bs_core.entities import ENTITIES
 from bs_core.read.breakdowns import ROLLUPS, rollup
 from bs_core.read.figures import BEHIND_PACE
 from bs_core.read.reporting import Coverage, StatsFilter, previous_period, year_before
@@ -36,6 +37,7 @@ PAGE = "overview"
 COMPARISONS = {"previous period": previous_period, "same period last year": year_before}
 PERIOD = "f_overview_period"
 TIMELINE_LIMIT = 60  # bars a timeline stays readable with
+KPI_HELP = {"zones": {"advertiser": "Zones its campaigns are placed in"}}
 
 
 def url_params(ctx: PageContext) -> list[urlstate.Param]:
@@ -95,11 +97,10 @@ def kpis(ctx: PageContext, network: int | None, advertiser: int | None) -> None:
     status = reads.campaign_status_counts(m, network, advertiser)
     behind = [p for p in reads.behind_pace(m, ctx.days, network) if advertiser in (None, p.advertiser_id)]
     row = MetricRow()
-    row.add("Networks", f"{counts['networks']:,}")
-    row.add("Advertisers", f"{counts['advertisers']:,}")
-    row.add("Advertisements", f"{counts['advertisements']:,}")
-    row.add("Zones", f"{counts['zones']:,}",
-            help="Zones its campaigns are placed in" if advertiser is not None else None)
+    for entity in ENTITIES.values():  # the registry's counted kinds (``kpi``), in its order
+        if entity.kpi:
+            row.add(entity.label, f"{counts.get(entity.name, 0):,}", help=KPI_HELP.get(entity.name, {}).get(
+                "advertiser" if advertiser is not None else "all"))
     row.add(BEHIND_PACE.name, f"{len(behind):,}", help=f"{BEHIND_PACE.definition} Delivery health lists them.")
     earned_this_month(ctx, network, advertiser, row)
     row = MetricRow()  # every status: the four add up to all campaigns

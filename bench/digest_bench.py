@@ -30,7 +30,7 @@ started = time.perf_counter()
 digest = content.build(db, dt.date.today(), "https://ads.example.com")
 msg = render.message(digest, "digest@example.com", ["team@example.com"])
 size = len(msg.as_bytes())
-print(f"{time.perf_counter() - started:.2f} {size} {sum(len(s.rows) for s in digest.sections)} "
+print(f"{time.perf_counter() - started:.2f} {size} {sum(len(s.rows) for s in digest.lists)} "
       f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
 """
 

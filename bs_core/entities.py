@@ -30,6 +30,13 @@ def _index(*fields: str) -> IndexModel:
     return IndexModel([(f, ASCENDING) for f in fields], name="_".join(fields))
 
 
+class Fact(NamedTuple):
+    """A field a kind's detail states (and its generic table shows), as the page names it."""
+
+    field: str
+    label: str
+
+
 class Cascade(NamedTuple):
     """Documents of ``collection`` whose ``field`` names a deleted document; with ``via``,
     ``field`` names documents of ``via`` that belong to it (placements of an advertiser's
@@ -84,6 +91,16 @@ class EntityType:
     icon: str = ""
     #: its page opens one document's detail (``open=SINGULAR:ID`` links)
     has_detail: bool = False
+    #: the columns of its live table (read from BroadStreet while the mirror is not
+    #: usable), ID last: what its mirrored table leads with
+    live_columns: tuple[str, ...] = ("name_clean", "network_id", "_id")
+    #: what its detail states, and its generic table's columns between Name and ID
+    facts: tuple[Fact, ...] = ()
+    #: counted among the Overview's KPIs
+    kpi: bool = False
+    #: the simulator's recipe: ``simulated(parent_id, rng)`` -> the raw records BroadStreet
+    #: lists under that parent (None: the simulator generates this kind itself)
+    simulated: Callable[[int, Any], list[dict]] | None = None
 
     def parent_context(self, parent_id: Any) -> dict[str, Any]:
         """The :class:`~bs_core.normalize.Context` fields a record of this kind takes from
@@ -117,7 +134,7 @@ _TYPES = (  # networks first: the root of the tree
         normalizer=norm.network,
         fetch_one=lambda client, ident: network_as_listed(client.network(ident)),
         indexes=(NAME_INDEX,), first_look=True,
-        page="pages/5_Networks.py", icon=":material/hub:",
+        page="pages/5_Networks.py", icon=":material/hub:", live_columns=("name_clean", "web_home_url", "_id"), kpi=True,
         # cascade: everything stored under a network (filled in below)
     ),
     EntityType(
@@ -128,7 +145,8 @@ _TYPES = (  # networks first: the root of the tree
         sortable=("name_key", "_id", "network_id"),
         cascade=(Cascade("campaigns", "advertiser_id"), Cascade("placements", "campaign_id", via="campaigns")),
         first_look=True, stats_field="advertiser_id", metric_sorts=("running", "views", "earned", "ecpm"),
-        page="pages/2_Advertisers.py", icon=":material/storefront:", has_detail=True,
+        page="pages/2_Advertisers.py", icon=":material/storefront:", has_detail=True, kpi=True,
+        live_columns=("name_clean", "website", "network_id", "_id"),
     ),
     EntityType(
         "zones", "zone", "Zones",
@@ -138,7 +156,8 @@ _TYPES = (  # networks first: the root of the tree
         sortable=("name_key", "_id", "network_id"),
         cascade=(Cascade("placements", "zone_id"),),
         stats_field="zone_id", metric_sorts=("views", "placements", "earned", "ecpm"),
-        page="pages/4_Zones.py", icon=":material/grid_view:", has_detail=True,
+        page="pages/4_Zones.py", icon=":material/grid_view:", has_detail=True, kpi=True,
+        live_columns=("name_clean", "alias", "self_serve", "network_id", "_id"),
     ),
     EntityType(
         "advertisements", "advertisement", "Advertisements",
@@ -149,7 +168,8 @@ _TYPES = (  # networks first: the root of the tree
         cascade=(Cascade("placements", "advertisement_id"),),
         after="advertisers",
         stats_field="advertisement_id", metric_sorts=("views", "clicks", "ctr", "placements"),
-        page="pages/3_Advertisements.py", icon=":material/image:", has_detail=True,
+        page="pages/3_Advertisements.py", icon=":material/image:", has_detail=True, kpi=True,
+        live_columns=("name_clean", "type", "advertiser_name", "active_placement", "updated_at_utc", "_id"),
     ),
     EntityType(
         "campaigns", "campaign", "Campaigns",
@@ -164,6 +184,7 @@ _TYPES = (  # networks first: the root of the tree
         first_look=True, stats_field="campaign_id", metric_sorts=("views", "clicks", "ctr", "placements", "pacing", "earned", "ecpm"),
         open_ended=("ends_on",),
         page="pages/1_Campaigns.py", icon=":material/campaign:", has_detail=True,
+        live_columns=("name_clean", "advertiser_id", "status", "starts_on", "ends_on", "weight", "network_id", "_id"),
     ),
     EntityType(
         "placements", "placement", "Placements",
@@ -180,13 +201,19 @@ _TYPES = (  # networks first: the root of the tree
 )
 # Reporting rows (stats_daily and the other stats_* grains) are facts about past days: they are never
 # deleted with an entity, so a deleted campaign's history stays.
-_UNDER_NETWORK = tuple(Cascade(e.name, "network_id") for e in _TYPES[1:])
-ENTITIES: dict[str, EntityType] = {e.name: e for e in (
-    dataclasses.replace(_TYPES[0], cascade=_UNDER_NETWORK), *_TYPES[1:])}
-
-ENTITY_NAMES: tuple[str, ...] = tuple(ENTITIES)
+ENTITIES: dict[str, EntityType] = {e.name: e for e in _TYPES}
+# What derives from the registry is kept in containers updated in place by register(), so
+# that a name imported elsewhere stays true: lists, not tuples.
+ENTITY_NAMES: list[str] = []
 #: entity names by singular form ("campaign" -> "campaigns"): the kinds of ``KIND:ID`` scopes
-BY_SINGULAR: dict[str, str] = {e.singular: e.name for e in ENTITIES.values()}
+BY_SINGULAR: dict[str, str] = {}
+#: ``KIND:ID`` scopes: the lists under one network, advertiser or campaign
+INSTANCE_KINDS: list[str] = []
+#: entities with a page, in the navigation's order (the N of ``pages/N_Name.py``)
+WITH_PAGES: list[EntityType] = []
+#: the page that shows each kind's detail, by singular (``open=campaign:123``)
+DETAIL_PAGES: dict[str, str] = {}
+_DERIVED: list[Callable[[], None]] = []
 
 
 def children(name: str) -> list[EntityType]:
@@ -194,12 +221,57 @@ def children(name: str) -> list[EntityType]:
     return [e for e in ENTITIES.values() if e.parent == name]
 
 
-#: ``KIND:ID`` scopes: the lists under one network, advertiser or campaign
-INSTANCE_KINDS: tuple[str, ...] = tuple(e.singular for e in ENTITIES.values() if children(e.name))
-#: every scope a sync accepts, as the CLI, the HTTP API and errors name them
-SCOPE_HELP = " | ".join(("full", "quick", *(f"{k}:ID" for k in INSTANCE_KINDS), "entity:NAME", "stats"))
-#: entities with a page, in the navigation's order (the N of ``pages/N_Name.py``)
-WITH_PAGES: tuple[EntityType, ...] = tuple(sorted((e for e in ENTITIES.values() if e.page), key=lambda e: e.page))
-#: the page that shows each kind's detail, by singular (``open=campaign:123``)
-DETAIL_PAGES: dict[str, str] = {e.singular: e.page for e in ENTITIES.values() if e.has_detail and e.page}
+def scope_help() -> str:
+    """Every scope a sync accepts, as the CLI, the HTTP API and errors name them."""
+    return " | ".join(("full", "quick", *(f"{k}:ID" for k in INSTANCE_KINDS), "entity:NAME", "stats"))
 
+
+def simulated() -> dict[str, tuple[str, str, Callable]]:
+    """The simulator's recipes (``Simulator(recipes=...)``) of the kinds it does not
+    generate itself: name -> (parent, parent field, ``simulated``)."""
+    return {e.name: (e.parent, e.parent_field, e.simulated) for e in ENTITIES.values() if e.simulated}
+
+
+def derived(refresh: Callable[[], None]) -> Callable[[], None]:
+    """Register ``refresh``, which recomputes a module's registry-derived containers in
+    place, and run it: it runs again whenever an entity type is registered."""
+    _DERIVED.append(refresh)
+    refresh()
+    return refresh
+
+
+def register(entity: EntityType) -> None:
+    """Declare one more entity type (after its parent): the store, the sync, the read side,
+    the navigation and the UI's labels take it from here on.  Its documents go with their
+    network, as every kind's do."""
+    if entity.parent is not None and entity.parent not in ENTITIES:
+        raise ValueError(f"{entity.name}: its parent {entity.parent!r} is not registered")
+    ENTITIES[entity.name] = entity
+    _rederive()
+
+
+def unregister(name: str) -> None:
+    """Forget an entity type registered by :func:`register` (tests that declare their own)."""
+    if any(e.parent == name for e in ENTITIES.values()):
+        raise ValueError(f"{name}: other entity types are listed under it")
+    ENTITIES.pop(name)
+    _rederive()
+
+
+def _rederive() -> None:
+    root = next(e for e in ENTITIES.values() if e.parent is None)
+    # everything stored under a network goes with it
+    ENTITIES[root.name] = dataclasses.replace(root, cascade=tuple(
+        Cascade(e.name, "network_id") for e in ENTITIES.values() if e.parent is not None))
+    ENTITY_NAMES[:] = list(ENTITIES)
+    BY_SINGULAR.clear()
+    BY_SINGULAR.update({e.singular: e.name for e in ENTITIES.values()})
+    INSTANCE_KINDS[:] = [e.singular for e in ENTITIES.values() if children(e.name)]
+    WITH_PAGES[:] = sorted((e for e in ENTITIES.values() if e.page), key=lambda e: e.page)
+    DETAIL_PAGES.clear()
+    DETAIL_PAGES.update({e.singular: e.page for e in ENTITIES.values() if e.has_detail and e.page})
+    for refresh in _DERIVED:
+        refresh()
+
+
+_rederive()

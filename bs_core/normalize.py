@@ -115,11 +115,17 @@ def network(raw: dict, ctx: Context) -> dict:
             "name_key": name_key(raw.get("name"))}
 
 
-def advertiser(raw: dict, ctx: Context) -> dict:
-    aid = _id(raw)
+def named(raw: dict, ctx: Context) -> dict:
+    """A record listed under a network, with an id and a name: what most kinds are (and
+    what a kind registered later can use as it is)."""
+    ident = _id(raw)
     _expect(raw, "name", (str,))
-    return {**raw, "_id": aid, "network_id": ctx.network_id, "name_clean": clean_name(raw.get("name")),
-            "name_key": name_key(raw.get("name")), "website": website_url(raw.get("web_home_url"))}
+    return {**raw, "_id": ident, "network_id": ctx.network_id, "name_clean": clean_name(raw.get("name")),
+            "name_key": name_key(raw.get("name"))}
+
+
+def advertiser(raw: dict, ctx: Context) -> dict:
+    return {**named(raw, ctx), "website": website_url(raw.get("web_home_url"))}
 
 
 def website_url(raw: Any) -> str | None:

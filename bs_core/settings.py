@@ -163,7 +163,7 @@ def read_secrets_file(path: Path = SECRETS_FILE) -> dict[str, Any]:
 
 
 def flat_secrets(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The top-level settings of a secrets mapping (sections such as ``[auth]`` are not settings)."""
+    """The top-level settings of a secrets mapping (tables such as ``[auth]`` are not settings)."""
     return {k: v for k, v in data.items() if not isinstance(v, Mapping)}
 
 

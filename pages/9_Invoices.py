@@ -19,7 +19,7 @@ from bs_core.ui.layout import PageContext, advertiser_select, filter_row, networ
 from bs_core.ui.metrics import MetricRow
 from bs_core.ui.tables import invoice_buttons
 
-SECTIONS = 20  #: advertisers' own invoices drawn on the page (the largest first)
+INVOICES_DRAWN = 20  #: advertisers' own invoices drawn on the page (the largest first)
 PRINT_STYLE = """<style>
 @media print {
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
@@ -104,15 +104,15 @@ def body(ctx: PageContext) -> None:
     count = st.column_config.NumberColumn(format="localized")
     config = {"Campaign ID": st.column_config.NumberColumn(format="%d", width=100), "Views": count,
               "Clicks": count, "Rate": st.column_config.NumberColumn(format="%.2f"), "Amount": money}
-    if len(groups) > SECTIONS:  # one table of advertisers; their own invoices for the largest
+    if len(groups) > INVOICES_DRAWN:  # one table of advertisers; their own invoices for the largest
         st.subheader(f"Advertisers, {first:%B %Y}", anchor=False)
         st.dataframe(summary, hide_index=True, placeholder="", key="invoice_summary",
                      column_config={"Advertiser ID": st.column_config.NumberColumn(format="%d"), "Views": count,
                                     "Clicks": count, "Amount": money})
-        st.caption(f"Below: the {SECTIONS} largest of {len(groups):,} invoices. Choose an advertiser above to see "
+        st.caption(f"Below: the {INVOICES_DRAWN} largest of {len(groups):,} invoices. Choose an advertiser above to see "
                    "any one alone; the Excel download has a sheet for each.")
     found = list(groups.values())
-    for index in sorted(range(len(found)), key=lambda i: -float(summary["Amount"].iloc[i]))[:SECTIONS]:
+    for index in sorted(range(len(found)), key=lambda i: -float(summary["Amount"].iloc[i]))[:INVOICES_DRAWN]:
         head = summary.iloc[index]
         # a campaign deleted upstream may have lost its advertiser: its rows are still billed
         ident = f"Advertiser {int(head['Advertiser ID'])}" if pd.notna(head["Advertiser ID"]) else "No advertiser"

@@ -272,7 +272,7 @@ def test_the_digest_content_of_a_mirror_without_reporting_says_so(mongo_uri):
     try:
         digest = content.build(db, TODAY)
         assert digest.figures == {} and "no successful sync" in digest.freshness
-        assert all(not s.rows for s in digest.sections)
+        assert all(not s.rows for s in digest.lists)
     finally:
         dispose(client, db.name)
 

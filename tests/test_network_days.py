@@ -136,7 +136,7 @@ def test_behind_pace_is_one_figure_on_every_surface(early_morning):
         assert sorted(p.campaign_id for p in BEHIND_PACE.of(db, days, None)) == by_hand
         assert sorted(p.campaign_id for p in figures.behind_pace(db, days)) == by_hand
         digest = content.build(db, TODAY)
-        behind = next(s for s in digest.sections if s.key == "behind-pace")
+        behind = next(s for s in digest.lists if s.key == "behind-pace")
         assert sorted(r["ID"] for r in behind.rows) == by_hand
         st.cache_data.clear()
         st.cache_resource.clear()

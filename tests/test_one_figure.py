@@ -72,7 +72,7 @@ def test_report_the_api_and_the_digest_give_the_catalogues_ids(seeded):
         assert [r["id"] for r in rows if r["figure"] == key] == ids, key
         assert api["figures"][key]["ids"] == ids and api["figures"][key]["count"] == len(ids), key
         if key in DIGEST_SECTIONS:
-            section = next(s for s in digest.sections if s.key == DIGEST_SECTIONS[key])
+            section = next(s for s in digest.lists if s.key == DIGEST_SECTIONS[key])
             assert [r["ID"] for r in section.rows] == ids, key
 
 

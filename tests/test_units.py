@@ -11,7 +11,7 @@ import pytest
 
 from bs_core.client.ratelimit import IntervalLimiter, SlidingWindowLimiter
 from bs_core.dates import days_between, last_days, midnight
-from bs_core.entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, SCOPE_HELP, children
+from bs_core.entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, children, scope_help
 from bs_core.errors import (
     BadRecordError,
     BroadStreetError,
@@ -28,7 +28,7 @@ from bs_core.simulator.dataset import KINDS
 from bs_core.store import INDEXES, jsonout
 from bs_core.store.runview import RunView
 from bs_core.sync import report_rows, stats
-from bs_core.sync.runs import PHASES
+from bs_core.sync.runs import phases
 from bs_core.sync.scopes import Scope, parse_scope
 from bs_core.ui import format as fmt
 
@@ -55,7 +55,7 @@ def test_bad_scopes_say_what_is_accepted(text, says):
 
 
 def test_scope_help_lists_every_form():
-    assert SCOPE_HELP == "full | quick | network:ID | advertiser:ID | campaign:ID | entity:NAME | stats"
+    assert scope_help() == "full | quick | network:ID | advertiser:ID | campaign:ID | entity:NAME | stats"
 
 
 # -- rate limiters, on a fake clock -------------------------------------------------------------
@@ -228,9 +228,9 @@ def test_midnight_and_timestamps():
 
 # -- the registry is the one source ---------------------------------------------------------------
 def test_everything_derives_its_entity_list_from_the_registry():
-    assert KINDS == ENTITY_NAMES == tuple(ENTITIES)
-    assert PHASES == ENTITY_NAMES + ("stats",)
-    assert set(fmt.PHASE_LABELS) == set(PHASES)
+    assert KINDS == tuple(ENTITY_NAMES) == tuple(ENTITIES)
+    assert phases() == (*ENTITY_NAMES, "stats")
+    assert set(fmt.PHASE_LABELS) == set(phases())
     assert all(INDEXES[name] == list(entity.indexes) for name, entity in ENTITIES.items())
     assert BY_SINGULAR["campaign"] == "campaigns"
 

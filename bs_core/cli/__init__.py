@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from pymongo.errors import PyMongoError
 
-from ..entities import SCOPE_HELP
+from ..entities import scope_help
 from ..errors import MirrorError, SettingsError, StoreUnavailableError
 from ..process.database import disk_trouble
 from ..redact import redact
@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="python -m bs_core", description="BroadStreet mirror: sync and inspect.")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sync = sub.add_parser("sync", help="run a sync now")
-    sync.add_argument("--scope", default="quick", help=SCOPE_HELP)
+    sync.add_argument("--scope", default="quick", help=scope_help())
     sync.add_argument("--json", action="store_true", help="print one JSON object")
     sync.add_argument("--demo", action="store_true", help="with no token, sync from the bundled simulator")
     sync.add_argument("--allow-deletes", action="store_true",

@@ -147,10 +147,8 @@ class BroadStreetClient:
                 endpoint=endpoint,
             )
         kind = type(reason).__name__ if reason is not None else type(exc).__name__
-        return errors.TransportError(
-            f"GET {endpoint}: connection failed after {self.max_attempts} attempt(s) ({kind})",
-            endpoint=endpoint,
-        )
+        return errors.TransportError(f"GET {endpoint}: connection failed after {self.max_attempts} attempt(s) ({kind})",
+                                     endpoint=endpoint)
 
     def _decode(self, resp: requests.Response, endpoint: str) -> Any:
         status = resp.status_code
@@ -160,11 +158,8 @@ class BroadStreetClient:
             return resp.json()
         except (ValueError, json.JSONDecodeError):
             ctype = resp.headers.get("Content-Type", "?")
-            raise errors.ProtocolError(
-                f"GET {endpoint}: HTTP {status} body is not JSON (Content-Type {ctype})",
-                endpoint=endpoint,
-                status=status,
-            ) from None
+            raise errors.ProtocolError(f"GET {endpoint}: HTTP {status} body is not JSON (Content-Type {ctype})",
+                                       endpoint=endpoint, status=status) from None
 
     def _status_error(self, resp: requests.Response, endpoint: str) -> errors.BroadStreetError:
         status = resp.status_code
@@ -205,13 +200,17 @@ class BroadStreetClient:
     def zone(self, zone_id: int) -> dict:
         return record_of(self._get(f"/zones/{int(zone_id)}", {}, "/zones/{id}"), "zone", "/zones/{id}")
 
+    def listed(self, name: str, **parent: int) -> list[dict]:
+        """A list BroadStreet wraps under its own name: ``GET /NAME?PARENT_FIELD=ID`` ->
+        ``{"NAME": [...]}`` (advertisers and zones per network; a kind registered later)."""
+        path = f"/{name}"
+        return envelope(self._get(path, {k: int(v) for k, v in parent.items()}, path), name, path)
+
     def advertisers(self, network_id: int) -> list[dict]:
-        data = self._get("/advertisers", {"network_id": int(network_id)}, "/advertisers")
-        return envelope(data, "advertisers", "/advertisers")
+        return self.listed("advertisers", network_id=network_id)
 
     def zones(self, network_id: int) -> list[dict]:
-        data = self._get("/zones", {"network_id": int(network_id)}, "/zones")
-        return envelope(data, "zones", "/zones")
+        return self.listed("zones", network_id=network_id)
 
     def campaigns(self, *, advertiser_id: int | None = None, zone_id: int | None = None) -> list[dict]:
         if (advertiser_id is None) == (zone_id is None):

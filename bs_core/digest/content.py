@@ -49,7 +49,7 @@ class Digest:
     clock: str  #: the clocks of the networks in scope: "account time, UTC-05:00"
     days_note: str  #: "through 2026-12-01 for UTC-05:00, through 2026-11-30 for UTC-08:00" ("" when one day)
     figures: dict[str, dict]  #: "yesterday", "day before", "week before" -> {views, clicks, ctr, day}
-    sections: list[Section]
+    lists: list[Section]
     freshness: str
     problems: list[str]
     dashboard: str  #: the dashboard's address, "" when BS_PUBLIC_URL is not set
@@ -106,17 +106,17 @@ def build(db: Database, today: dt.date, public_url: str = "", advertiser_id: int
     owner = db.advertisers.find_one({"_id": advertiser_id}, {"name_clean": 1}) if advertiser_id is not None else None
     scope = "the whole account" if advertiser_id is None else \
         f"{(owner or {}).get('name_clean') or 'advertiser'} ({advertiser_id})"
-    sections = [_behind(db, days, public_url, advertiser_id), _silent(db, days, public_url, advertiser_id),
+    lists = [_behind(db, days, public_url, advertiser_id), _silent(db, days, public_url, advertiser_id),
                 _ending(db, days, public_url, advertiser_id)]
     problems: list[str] = []
     if advertiser_id is None:
-        sections.append(_unsold(db, days, public_url))
+        lists.append(_unsold(db, days, public_url))
         problems = _problems(db, since)
     clocks = dict(days.clocks)
     note = days.describe(networks)
     return Digest(day, scope, reporting.clock_label(clocks[n] for n in networks if n in clocks),
                   note if note.count("through") > 1 else "", {k: v for k, v in figures.items() if v is not None},
-                  sections, _freshness(db, today), problems, public_url.rstrip("/"),
+                  lists, _freshness(db, today), problems, public_url.rstrip("/"),
                   _money(db, days, networks, advertiser_id, currency))
 
 

@@ -77,7 +77,7 @@ def _days_lines(d: Digest) -> list[str]:
 
 def text(d: Digest) -> str:
     lines = [d.subject, *_days_lines(d), "", *_figure_lines(d), *_money_line(d)]
-    for section in d.sections:
+    for section in d.lists:
         lines += ["", f"{section.title} ({len(section.rows)})"]
         if not section.rows:
             lines.append(f"  {section.empty}")
@@ -150,7 +150,7 @@ def html_body(d: Digest) -> str:
     parts = [f"<h2 style='font-size:20px;margin:0 0 4px'>{e(d.subject)}</h2>",
              *(f"<p style='{_MUTED};margin:2px 0'>{e(line)}</p>" for line in _days_lines(d)),
              _figure_table(d), *(f"<p style='font-size:13px;margin:4px 0'>{e(line)}</p>" for line in _money_line(d)),
-             *(_section_html(s) for s in d.sections),
+             *(_section_html(s) for s in d.lists),
              f"<p style='{_MUTED};margin-top:20px'>{e(d.freshness)}</p>"]
     if d.problems:
         parts.append("<p style='color:#cf222e;font-size:13px'>Syncs with problems since the last digest:</p><ul>"
@@ -167,7 +167,7 @@ def html_body(d: Digest) -> str:
 def slack_text(d: Digest) -> str:
     """The text field for a Slack or Teams incoming webhook (counts and the first rows)."""
     lines = [f"*{d.subject}*", *_days_lines(d)[1:], *_figure_lines(d), *_money_line(d)]
-    for section in d.sections:
+    for section in d.lists:
         names = ", ".join(_value(next(iter(r.values()))) for r in section.rows[:5])
         more = f" and {len(section.rows) - 5} more" if len(section.rows) > 5 else ""
         lines.append(f"{section.title}: {len(section.rows)}" + (f" ({names}{more})" if names else ""))
@@ -180,7 +180,7 @@ def slack_text(d: Digest) -> str:
 
 def attachments(d: Digest) -> list[tuple[str, str, bytes]]:
     """``(file name, content type, bytes)``: the workbook, then a CSV per list with rows."""
-    frames = {s.key: _frame(s) for s in d.sections}
+    frames = {s.key: _frame(s) for s in d.lists}
     out = [(f"digest-{d.day}.xlsx", XLSX, xlsx_workbook(frames))]
     out += [(f"{key}-{d.day}.csv", "text/csv", csv_bytes(df)) for key, df in frames.items() if len(df)]
     return out

@@ -1,5 +1,5 @@
 """What a detail panel shows for one campaign, advertiser or zone (opened from a table
-row or an ``open=KIND:ID`` link)."""
+row or an ``open=KIND:ID`` link), and for a document of any kind (:func:`document`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from collections import Counter
 
 from pymongo.database import Database
 
+from ..entities import ENTITIES
 from ..store.lookups import names
-from . import breakdowns, enrich_campaigns, placement_tallies, reporting
+from . import breakdowns, reporting
+from .counts import placement_tallies
+from .listings import enrich_campaigns, listing
+from .paging import Page
 from .reporting import StatsFilter
 
 #: the kinds a detail can be opened for, as ``open=KIND:ID`` names them
@@ -114,3 +118,29 @@ def zone_campaigns(db: Database, zone_id: int, start: dt.date | None, end: dt.da
         r.update(_three(in_zone.get(r["_id"])))
     order = {"running": 0, "scheduled": 1, "paused": 2, "ended": 3}
     return sorted(rows, key=lambda r: (order.get(r.get("status"), 4), r.get("name_key") or "", r["_id"]))
+
+
+def with_parent_names(db: Database, kind: str, rows: list[dict]) -> list[dict]:
+    """Each row of ``kind`` with the name of the document it is listed under (``parent_name``)."""
+    entity = ENTITIES[kind]
+    if entity.parent is not None:
+        known = names(db, entity.parent, [r.get(entity.parent_field) for r in rows])
+        for r in rows:
+            r["parent_name"] = known.get(r.get(entity.parent_field), "")
+    return rows
+
+
+def document(db: Database, kind: str, ident: int) -> dict | None:
+    """One document of any kind, with its parent's name: the detail of a kind the registry
+    declares with no panel of its own (its ``facts``)."""
+    doc = db[kind].find_one({"_id": ident}, {"_sync": 0})
+    return None if doc is None else with_parent_names(db, kind, [doc])[0]
+
+
+def listing_named(db: Database, kind: str, network_id: int | None, search: str, sort: tuple[str, int], page: int,
+                  page_size: int, start: dt.date | None = None, end: dt.date | None = None) -> Page:
+    """A page of any kind under a network (None: all), each row with its parent's name:
+    the table of a kind the registry declares with no listing of its own."""
+    found = listing(db, kind, search, sort, page, page_size, start, end, network_id=network_id)
+    with_parent_names(db, kind, found.rows)
+    return found

@@ -53,13 +53,13 @@ def scoped_counts(db: Database, network_id: int | None = None, advertiser_id: in
             counts[entity.name] = len(campaign_ids)
         else:
             counts[entity.name] = db[entity.name].count_documents(
-                owned if entity.name in _BY_ADVERTISER else _owned(network_id, None))
+                owned if _by_advertiser(entity) else _owned(network_id, None))
     return counts
 
 
-#: kinds whose documents name their advertiser: those indexed by ``advertiser_id``
-_BY_ADVERTISER = tuple(e.name for e in ENTITIES.values()
-                       if any(next(iter(m.document["key"])) == "advertiser_id" for m in e.indexes))
+def _by_advertiser(entity) -> bool:
+    """Its documents name their advertiser: it is indexed by ``advertiser_id``."""
+    return any(next(iter(m.document["key"])) == "advertiser_id" for m in entity.indexes)
 
 
 def campaign_status_counts(db: Database, network_id: int | None = None,
@@ -127,7 +127,7 @@ def freshness(db: Database) -> dict[str, Any]:
     upstream (both from run history), plus the last successful and last finished runs."""
     done = {"status": {"$in": ["success", "partial"]}}
     out: dict[str, Any] = {"collections": {}}
-    for name in ENTITY_NAMES + ("stats_daily",):
+    for name in (*ENTITY_NAMES, "stats_daily"):
         moved = {"$or": [{f"counts.{name}.{k}": {"$gt": 0}} for k in ("inserted", "updated", "deleted")]}
         changed = db.sync_runs.find_one(done | moved, {"finished_at": 1}, sort=[("finished_at", -1)])
         seen = db.sync_runs.find_one(done | {f"counts.{name}": {"$exists": True}}, {"finished_at": 1},

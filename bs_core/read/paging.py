@@ -12,7 +12,7 @@ import datetime as dt
 from pymongo.database import Database
 
 from ..dates import today_utc
-from ..entities import ENTITIES
+from ..entities import ENTITIES, derived
 from . import reporting
 from .counts import entity_counts, placement_tallies
 from .days import Today, network_days
@@ -21,11 +21,20 @@ from .matching import field_match, literal_search  # noqa: F401 (both are this m
 from .pacing import by_campaign
 
 DEFAULT_PAGE_SIZE = 50
-SORTABLE: dict[str, tuple[str, ...]] = {name: entity.sortable for name, entity in ENTITIES.items()}
+SORTABLE: dict[str, tuple[str, ...]] = {}
 #: figures a listing can also be sorted by (over the chosen period, or from the tallies)
-METRIC_SORTS: dict[str, tuple[str, ...]] = {n: e.metric_sorts for n, e in ENTITIES.items() if e.metric_sorts}
+METRIC_SORTS: dict[str, tuple[str, ...]] = {}
 #: date fields where null means "open-ended": they sort as later than any date
-NULLS_MEAN_OPEN: dict[str, tuple[str, ...]] = {n: e.open_ended for n, e in ENTITIES.items() if e.open_ended}
+NULLS_MEAN_OPEN: dict[str, tuple[str, ...]] = {}
+
+
+@derived
+def _sorts() -> None:
+    for found, field in ((SORTABLE, "sortable"), (METRIC_SORTS, "metric_sorts"), (NULLS_MEAN_OPEN, "open_ended")):
+        found.clear()
+        found.update({n: getattr(e, field) for n, e in ENTITIES.items() if getattr(e, field)})
+
+
 EARLIEST = dt.datetime(1900, 1, 1)
 #: figures only some documents have (pacing: campaigns with a goal): the others sort last
 MISSING_LAST = ("pacing", "earned", "ecpm")  # also: unpriced campaigns after priced ones

@@ -23,8 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--records-limit", type=int, default=2, help="/records calls per window")
     ap.add_argument("--records-window", type=float, default=5.0, help="window in seconds")
     args = ap.parse_args(argv)
+    from ..entities import simulated  # the entry point wires the registry's declared kinds in
+
     sim = Simulator(args.size, args.seed, args.token, args.latency_ms,
-                    args.records_limit, args.records_window)
+                    args.records_limit, args.records_window, recipes=simulated())
     server = SimulatorServer(sim, args.host, args.port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"BroadStreet simulator ({args.size}, seed {args.seed}) on {server.api_url}", flush=True)

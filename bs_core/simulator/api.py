@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any
 
-from .dataset import KINDS, Dataset, public
+from .dataset import KINDS, Dataset, Recipe, public
 from .faults import FaultBook
 from .reports import GROUP_FIELDS, SELECT_FIELDS, Reports
 
@@ -22,9 +22,10 @@ class Simulator:
     """Simulator state: dataset, reports, faults, throttle and request counters."""
 
     def __init__(self, size: str = "demo", seed: int = 1, token: str = DEFAULT_TOKEN,
-                 latency_ms: float = 0.0, records_limit: int = 2, records_window: float = 5.0):
+                 latency_ms: float = 0.0, records_limit: int = 2, records_window: float = 5.0,
+                 recipes: dict[str, Recipe] | None = None):
         self.token = token
-        self.dataset = Dataset(size, seed)
+        self.dataset = Dataset(size, seed, recipes=recipes)
         self.reports = Reports(self.dataset)
         self.faults = FaultBook(seed)
         self.faults.set_latency(latency_ms)
@@ -36,7 +37,8 @@ class Simulator:
 
     # -- admin controls ---------------------------------------------------------------
     def reset(self, size: str | None = None, seed: int | None = None) -> None:
-        self.dataset = Dataset(size or self.dataset.size, self.dataset.seed if seed is None else seed)
+        self.dataset = Dataset(size or self.dataset.size, self.dataset.seed if seed is None else seed,
+                               recipes=self.dataset.recipes)
         self.reports = Reports(self.dataset)
 
     def stats(self) -> dict:
@@ -53,8 +55,8 @@ class Simulator:
 
     def mutate(self, op: str, kind: str, entity_id: int | None = None,
                fields: dict | None = None, key: dict | None = None) -> Any:
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}")
+        if kind not in KINDS and kind not in self.dataset.recipes:
+            raise ValueError(f"kind must be one of {KINDS + tuple(self.dataset.recipes)}")
         if op == "add":
             return self.dataset.add(kind, fields or {})
         if op == "update":
@@ -115,6 +117,10 @@ class Simulator:
                     return _missing("campaign_id")
                 # The real API: a bare array, items without campaign_id.
                 return 200, [dict(p) for p in ds.placements.get(cid, ())]
+            if len(parts) == 1 and parts[0] in ds.recipes:  # a kind the registry declares
+                field = ds.recipes[parts[0]].parent_field
+                listed = ds.declared_under(parts[0], _int(q.get(field)))
+                return _missing(field) if listed is None else (200, {parts[0]: listed})
         if parts == ["records"]:
             return self._records(q)
         return 404, {"message": "Not Found"}

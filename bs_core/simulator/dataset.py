@@ -11,16 +11,30 @@ from __future__ import annotations
 import datetime as dt
 import random
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from .generate import PRESETS, Preset, generate, new_campaign, updated_at
 
-#: the kinds the simulator serves, declared here (a test holds them equal to the registry's)
+#: the kinds the simulator generates itself (a test holds them equal to the registry's own)
 KINDS = ("networks", "advertisers", "zones", "advertisements", "campaigns", "placements")
+DECLARED_IDS = 900_000  # ids of declared kinds' records start here
+
+
+class Recipe(NamedTuple):
+    """A kind the registry declares beyond :data:`KINDS` (``EntityType.simulated``): its
+    records under each record of ``parent``, served at ``GET /NAME?PARENT_FIELD=ID``."""
+
+    parent: str
+    parent_field: str
+    make: Callable[[int, random.Random], list[dict]]  #: (parent id, rng) -> raw records
+
+
 class Dataset:
     """The simulated account.  Thread-safe: readers and mutators share one lock."""
 
-    def __init__(self, size: str = "demo", seed: int = 1, today: dt.date | None = None):
+    def __init__(self, size: str = "demo", seed: int = 1, today: dt.date | None = None,
+                 recipes: dict[str, Recipe] | None = None):
         if size not in PRESETS:
             raise ValueError(f"size must be one of {sorted(PRESETS)}, got {size!r}")
         self.size = size
@@ -35,11 +49,34 @@ class Dataset:
         self.advertisements: dict[int, dict] = {}
         self.placements: dict[int, list[dict]] = {}  # campaign id -> placements
         self._generate(PRESETS[size], random.Random(seed))
+        self.recipes = {name: Recipe(*recipe) for name, recipe in (recipes or {}).items()}
+        self._declare(random.Random(seed + 1))
         self._reindex()
 
     # -- generation --------------------------------------------------------------
     def _generate(self, p: Preset, rng: random.Random) -> None:
         generate(self, p, rng)
+
+    def _declare(self, rng: random.Random) -> None:
+        """The declared kinds' records, in declaration order (a parent before its children);
+        each is an attribute like the own kinds', keyed by id, ``_parent`` naming its parent."""
+        next_id = DECLARED_IDS
+        for name, recipe in self.recipes.items():
+            if name in KINDS or hasattr(self, name):
+                raise ValueError(f"a declared kind cannot be named {name!r}")
+            records: dict[int, dict] = {}
+            for parent_id in sorted(getattr(self, recipe.parent)):
+                for raw in recipe.make(parent_id, rng):
+                    next_id += 1
+                    ident = raw.get("id", next_id)
+                    records[ident] = {"id": ident, **raw, "_parent": parent_id}
+            setattr(self, name, records)
+
+    def declared_under(self, name: str, parent_id: int) -> list[dict] | None:
+        """A declared kind's records under one parent as served; None if no such parent."""
+        if parent_id not in getattr(self, self.recipes[name].parent):
+            return None
+        return [public(r) for r in getattr(self, name).values() if r["_parent"] == parent_id]
 
     def _refresh_active_placement(self) -> None:
         placed = set()
@@ -77,6 +114,7 @@ class Dataset:
                 "campaigns": len(self.campaigns),
                 "advertisements": len(self.advertisements),
                 "placements": sum(len(v) for v in self.placements.values()),
+                **{name: len(getattr(self, name)) for name in self.recipes},
             }
 
     def network_of(self, kind: str, entity_id: int) -> int | None:
@@ -190,6 +228,10 @@ class Dataset:
                 keep = [r for r in rows if r[field] != entity_id]
                 removed += len(rows) - len(keep)
                 self.placements[cid] = keep
+        for name, recipe in self.recipes.items():  # declared kinds go with their parent
+            if recipe.parent == kind:
+                for child in [i for i, r in getattr(self, name).items() if r["_parent"] == entity_id]:
+                    removed += self._delete(name, child, {})
         return removed
 
 

@@ -29,11 +29,19 @@ from bson.json_util import JSONMode, JSONOptions, dumps
 from bson.raw_bson import RawBSONDocument
 from pymongo.database import Database
 
+from ..entities import derived
 from ..errors import MirrorError
-from . import COLLECTIONS
+from .connection import COLLECTIONS
 from .lease import Lease
 
-BACKED_UP = tuple(c for c in COLLECTIONS if c != "sync_lock")  # the lease is this process's, not data
+BACKED_UP: list[str] = []
+
+
+@derived
+def _backed_up() -> None:
+    BACKED_UP[:] = [c for c in COLLECTIONS if c != "sync_lock"]  # the lease is this process's, not data
+
+
 RAW = CodecOptions(document_class=RawBSONDocument)
 INSERT_BATCH = 1000
 _JSON = JSONOptions(json_mode=JSONMode.CANONICAL)

@@ -6,20 +6,19 @@ from __future__ import annotations
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 
-from ..entities import ENTITIES, ENTITY_NAMES
+from ..entities import ENTITIES, ENTITY_NAMES, derived
 
-ENTITY_COLLECTIONS = ENTITY_NAMES
-COLLECTIONS = ENTITY_COLLECTIONS + ("stats_daily", "stats_zone_daily", "stats_campaign_zone_daily",
-                                    "stats_hours", "sync_runs", "sync_lock", "sync_scopes",
-                                    "mirror_summary", "held_deletions", "digest_runs",
-                                    "rates", "rate_cards", "rate_history",  # rates: entered here only
-                                    "zone_forecasts")  # derived: remade by every sync
+ENTITY_COLLECTIONS = ENTITY_NAMES  # the registry's own list: it grows with a registered kind
+_OWN_COLLECTIONS = ("stats_daily", "stats_zone_daily", "stats_campaign_zone_daily", "stats_hours", "sync_runs",
+                    "sync_lock", "sync_scopes", "mirror_summary", "held_deletions", "digest_runs",
+                    "rates", "rate_cards", "rate_history",  # rates: entered here only
+                    "zone_forecasts")  # derived: remade by every sync
+COLLECTIONS: list[str] = []
 
 # Only indexes the pages and the sync use: on SecantusDB every secondary index makes bulk
 # inserts markedly slower (measured: 29.8k docs/s with none, 9.8k with one, 4.0k with five).
-INDEXES: dict[str, list[IndexModel]] = {
+_OWN_INDEXES: dict[str, list[IndexModel]] = {
     "rate_history": [IndexModel([("kind", ASCENDING), ("ref", ASCENDING), ("at", ASCENDING)], name="kind_ref_at")],
-    **{name: list(entity.indexes) for name, entity in ENTITIES.items()},
     "stats_daily": [
         IndexModel([("network_id", ASCENDING), ("date", ASCENDING)], name="network_date"),
         IndexModel([("campaign_id", ASCENDING), ("date", ASCENDING)], name="campaign_date"),
@@ -46,6 +45,14 @@ INDEXES: dict[str, list[IndexModel]] = {
     "held_deletions": [IndexModel([("collection", ASCENDING)], name="collection")],
     "digest_runs": [IndexModel([("finished_at", DESCENDING)], name="finished_at")],
 }
+INDEXES: dict[str, list[IndexModel]] = {}
+
+
+@derived
+def _from_the_registry() -> None:
+    COLLECTIONS[:] = [*ENTITY_NAMES, *_OWN_COLLECTIONS]
+    INDEXES.clear()
+    INDEXES.update({**{name: list(entity.indexes) for name, entity in ENTITIES.items()}, **_OWN_INDEXES})
 
 
 def ensure_indexes(db: Database) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from pymongo.database import Database
 
 from .. import normalize as norm
-from ..entities import ENTITIES, EntityType
+from ..entities import ENTITIES, EntityType, derived
 from ..errors import IncompleteListError, OmittedRecordsError
 from ..store import MirrorWriter, held
 from ..store.lookups import cascades
@@ -36,10 +36,15 @@ from .runs import RunRecorder
 #: per collection, the (kind, field) pairs its documents name other records by: a
 #: placement names its zone and its ad (``zone_id``, ``advertisement_id``)
 NAMED_BY: dict[str, list[tuple[str, str]]] = {}
-for _kind in ENTITIES.values():
-    for _cascade in _kind.cascade:
-        if _cascade.via is None:
-            NAMED_BY.setdefault(_cascade.collection, []).append((_kind.name, _cascade.field))
+
+
+@derived
+def _named_by() -> None:
+    NAMED_BY.clear()
+    for kind in ENTITIES.values():
+        for cascade in kind.cascade:
+            if cascade.via is None:
+                NAMED_BY.setdefault(cascade.collection, []).append((kind.name, cascade.field))
 
 
 class ExistingCache:

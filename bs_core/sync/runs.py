@@ -19,8 +19,14 @@ from ..redact import redact
 from ..store.history import current_lease, server_now
 
 TRIGGERS = ("init", "button", "cli", "api", "schedule")
-#: in dependency order: the current phase is the earliest with work left
-PHASES = ENTITY_NAMES + ("stats",)
+STATS_PHASE = "stats"
+
+
+def phases() -> tuple[str, ...]:
+    """Every phase, in dependency order: the current one is the earliest with work left."""
+    return (*ENTITY_NAMES, STATS_PHASE)
+
+
 STATUSES = ("running", "success", "partial", "failed", "cancelled")
 MAX_ERRORS = 200
 MAX_SKIPPED = 100
@@ -91,7 +97,7 @@ class RunRecorder:
 
     def _update_phase(self) -> None:
         """The current phase: the earliest (in dependency order) with work left."""
-        left = [p for p in PHASES if p in self.progress and self.progress[p]["done"] < self.progress[p]["total"]]
+        left = [p for p in phases() if p in self.progress and self.progress[p]["done"] < self.progress[p]["total"]]
         if left:
             self.phase = left[0]
 

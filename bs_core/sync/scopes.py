@@ -7,10 +7,10 @@ import dataclasses
 
 from pymongo.database import Database
 
-from ..entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, INSTANCE_KINDS, SCOPE_HELP
+from ..entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, INSTANCE_KINDS, scope_help
 from ..errors import ScopeError, ScopeTargetError
 
-__all__ = ["INSTANCE_KINDS", "SCOPE_HELP", "Scope", "parse_scope", "require_target"]
+__all__ = ["INSTANCE_KINDS", "scope_help", "Scope", "parse_scope", "require_target"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +41,7 @@ def parse_scope(text: str | None) -> Scope:
         if target in ENTITY_NAMES:
             return Scope("entity", target)
         raise ScopeError(f"scope {str(text)[:60]!r}: entity must be one of {', '.join(ENTITY_NAMES)}")
-    raise ScopeError(f"unknown scope {str(text)[:60]!r}; expected {SCOPE_HELP}")
+    raise ScopeError(f"unknown scope {str(text)[:60]!r}; expected {scope_help()}")
 
 
 def require_target(db: Database, scope: Scope) -> None:

@@ -11,14 +11,24 @@ import datetime as dt
 import html
 import re
 
-from ..entities import ENTITIES
+from ..entities import ENTITIES, derived
 
-PHASE_LABELS = {**{e.name: e.label for e in ENTITIES.values()}, "stats": "Reporting stats"}
+PHASE_LABELS: dict[str, str] = {}
 #: what run counts are kept per: the entity collections and the reporting ones
-COLLECTION_LABELS = {**PHASE_LABELS, "stats_daily": "Daily campaign stats rows",
-                     "stats_zone_daily": "Daily zone stats rows",
-                     "stats_campaign_zone_daily": "Daily campaign-in-zone stats rows",
-                     "stats_hours": "Hour-of-day stats rows"}
+COLLECTION_LABELS: dict[str, str] = {}
+
+
+@derived
+def _labels() -> None:
+    PHASE_LABELS.clear()
+    PHASE_LABELS.update({**{e.name: e.label for e in ENTITIES.values()}, "stats": "Reporting stats"})
+    COLLECTION_LABELS.clear()
+    COLLECTION_LABELS.update({**PHASE_LABELS, "stats_daily": "Daily campaign stats rows",
+                              "stats_zone_daily": "Daily zone stats rows",
+                              "stats_campaign_zone_daily": "Daily campaign-in-zone stats rows",
+                              "stats_hours": "Hour-of-day stats rows"})
+
+
 BROADSTREET_DASHBOARD = "https://my.broadstreetads.com"
 
 

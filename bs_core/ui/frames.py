@@ -11,6 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
+from ..entities import ENTITIES
 from ..read import RunView
 from .format import dashboard_link
 
@@ -191,14 +192,6 @@ def sentence_case(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns=header)
 
 
-#: the columns of each live entity table (what the mirrored tables lead with), ID last
-LIVE_COLUMNS = {
-    "networks": ["name_clean", "web_home_url", "_id"],
-    "advertisers": ["name_clean", "website", "network_id", "_id"],
-    "zones": ["name_clean", "alias", "self_serve", "network_id", "_id"],
-    "campaigns": ["name_clean", "advertiser_id", "status", "starts_on", "ends_on", "weight", "network_id", "_id"],
-    "advertisements": ["name_clean", "type", "advertiser_name", "active_placement", "updated_at_utc", "_id"],
-}
 LIVE_HEADERS = {"_id": "ID", "name_clean": "Name", "starts_on": "Start", "ends_on": "End", "web_home_url": "Website",
                 "advertiser_name": "Advertiser", "active_placement": "Active in BroadStreet",
                 "updated_at_utc": "Updated (UTC)"}
@@ -207,7 +200,7 @@ LIVE_HEADERS = {"_id": "ID", "name_clean": "Name", "starts_on": "Start", "ends_o
 def live_frame(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     """A live entity table as the mirrored tables show it: their leading columns with
     readable headers, days as YYYY-MM-DD (an open end as "open-ended"), the ID last."""
-    columns = [c for c in LIVE_COLUMNS[kind] if c in df.columns]
+    columns = [c for c in ENTITIES[kind].live_columns if c in df.columns]
     out = pd.DataFrame(index=df.index)
     for column in columns:
         values = df[column]

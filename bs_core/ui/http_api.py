@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .. import read
-from ..entities import SCOPE_HELP
+from ..entities import scope_help
 from ..errors import ScopeError, ScopeTargetError, StoreUnavailableError, SyncLockedError
 from ..read import RunView, jsonable
 from ..runtime import Runtime
@@ -137,7 +137,7 @@ def make_routes(get_runtime: Callable[[], Runtime]) -> list[Route]:
         runtime = get_runtime()
         if request.method == "GET":
             status = await run_in_threadpool(status_payload, runtime)
-            return JSONResponse({"scopes": SCOPE_HELP.split(" | "), "usage": 'POST {"scope": "quick"}',
+            return JSONResponse({"scopes": scope_help().split(" | "), "usage": 'POST {"scope": "quick"}',
                                  "status": status})
         return await _trigger(runtime, request)
 
@@ -198,7 +198,7 @@ async def _trigger(runtime: Runtime, request: Request) -> JSONResponse:
     except ScopeTargetError as exc:
         return JSONResponse({"error": str(exc)}, status_code=404)
     except ScopeError as exc:
-        return JSONResponse({"error": str(exc), "scopes": SCOPE_HELP.split(" | ")}, status_code=400)
+        return JSONResponse({"error": str(exc), "scopes": scope_help().split(" | ")}, status_code=400)
     except SyncLockedError as exc:
         running = exc.run.get("_id") if exc.run else None
         return JSONResponse({"error": str(exc), "running_run_id": running}, status_code=409)
