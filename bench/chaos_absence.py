@@ -20,9 +20,9 @@ from pathlib import Path
 import requests
 
 from bs_core.client import BroadStreetClient
-from bs_core.process.managed import free_port
+from bs_core.process._managed import free_port
 from bs_core.store.history import current_lease, mirror_version
-from bs_core.sync.report_rows import grains
+from bs_core.sync._report_rows import grains
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("networks", "advertisers", "zones", "advertisements", "campaigns", "placements")

@@ -24,7 +24,7 @@ from bs_core.simulator import DEFAULT_TOKEN
 BUILD = """
 import datetime as dt, resource, sys, time
 from pymongo import MongoClient
-from bs_core.digest import content, render
+from bs_core.digest import _content as content, _render as render
 db = MongoClient(sys.argv[1], tz_aware=False)[sys.argv[2]]
 started = time.perf_counter()
 digest = content.build(db, dt.date.today(), "https://ads.example.com")

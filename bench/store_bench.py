@@ -21,7 +21,7 @@ from bs_core.simulator import Dataset
 from bs_core.simulator.dataset import public
 from bs_core.simulator.reports import Reports
 from bs_core.store import MirrorWriter, ensure_indexes, summaries
-from bs_core.sync.report_rows import grains
+from bs_core.sync._report_rows import grains
 
 
 def placements_of(ds: Dataset, today: dt.date) -> list[dict]:

@@ -56,7 +56,7 @@ class EntityType:
     fetch: Callable[[Any, int | None], list]
     normalizer: Callable[[dict, norm.Context], dict]
     #: its single-record route, ``fetch_one(client, id)``: a 404 there is the only proof
-    #: that a record missing from its list is gone (``sync/proof.py``); None: no such route
+    #: that a record missing from its list is gone (``sync/_proof.py``); None: no such route
     fetch_one: Callable[[Any, int], dict] | None = None
     parent: str | None = None  #: the entity it is listed under
     parent_field: str | None = None  #: the stored field naming that parent
@@ -258,6 +258,13 @@ def unregister(name: str) -> None:
     _rederive()
 
 
+def _page_order(entity: EntityType) -> tuple[int, str]:
+    """``pages/11_Sections.py`` after ``pages/5_Networks.py``: by N, then by name."""
+    name = str(entity.page).rsplit("/", 1)[-1]
+    number = name.split("_", 1)[0]
+    return (int(number) if number.isdigit() else 1_000_000, name)
+
+
 def _rederive() -> None:
     root = next(e for e in ENTITIES.values() if e.parent is None)
     # everything stored under a network goes with it
@@ -267,7 +274,7 @@ def _rederive() -> None:
     BY_SINGULAR.clear()
     BY_SINGULAR.update({e.singular: e.name for e in ENTITIES.values()})
     INSTANCE_KINDS[:] = [e.singular for e in ENTITIES.values() if children(e.name)]
-    WITH_PAGES[:] = sorted((e for e in ENTITIES.values() if e.page), key=lambda e: e.page)
+    WITH_PAGES[:] = sorted((e for e in ENTITIES.values() if e.page), key=_page_order)
     DETAIL_PAGES.clear()
     DETAIL_PAGES.update({e.singular: e.page for e in ENTITIES.values() if e.has_detail and e.page})
     for refresh in _DERIVED:

@@ -279,7 +279,7 @@ class Runtime:
             self._stopping.wait(pause)
 
     def send_due_digest(self, db: Database) -> threading.Thread | None:
-        from .digest.schedule import send_due
+        from .digest import send_due
 
         return send_due(self.settings, db)
 

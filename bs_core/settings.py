@@ -63,7 +63,7 @@ class Settings:
     #: view ahead of its visitors (ui/prewarm.py)
     warm_pages: bool = True
     lease_seconds: float = 30.0
-    #: the deletion guard (sync/guard.py): hold a list's deletions when they are at least
+    #: the deletion guard (sync/_guard.py): hold a list's deletions when they are at least
     #: this many documents and this share of what the mirror holds under that parent ...
     delete_guard_min: int = 5
     delete_guard_share: float = 0.5

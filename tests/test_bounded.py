@@ -14,7 +14,8 @@ from bs_core.client import BroadStreetClient
 from bs_core.errors import RateLimitedError, SyncLockedError
 from bs_core.store.history import current_lease
 from bs_core.store.lease import Lease
-from bs_core.sync import notify, pending, run_sync
+from bs_core.sync import _notify as notify
+from bs_core.sync import pending, run_sync
 from tests.conftest import mirror_settings, settings_for
 
 

@@ -14,9 +14,9 @@ import pytest
 
 from bs_core import read as rm
 from bs_core.dates import midnight
-from bs_core.sync import pipeline
+from bs_core.sync import _pipeline as pipeline
+from bs_core.sync._pipeline import Task, run_tasks
 from bs_core.sync.first_start import initialise_if_needed
-from bs_core.sync.pipeline import Task, run_tasks
 from tests.conftest import mirror_settings
 from tests.test_app import app, clean_streamlit_state, no_exceptions, visit  # noqa: F401 - a fixture
 

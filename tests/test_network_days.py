@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 
 from bs_core.dates import freeze
-from bs_core.digest import content
+from bs_core.digest import _content as content
 from bs_core.read import figures, pacing
 from bs_core.read.days import network_days, parse_offset
 from bs_core.read.figures import BEHIND_PACE, definitions_table

@@ -13,7 +13,7 @@ import pytest
 import streamlit as st
 
 from bs_core.dates import freeze
-from bs_core.digest import content
+from bs_core.digest import _content as content
 from bs_core.read.days import network_days
 from bs_core.read.figures import BEHIND_PACE, CAMPAIGN_FIGURES, COUNTED
 from bs_core.read.reports import ReportQuery, report

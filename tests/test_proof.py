@@ -11,7 +11,7 @@ from bs_core.client import BroadStreetClient
 from bs_core.errors import NotFoundError
 from bs_core.store.held import held_summary
 from bs_core.sync import run_sync
-from bs_core.sync.proof import MAX_ASKED
+from bs_core.sync._proof import MAX_ASKED
 from tests.conftest import mirror_settings, settings_for
 from tests.test_faults import counts, orphans
 from tests.test_sync import assert_mirror_matches

@@ -290,7 +290,8 @@ def test_the_rates_page_saves_an_edit_and_refuses_one_made_over_a_newer_rate(mir
 
 
 def test_the_digest_says_what_priced_campaigns_earned_yesterday_as_report_revenue_does(mirrored):
-    from bs_core.digest import content, render
+    from bs_core.digest import _content as content
+    from bs_core.digest import _render as render
 
     db = mirrored.db
     price(db, delivered(db)[0], "cpm", 2.5)
@@ -406,8 +407,8 @@ def test_an_invoice_keeps_hostile_names_as_text_in_csv_and_xlsx(mirrored, tmp_pa
 def test_advertisers_networks_and_zones_earn_what_their_campaigns_do(mirrored):
     """Per owner: the sum of its priced campaigns; per zone: each campaign's earnings spread by
     its views there (a rate card: that zone's card exactly); eCPM over priced views only."""
+    from bs_core.read._listings import listing
     from bs_core.read.earnings import earnings_by
-    from bs_core.read.listings import listing
     from tests.test_app import app, no_exceptions, visit
 
     db = mirrored.db

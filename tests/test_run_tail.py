@@ -11,7 +11,8 @@ import pytest
 
 from bs_core.errors import SyncLockedError
 from bs_core.store.history import LOCK_ID
-from bs_core.sync import engine, run_sync
+from bs_core.sync import _engine as engine
+from bs_core.sync import run_sync
 from tests.conftest import mirror_settings
 
 

@@ -8,8 +8,8 @@ import textwrap
 
 from pymongo import MongoClient
 
+from bs_core.process._managed import pid_alive
 from bs_core.process.embedded import embedded_server, uri_for
-from bs_core.process.managed import pid_alive
 from bs_core.store import INDEXES, MirrorWriter, ensure_indexes
 
 

@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import pytest
 
-from bs_core.client.ratelimit import IntervalLimiter, SlidingWindowLimiter
+from bs_core.client._ratelimit import IntervalLimiter, SlidingWindowLimiter
 from bs_core.dates import days_between, last_days, midnight
 from bs_core.entities import BY_SINGULAR, ENTITIES, ENTITY_NAMES, children, scope_help
 from bs_core.errors import (
@@ -27,7 +27,8 @@ from bs_core.settings import Settings, as_environment, load_settings
 from bs_core.simulator.dataset import KINDS
 from bs_core.store import INDEXES, jsonout
 from bs_core.store.runview import RunView
-from bs_core.sync import report_rows, stats
+from bs_core.sync import _report_rows as report_rows
+from bs_core.sync import _stats as stats
 from bs_core.sync.runs import phases
 from bs_core.sync.scopes import Scope, parse_scope
 from bs_core.ui import format as fmt
@@ -383,8 +384,8 @@ def test_weeks_and_months_say_when_the_period_holds_only_part_of_them():
 
 
 def test_a_digest_change_too_small_to_show_is_no_change_and_changes_are_coloured():
-    from bs_core.digest import render
-    from bs_core.digest.content import Digest
+    from bs_core.digest import _render as render
+    from bs_core.digest._content import Digest
 
     now = {"views": 1000, "clicks": 10, "ctr": 0.0100001, "day": dt.date(2026, 12, 1)}
     before = {"views": 1000, "clicks": 10, "ctr": 0.0100004, "day": dt.date(2026, 11, 30)}
@@ -405,7 +406,7 @@ def test_the_fetch_pipeline_keeps_a_few_fetches_ahead_and_runs_every_one_in_orde
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from bs_core.sync import pipeline
+    from bs_core.sync import _pipeline as pipeline
 
     out, most, lock = [0], [0], threading.Lock()
 

@@ -25,8 +25,7 @@ def add_parser(sub, whole_number, addresses) -> None:
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     from ..dates import today_utc
-    from ..digest.delivery import deliver
-    from ..digest.schedule import claim, due_slot
+    from ..digest import claim, deliver, due_slot
     from ..process.database import open_database
 
     if args.dry_run and not args.output:

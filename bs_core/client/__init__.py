@@ -23,9 +23,9 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from .. import errors
 from ..redact import install_log_redaction
 from ..settings import Settings
-from .answers import describe_request, envelope, error_detail, object_of, record_of
-from .ratelimit import IntervalLimiter, shared_limiter
-from .retry import RETRY_STATUSES, PatientRetry
+from ._answers import describe_request, envelope, error_detail, object_of, record_of
+from ._ratelimit import IntervalLimiter, shared_limiter
+from ._retry import RETRY_STATUSES, PatientRetry
 
 __all__ = ["BroadStreetClient", "PatientRetry", "describe_request"]
 log = logging.getLogger(__name__)

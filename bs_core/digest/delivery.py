@@ -27,12 +27,13 @@ from pymongo.database import Database
 from ..errors import MirrorError
 from ..redact import redact
 from ..settings import Settings
-from ..store.history import DIGEST_RUNS, server_now
-from . import content, render
+from ..store.digests import last_sent, record_attempt
+from ..store.history import server_now
+from . import _content as content
+from . import _render as render
 
 SMTP_DEADLINE = 10.0  # seconds for the whole SMTP conversation, however the server trickles
 WEBHOOK_TIMEOUT = (3.0, 7.0)
-COLLECTION = DIGEST_RUNS
 
 
 class DigestError(MirrorError):
@@ -136,13 +137,6 @@ def write_dry_run(msg, digest: content.Digest, directory: Path) -> list[str]:
     return [str(f) for f in files]
 
 
-def last_sent(db: Database, advertiser_id: int | None = None) -> dt.datetime | None:
-    """When the last digest (of the account, or of this advertiser) was sent."""
-    doc = db[COLLECTION].find_one({"status": "sent", "advertiser_id": advertiser_id}, {"finished_at": 1},
-                                  sort=[("finished_at", -1)])
-    return doc["finished_at"] if doc else None
-
-
 def deliver(settings: Settings, db: Database, today: dt.date, *, trigger: str = "cli",
             advertiser_id: int | None = None, to: tuple[str, ...] = (), dry_run_dir: Path | None = None) -> Outcome:
     """Build the digest and send it on every configured channel (or write it, for a dry
@@ -173,7 +167,7 @@ def deliver(settings: Settings, db: Database, today: dt.date, *, trigger: str = 
             outcome.status = "nothing to send"
         elif not all(c["sent"] for c in outcome.channels.values()):
             outcome.status = "failed"
-    db[COLLECTION].insert_one({
+    record_attempt(db, {
         "_id": outcome.run_id, "started_at": started, "finished_at": server_now(db), "trigger": trigger,
         "status": outcome.status, "advertiser_id": advertiser_id, "day": digest.day.isoformat(),
         "recipients": len(recipients), "channels": outcome.channels, "subject": digest.subject})

@@ -10,13 +10,13 @@ import logging
 import threading
 
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from ..cron import parse
 from ..dates import today_utc
 from ..settings import Settings
+from ..store.digests import claim_slot, slot_claimed
 from ..store.history import server_now
-from .delivery import COLLECTION, deliver
+from .delivery import deliver
 
 log = logging.getLogger(__name__)
 #: a slot missed by more than this (the app was down) is skipped, not sent late
@@ -30,7 +30,7 @@ def due_slot(db: Database, schedule: str, now: dt.datetime | None = None) -> dt.
         return None
     now = now or server_now(db)
     slot = parse(schedule).last_at_or_before(now, within=GRACE)
-    if slot is None or db[COLLECTION].find_one({"_id": slot_id(slot)}, {"_id": 1}) is not None:
+    if slot is None or slot_claimed(db, slot_id(slot)):
         return None
     return slot
 
@@ -41,11 +41,7 @@ def slot_id(slot: dt.datetime) -> str:
 
 def claim(db: Database, slot: dt.datetime) -> bool:
     """Take the slot for this process (False: another process has it)."""
-    try:
-        db[COLLECTION].insert_one({"_id": slot_id(slot), "slot": slot, "claimed_at": server_now(db)})
-    except DuplicateKeyError:
-        return False
-    return True
+    return claim_slot(db, slot_id(slot), slot, server_now(db))
 
 
 def send_due(settings: Settings, db: Database) -> threading.Thread | None:

@@ -12,7 +12,7 @@ import requests
 
 from ..settings import Settings
 from ..simulator import DEFAULT_TOKEN
-from .managed import ManagedProcess
+from ._managed import ManagedProcess
 
 
 def _answers(port: int) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from .managed import ManagedProcess, tcp_open
+from ._managed import ManagedProcess, tcp_open
 
 SERVER_NAME = "mongo"
 

@@ -8,6 +8,7 @@ checks); and, from the store, the run history and held deletions.  It depends on
 store and the registry, never on the sync.
 """
 
+from ..store.digests import recent_digests
 from ..store.held import held_summary
 from ..store.history import (
     current_lease,
@@ -18,16 +19,15 @@ from ..store.history import (
     last_targeted,
     mirror_version,
     needs_initialisation,
-    recent_digests,
     recent_runs,
     running_run,
 )
 from ..store.jsonout import dumps as json_dumps
 from ..store.jsonout import jsonable
 from ..store.runview import RunView
-from .campaign_listing import campaigns_listing, campaigns_listing_export
-from .counts import entity_counts, placement_tallies
-from .listings import (
+from ._campaign_listing import campaigns_listing, campaigns_listing_export
+from ._counts import entity_counts, placement_tallies
+from ._listings import (
     EXPORT_LIMIT,
     CampaignFilter,
     advertisements,
@@ -48,7 +48,7 @@ from .listings import (
     zones,
     zones_enriched,
 )
-from .overview import (
+from ._overview import (
     campaign_status_counts,
     campaign_timeline,
     campaigns_ending_within,

@@ -21,7 +21,7 @@ from ..dates import days_between, midnight
 from ..store.rates import id_match
 from ..store.stats_days import CAMPAIGN_ZONE_DAILY
 from . import pacing as pacing_reads
-from .counts import placement_tallies
+from ._counts import placement_tallies
 from .days import NetworkDays
 
 SHARE_DAYS = 14  #: complete days a campaign's views per zone are shared out by

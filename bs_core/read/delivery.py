@@ -13,11 +13,11 @@ from pymongo.database import Database
 from ..dates import midnight
 from ..store.lookups import names
 from . import reporting
-from .counts import placement_tallies
+from ._counts import placement_tallies
+from ._listings import enrich_campaigns
+from ._matching import field_match
+from ._overview import campaigns_ending_within
 from .days import Today, today_of
-from .listings import enrich_campaigns
-from .matching import field_match
-from .overview import campaigns_ending_within
 
 QUIET_DAYS = 2  # "no views in the last two days": today and yesterday
 ENDING_WITHIN_DAYS = 14

@@ -11,8 +11,8 @@ from pymongo.database import Database
 from ..entities import ENTITIES
 from ..store.lookups import names
 from . import breakdowns, reporting
-from .counts import placement_tallies
-from .listings import enrich_campaigns, listing
+from ._counts import placement_tallies
+from ._listings import enrich_campaigns, listing
 from .paging import Page
 from .reporting import StatsFilter
 

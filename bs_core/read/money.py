@@ -11,8 +11,8 @@ from pymongo.database import Database
 
 from ..store.lookups import names
 from ..store.rates import anything_priced, campaign_rates, history, rate_cards, rates_stamp  # noqa: F401
+from ._matching import field_match
 from .days import Today, today_of
-from .matching import field_match
 from .revenue import campaign_money, carded_campaigns
 
 RATE_ROWS = 2_000  #: rows the Rates page edits at once (a filter narrows the rest)

@@ -29,8 +29,8 @@ from pymongo.database import Database
 from ..dates import days_between, midnight
 from ..store.history import mirror_version
 from ..store.stats_days import DAILY
+from ._matching import field_match
 from .days import Today, today_of
-from .matching import field_match
 from .reporting import Coverage, stats_coverage
 
 TOLERANCE = 0.10  # within 10% of even delivery is "on pace"; 10% past the goal is "over-delivered"

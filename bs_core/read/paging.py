@@ -14,10 +14,10 @@ from pymongo.database import Database
 from ..dates import today_utc
 from ..entities import ENTITIES, derived
 from . import reporting
-from .counts import entity_counts, placement_tallies
+from ._counts import entity_counts, placement_tallies
+from ._matching import field_match, literal_search  # noqa: F401 (both are this module's names too)
 from .days import Today, network_days
 from .earnings import earnings_by
-from .matching import field_match, literal_search  # noqa: F401 (both are this module's names too)
 from .pacing import by_campaign
 
 DEFAULT_PAGE_SIZE = 50

@@ -38,8 +38,8 @@ from ..store.rates import (  # noqa: F401 (MODELS, MODEL_HELP: the Rates page's 
     rate_cards,
 )
 from ..store.stats_days import CAMPAIGN_ZONE_DAILY, DAILY
+from ._matching import field_match
 from .days import Today, today_of
-from .matching import field_match
 from .pacing import goal_of
 
 Daily = dict[dt.date, tuple[int, int]]  #: day -> (views, clicks)

@@ -7,13 +7,13 @@ either and hands the database in.
 """
 
 from ..dates import utcnow
-from .connection import (
+from ._connection import (
            COLLECTIONS,
            ENTITY_COLLECTIONS,
            INDEXES,
            ensure_indexes,
 )
-from .writer import Counts, Existing, MirrorWriter
+from ._writer import Counts, Existing, MirrorWriter
 
 __all__ = ["COLLECTIONS", "ENTITY_COLLECTIONS", "INDEXES", "Counts", "Existing", "MirrorWriter",
            "ensure_indexes", "utcnow"]

@@ -31,7 +31,7 @@ from pymongo.database import Database
 
 from ..entities import derived
 from ..errors import MirrorError
-from .connection import COLLECTIONS
+from ._connection import COLLECTIONS
 from .lease import Lease
 
 BACKED_UP: list[str] = []

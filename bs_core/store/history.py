@@ -86,11 +86,3 @@ def get_run(db: Database, run_id: str) -> dict | None:
 def needs_initialisation(db: Database) -> bool:
     """True until a full sync (any trigger) has succeeded."""
     return db.sync_runs.find_one({"status": "success", "scope": "full"}, {"_id": 1}) is None
-
-
-DIGEST_RUNS = "digest_runs"  #: one document per digest sent, failed or written (bs_core/digest)
-
-
-def recent_digests(db: Database, limit: int = 20) -> list[dict]:
-    """The latest digest attempts, newest first (the schedule's slot claims left out)."""
-    return list(db[DIGEST_RUNS].find({"status": {"$exists": True}}).sort([("finished_at", -1)]).limit(limit))

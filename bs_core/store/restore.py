@@ -15,8 +15,8 @@ from pymongo.database import Database
 from pymongo.errors import OperationFailure, PyMongoError
 
 from ..entities import ENTITY_NAMES
+from ._connection import ensure_indexes
 from .backup import BACKED_UP, INSERT_BATCH, RAW, BackupError, Progress, Report, _documents, _open
-from .connection import ensure_indexes
 from .lease import Lease
 from .rates import RATE_HISTORY, edits_after, newest_edit
 

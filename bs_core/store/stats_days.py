@@ -28,9 +28,16 @@ ROW_FIELDS = {DAILY: "rows", ZONE_DAILY: "zone_rows", CAMPAIGN_ZONE_DAILY: "camp
 GAP_TRIES = 5  #: runs that refetch a day answered empty while campaigns were delivering
 
 
+def record_day(writer, network_id: int, day: dt.date, **fields: object) -> None:
+    """Record, through the run's ``writer``, that a network's reporting day was fetched (its
+    rows per collection, its offset, whether it is a gap): the one place the key
+    ``NETWORK:DATE`` is made; :func:`recorded_days` the one place it is read."""
+    writer.seen_scope(DAILY, f"{network_id}:{day.isoformat()}", **fields)
+
+
 def recorded_days(db: Database, network_id: int | None = None) -> dict[int, dict[dt.date, dict]]:
     """``{network: {day: {"rows": n, "zone_rows": n, ...}}}`` as the runs that fetched them recorded."""
-    prefix = f"stats_daily|{network_id}:" if network_id is not None else "stats_daily|"
+    prefix = f"{DAILY}|{network_id}:" if network_id is not None else f"{DAILY}|"
     out: dict[int, dict[dt.date, dict]] = {}
     # escaped: "|" in the key would otherwise be a regex alternation and match every network
     for doc in db.sync_scopes.find({"collection": DAILY, "_id": {"$regex": f"^{re.escape(prefix)}"}},

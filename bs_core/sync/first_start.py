@@ -8,7 +8,7 @@ from ..errors import SyncLockedError
 from ..settings import Settings
 from ..store import ensure_indexes
 from ..store.history import needs_initialisation
-from .engine import SyncEngine
+from ._engine import SyncEngine
 
 __all__ = ["initialise_if_needed", "needs_initialisation", "prepare_initialisation"]
 

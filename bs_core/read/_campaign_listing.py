@@ -7,8 +7,8 @@ import datetime as dt
 
 from pymongo.database import Database
 
+from ._listings import CampaignFilter, campaigns_enriched, campaigns_for_export
 from .figures import by_key
-from .listings import CampaignFilter, campaigns_enriched, campaigns_for_export
 from .paging import Page
 
 

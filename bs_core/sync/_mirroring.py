@@ -29,8 +29,8 @@ from ..entities import ENTITIES, EntityType, derived
 from ..errors import IncompleteListError, OmittedRecordsError
 from ..store import MirrorWriter, held
 from ..store.lookups import cascades
-from . import proof
-from .guard import DeletionGuard, ProposedDeletion
+from . import _proof as proof
+from ._guard import DeletionGuard, ProposedDeletion
 from .runs import RunRecorder
 
 #: per collection, the (kind, field) pairs its documents name other records by: a

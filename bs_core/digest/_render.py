@@ -11,7 +11,7 @@ from email.message import EmailMessage
 import pandas as pd
 
 from ..export import csv_bytes, xlsx_workbook
-from .content import SHOWN_ROWS, Digest, Section
+from ._content import SHOWN_ROWS, Digest, Section
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

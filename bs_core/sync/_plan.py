@@ -20,9 +20,9 @@ from ..entities import BY_SINGULAR, ENTITIES, EntityType, children, network_as_l
 from ..errors import AuthError, NotFoundError, ScopeError, SyncAbortedError
 from ..settings import Settings
 from ..store import MirrorWriter
-from . import stats
-from .mirroring import Mirroring
-from .pipeline import Task
+from . import _stats as stats
+from ._mirroring import Mirroring
+from ._pipeline import Task
 from .scopes import Scope
 
 ACTIVE_STATUSES = ("running", "scheduled")

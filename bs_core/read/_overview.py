@@ -16,8 +16,8 @@ from ..normalize import CAMPAIGN_STATUSES
 from ..store.history import last_finished, last_success
 from ..store.lookups import names
 from ..store.summaries import SUMMARY_ROWS, placements_per_zone_live, stored_summary, top_zones
-from .counts import entity_counts, placement_tallies
-from .listings import enrich_campaigns
+from ._counts import entity_counts, placement_tallies
+from ._listings import enrich_campaigns
 from .paging import Page, _open_ended_page, field_match
 
 

@@ -14,7 +14,7 @@ from ..dates import midnight
 from ..store.lookups import count_by, names
 from ..store.summaries import network_summaries_live, networks_sorted, stored_summary
 from . import breakdowns, pacing, reporting
-from .counts import placement_tallies
+from ._counts import placement_tallies
 from .paging import DEFAULT_PAGE_SIZE, Page, _page, field_match, sort_metric
 
 

@@ -28,10 +28,10 @@ from ..client import BroadStreetClient
 from ..dates import days_between, last_days, midnight
 from ..errors import IncompleteListError
 from ..settings import Settings
-from ..store.stats_days import DAILY, ROW_FIELDS, fetched_days, gap_days
-from .mirroring import Mirroring
-from .pipeline import REPORT_PHASE, Task
-from .report_rows import Grains, grains
+from ..store.stats_days import DAILY, ROW_FIELDS, fetched_days, gap_days, record_day
+from ._mirroring import Mirroring
+from ._pipeline import REPORT_PHASE, Task
+from ._report_rows import Grains, grains
 
 REFRESH_DAYS = 2
 
@@ -107,8 +107,7 @@ def _judge_empty_days(mirroring: Mirroring, nid: int, empty: list[dt.date], trie
     gaps = delivering_days(mirroring.db, nid, empty)
     for day in empty:
         gap = {"gap": True, "tries": tries.get(day, 0) + 1} if day in gaps else {"gap": False, "tries": 0}
-        mirroring.writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", **dict.fromkeys(ROW_FIELDS.values(), 0),
-                                    **gap)
+        record_day(mirroring.writer, nid, day, **dict.fromkeys(ROW_FIELDS.values(), 0), **gap)
     if gaps:
         mirroring.recorder.error(IncompleteListError(
             f"BroadStreet answered no reporting rows for {len(gaps)} day(s) of network {nid} "
@@ -131,7 +130,7 @@ def _daily_task(client: BroadStreetClient, mirroring: Mirroring, nid: int, start
             if day not in empty:
                 counts = {field: per_day[c].get(day, 0) for c, field in ROW_FIELDS.items()}
                 offset = {"utc_offset": answer.offsets[day]} if day in answer.offsets else {}
-                writer.seen_scope(DAILY, f"{nid}:{day.isoformat()}", **counts, **offset, gap=False, tries=0)
+                record_day(writer, nid, day, **counts, **offset, gap=False, tries=0)
         if empty:  # judged once the run's campaigns and placements are in the mirror
             mirroring.at_end(lambda: _judge_empty_days(mirroring, nid, empty, tries, label))
         return []

@@ -31,11 +31,12 @@ from ..store.lease import Lease
 from ..store.restore import drop_leftover_staging
 from ..store.stats_days import ZONE_DAILY
 from ..store.summaries import refresh_summaries
-from . import notify, pending
-from .guard import DeletionGuard
-from .mirroring import Mirroring
-from .pipeline import run_tasks
-from .plan import Planner
+from . import _notify as notify
+from . import pending
+from ._guard import DeletionGuard
+from ._mirroring import Mirroring
+from ._pipeline import run_tasks
+from ._plan import Planner
 from .runs import RunRecorder, new_run_id, reap_dead_runs, reap_run_of_dead_holder
 from .scopes import Scope, parse_scope, require_target
 
