@@ -6,15 +6,15 @@ import datetime as dt
 import streamlit as st
 
 from bs_core.entities import ENTITIES
+from bs_core.http import make_routes
 from bs_core.read.breakdowns import ROLLUPS, rollup
 from bs_core.read.figures import BEHIND_PACE
 from bs_core.read.reporting import Coverage, StatsFilter, previous_period, year_before
-from bs_core.ui import charts, reads, urlstate
+from bs_core.ui import charts, prewarm, reads, urlstate
 from bs_core.ui import format as fmt
 from bs_core.ui.app_runtime import app_lifespan, app_runtime
 from bs_core.ui.columns import columns_for
 from bs_core.ui.frames import campaigns_frame, daily_stats_frame
-from bs_core.ui.http_api import make_routes
 from bs_core.ui.layout import (
     PageContext,
     advertiser_select,
@@ -30,7 +30,7 @@ from bs_core.ui.tables import clickable, csv_button
 
 # The same server answers the HTTP sync API (/api/sync/status, /api/sync/trigger); its
 # lifespan cancels the app's syncs when the server stops.
-app = st.App(__file__, routes=make_routes(app_runtime), lifespan=app_lifespan)
+app = st.App(__file__, routes=make_routes(app_runtime, page_cache=prewarm.report), lifespan=app_lifespan)
 
 
 PAGE = "overview"

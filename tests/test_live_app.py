@@ -18,13 +18,13 @@ import pytest
 import requests
 from starlette.applications import Starlette
 
+from bs_core.http import make_routes
 from bs_core.process._managed import free_port
 from bs_core.process.demo import demo_simulator
 from bs_core.process.embedded import embedded_server, uri_for
 from bs_core.runtime import Runtime
 from bs_core.settings import Settings
 from bs_core.sync import run_sync
-from bs_core.ui.http_api import make_routes
 from tests.conftest import mirror_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -568,7 +568,7 @@ def test_health_answers_503_at_once_when_the_database_is_frozen(tmp_path):
     answers; the check must not wait for pymongo's own timeouts (12 s were seen)."""
     import signal
 
-    from bs_core.ui.http_api import HEALTH_SECONDS
+    from bs_core.http import HEALTH_SECONDS
 
     server = embedded_server(tmp_path, storage=":memory:")
     port = server.ensure_running()

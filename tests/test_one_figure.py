@@ -14,11 +14,11 @@ import streamlit as st
 
 from bs_core.dates import freeze
 from bs_core.digest import _content as content
+from bs_core.http import figures_payload
 from bs_core.read.days import network_days
 from bs_core.read.figures import BEHIND_PACE, CAMPAIGN_FIGURES, COUNTED
 from bs_core.read.reports import ReportQuery, report
 from bs_core.runtime import Runtime
-from bs_core.ui.http_api import figures_payload
 from tests.conftest import dispose
 from tests.test_app import app, no_exceptions, visit
 from tests.test_network_days import synced_at

@@ -23,10 +23,11 @@ from bs_core.errors import (
     SyncAbortedError,
     SyncLockedError,
 )
+from bs_core.export import jsonout
+from bs_core.export.runview import RunView
 from bs_core.settings import Settings, as_environment, load_settings
 from bs_core.simulator.dataset import KINDS
-from bs_core.store import INDEXES, jsonout
-from bs_core.store.runview import RunView
+from bs_core.store import INDEXES
 from bs_core.sync import _report_rows as report_rows
 from bs_core.sync import _stats as stats
 from bs_core.sync.runs import phases

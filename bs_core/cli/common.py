@@ -6,7 +6,7 @@ import signal
 import sys
 from typing import Any
 
-from ..store import jsonout
+from ..export import jsonout
 
 EXIT = {"success": 0, "failed": 1, "cancelled": 1, "partial": 2, "locked": 3, "usage": 64}
 SIGNAL_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}

@@ -95,7 +95,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     if args.output:
         target = Path(args.output)
         if body is None:
-            from ..store import jsonout
+            from ..export import jsonout
             body = (jsonout.dumps(rows) + "\n").encode()
         try:
             write_whole(target, body)

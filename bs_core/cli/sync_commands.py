@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from ..errors import ScopeError, SyncLockedError
+from ..export.runview import RunView
 from ..settings import Settings
-from ..store.runview import RunView
 from ..sync.scopes import parse_scope
 from .common import EXIT, SIGNAL_EXIT, ProgressBar, fail_usage, print_json
 

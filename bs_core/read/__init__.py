@@ -8,6 +8,9 @@ checks); and, from the store, the run history and held deletions.  It depends on
 store and the registry, never on the sync.
 """
 
+from ..export.jsonout import dumps as json_dumps
+from ..export.jsonout import jsonable
+from ..export.runview import RunView
 from ..store.digests import recent_digests
 from ..store.held import held_summary
 from ..store.history import (
@@ -22,9 +25,6 @@ from ..store.history import (
     recent_runs,
     running_run,
 )
-from ..store.jsonout import dumps as json_dumps
-from ..store.jsonout import jsonable
-from ..store.runview import RunView
 from ._campaign_listing import campaigns_listing, campaigns_listing_export
 from ._counts import entity_counts, placement_tallies
 from ._listings import (

@@ -15,9 +15,9 @@ import time
 
 import requests
 
+from ..export.runview import RunView
 from ..redact import redact
 from ..settings import Settings
-from ..store.runview import RunView
 
 log = logging.getLogger(__name__)
 TIMEOUT = (2.0, 3.0)

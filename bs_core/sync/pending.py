@@ -21,7 +21,7 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from ..dates import utcnow
-from ..store import jsonout
+from ..export import jsonout
 from ..store.history import LOCK_ID
 
 log = logging.getLogger(__name__)

@@ -31,17 +31,17 @@ from ..entities import scope_help
 from ..errors import ScopeError, ScopeTargetError, StoreUnavailableError, SyncLockedError
 from ..read import RunView, jsonable
 from ..runtime import Runtime
-from . import prewarm
 
 MAX_BODY = 16 * 1024  # a trigger body is a few dozen bytes
 HEALTH_SECONDS = 1.5  # /api/health answers within this (a load balancer's check allows a few seconds)
 
 
-def status_payload(runtime: Runtime) -> dict:
+def status_payload(runtime: Runtime, page_cache: Callable[[], dict] = dict) -> dict:
     """What ``GET /api/sync/status`` answers.  No secrets and no names: run views carry
-    counts and run summaries only."""
+    counts and run summaries only.  ``page_cache``: what the app's pages keep computed
+    (the ui's ``prewarm.report``, handed in by the app)."""
     try:
-        return _status(runtime)
+        return _status(runtime, page_cache)
     except (PyMongoError, StoreUnavailableError):
         runtime.database_failed()
         return _unreachable(runtime)
@@ -91,7 +91,7 @@ def _unreachable(runtime: Runtime) -> dict:
             "counts": None, "held_deletions": None, "recent": []}
 
 
-def _status(runtime: Runtime) -> dict:
+def _status(runtime: Runtime, page_cache: Callable[[], dict]) -> dict:
     db = runtime.db()
     if db is None:
         return _unreachable(runtime)
@@ -107,8 +107,8 @@ def _status(runtime: Runtime) -> dict:
         "held_deletions": [{k: h[k] for k in ("collection", "count", "since", "run_scope")}
                            for h in read.held_summary(db)],
         "recent": [RunView.of(r).api() for r in read.recent_runs(db, 10)],
-        # the pages' first views this server computed ahead of their visitors (prewarm.py)
-        "page_cache": prewarm.report(),
+        # the pages' first views this server computed ahead of their visitors (ui/prewarm.py)
+        "page_cache": page_cache(),
     })
 
 
@@ -126,17 +126,18 @@ def _authorise(runtime: Runtime, request: Request) -> JSONResponse | None:
     return None
 
 
-def make_routes(get_runtime: Callable[[], Runtime]) -> list[Route]:
-    """The API's routes; ``get_runtime`` gives the process's runtime on each request."""
+def make_routes(get_runtime: Callable[[], Runtime], page_cache: Callable[[], dict] = dict) -> list[Route]:
+    """The API's routes; ``get_runtime`` gives the process's runtime on each request,
+    ``page_cache`` what the status says of the pages' computed first views."""
 
     async def sync_status(request: Request) -> JSONResponse:
-        payload = await run_in_threadpool(status_payload, get_runtime())
+        payload = await run_in_threadpool(status_payload, get_runtime(), page_cache)
         return JSONResponse(payload, status_code=200 if payload["database"] == "ok" else 503)
 
     async def sync_trigger(request: Request) -> JSONResponse:
         runtime = get_runtime()
         if request.method == "GET":
-            status = await run_in_threadpool(status_payload, runtime)
+            status = await run_in_threadpool(status_payload, runtime, page_cache)
             return JSONResponse({"scopes": scope_help().split(" | "), "usage": 'POST {"scope": "quick"}',
                                  "status": status})
         return await _trigger(runtime, request)
