@@ -26,7 +26,7 @@ from ..read.days import NetworkDays, days_for
 from ..read.delivery import ENDING_WITHIN_DAYS
 from ..read.figures import BEHIND_PACE, ENDING_SOON, NOT_DELIVERING, UNSOLD_ZONES
 from ..read.reporting import StatsFilter
-from ..store.history import last_success
+from ..store.history import last_success, problem_runs
 
 SHOWN_ROWS = 20  #: rows of each list in the message; the attachments hold every row
 
@@ -192,11 +192,7 @@ def _freshness(db: Database, today: dt.date) -> str:
 
 
 def _problems(db: Database, since: dt.datetime | None) -> list[str]:
-    query: dict = {"status": {"$in": ["failed", "partial"]}}
-    if since is not None:
-        query["finished_at"] = {"$gt": since}
-    runs = db.sync_runs.find(query, {"scope": 1, "status": 1, "finished_at": 1, "errors": {"$slice": 1}}) \
-        .sort([("finished_at", -1)]).limit(10)
+    runs = problem_runs(db, since)
     out = []
     for run in runs:
         first = (run.get("errors") or [{}])[0]

@@ -13,7 +13,7 @@ from pymongo.database import Database
 from ..dates import midnight
 from ..entities import ENTITIES, ENTITY_NAMES
 from ..normalize import CAMPAIGN_STATUSES
-from ..store.history import last_finished, last_success
+from ..store.history import collection_freshness, last_finished, last_success
 from ..store.lookups import names
 from ..store.summaries import SUMMARY_ROWS, placements_per_zone_live, stored_summary, top_zones
 from ._counts import entity_counts, placement_tallies
@@ -125,15 +125,8 @@ def placements_per_zone(db: Database, limit: int = 15, network_id: int | None = 
 def freshness(db: Database) -> dict[str, Any]:
     """Per collection: when its content last changed and when it was last confirmed
     upstream (both from run history), plus the last successful and last finished runs."""
-    done = {"status": {"$in": ["success", "partial"]}}
-    out: dict[str, Any] = {"collections": {}}
-    for name in (*ENTITY_NAMES, "stats_daily"):
-        moved = {"$or": [{f"counts.{name}.{k}": {"$gt": 0}} for k in ("inserted", "updated", "deleted")]}
-        changed = db.sync_runs.find_one(done | moved, {"finished_at": 1}, sort=[("finished_at", -1)])
-        seen = db.sync_runs.find_one(done | {f"counts.{name}": {"$exists": True}}, {"finished_at": 1},
-                                     sort=[("finished_at", -1)])
-        out["collections"][name] = {"last_change": (changed or {}).get("finished_at"),
-                                    "last_seen": (seen or {}).get("finished_at")}
+    out: dict[str, Any] = {"collections": {name: collection_freshness(db, name)
+                                           for name in (*ENTITY_NAMES, "stats_daily")}}
     out["last_success"] = last_success(db)
     out["last_run"] = last_finished(db, projection={"_id": 1, "finished_at": 1, "status": 1, "scope": 1})
     return out

@@ -3,6 +3,8 @@ connecting to it, is ``process/database.py``: the store starts no process.)"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.database import Database
 
@@ -59,3 +61,10 @@ def ensure_indexes(db: Database) -> None:
     """Create every index (idempotent: an existing index with the same spec is a no-op)."""
     for name, models in INDEXES.items():
         db[name].create_indexes(models)
+
+
+def server_now(db: Database) -> dt.datetime:
+    """The database server's clock (naive UTC): leases are judged by it, never by this
+    machine's, so a client whose clock is off can neither take a live lease nor keep an
+    expired one."""
+    return db.client.admin.command("hello")["localTime"].replace(tzinfo=None)

@@ -1,6 +1,6 @@
-"""Reading the run history and the sync lease: what ran, what runs now, which mirror
-version the pages show.  (Runs are written by ``sync/runs.py``, the lease by
-``store/lease.py``.)"""
+"""``sync_runs``, read and written here only: what ran, what runs now, which mirror
+version the pages show.  (``sync/runs.py`` records a run through these functions; the
+lease is ``store/lease.py``'s.)"""
 
 from __future__ import annotations
 
@@ -8,21 +8,15 @@ import datetime as dt
 
 from pymongo.database import Database
 
-LOCK_ID = "sync"
+from ._connection import server_now
+from .lease import LOCK_ID, current_lease
+
+__all__ = ["LOCK_ID", "collection_freshness", "current_lease", "fail_runs", "first_look", "get_run", "insert_run",
+           "last_finished", "last_success", "last_targeted", "mirror_version", "needs_initialisation",
+           "problem_runs", "record_late", "recent_runs", "running_run", "server_now", "update_run"]
+
 #: runs whose scope covers the whole account; the freshness the sidebar reports
 ACCOUNT_SCOPES = ("full", "quick")
-
-
-def server_now(db: Database) -> dt.datetime:
-    """The database server's clock (naive UTC): leases are judged by it, never by this
-    machine's, so a client whose clock is off can neither take a live lease nor keep an
-    expired one."""
-    return db.client.admin.command("hello")["localTime"].replace(tzinfo=None)
-
-
-def current_lease(db: Database) -> dict | None:
-    """The live lease, or None when no sync holds it."""
-    return db.sync_lock.find_one({"_id": LOCK_ID, "expires_at": {"$gte": server_now(db)}})
 
 
 def running_run(db: Database) -> dict | None:
@@ -86,3 +80,48 @@ def get_run(db: Database, run_id: str) -> dict | None:
 def needs_initialisation(db: Database) -> bool:
     """True until a full sync (any trigger) has succeeded."""
     return db.sync_runs.find_one({"status": "success", "scope": "full"}, {"_id": 1}) is None
+
+
+# -- writing runs (the sync's RunRecorder, pending outcomes, the reaper) ------------------------
+def insert_run(db: Database, run: dict) -> None:
+    db.sync_runs.insert_one(run)
+
+
+def update_run(db: Database, run_id: str, fields: dict, *, status: object = None) -> bool:
+    """Set ``fields`` on a run (only while its status matches ``status``, when given); True
+    if it matched."""
+    query: dict = {"_id": run_id} if status is None else {"_id": run_id, "status": status}
+    return db.sync_runs.update_one(query, {"$set": fields}).matched_count > 0
+
+
+def record_late(db: Database, run_id: str, outcome: dict) -> None:
+    """A run's outcome kept on disk while the database was gone: recorded now, unless another
+    process ended the run meanwhile (a reaper's guess, "its lease expired", may be replaced)."""
+    db.sync_runs.update_one({"_id": run_id, "$or": [{"status": "running"}, {"errors.type": "LeaseExpired"}]},
+                            {"$set": outcome})
+
+
+def fail_runs(db: Database, query: dict, now: dt.datetime, error: dict) -> int:
+    """Mark the running runs ``query`` matches as failed, saying why; how many."""
+    return db.sync_runs.update_many({**query, "status": "running"},
+                                    {"$set": {"status": "failed", "finished_at": now},
+                                     "$push": {"errors": error}}).modified_count
+
+
+def problem_runs(db: Database, since: dt.datetime | None, limit: int = 10) -> list[dict]:
+    """The latest failed or partial runs (after ``since``), each with its first error."""
+    query: dict = {"status": {"$in": ["failed", "partial"]}}
+    if since is not None:
+        query["finished_at"] = {"$gt": since}
+    return list(db.sync_runs.find(query, {"scope": 1, "status": 1, "finished_at": 1, "errors": {"$slice": 1}})
+                .sort([("finished_at", -1)]).limit(limit))
+
+
+def collection_freshness(db: Database, name: str) -> dict:
+    """When a collection's content last changed and when a run last confirmed it upstream."""
+    done = {"status": {"$in": ["success", "partial"]}}
+    moved = {"$or": [{f"counts.{name}.{k}": {"$gt": 0}} for k in ("inserted", "updated", "deleted")]}
+    changed = db.sync_runs.find_one(done | moved, {"finished_at": 1}, sort=[("finished_at", -1)])
+    seen = db.sync_runs.find_one(done | {f"counts.{name}": {"$exists": True}}, {"finished_at": 1},
+                                 sort=[("finished_at", -1)])
+    return {"last_change": (changed or {}).get("finished_at"), "last_seen": (seen or {}).get("finished_at")}

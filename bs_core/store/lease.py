@@ -29,9 +29,10 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from ..errors import LeaseLostError, SyncLockedError
-from .history import LOCK_ID, current_lease, server_now
+from ._connection import server_now
 
-__all__ = ["Lease", "current_lease", "new_owner", "request_cancel"]
+__all__ = ["LOCK_ID", "Lease", "current_lease", "locked_message", "new_owner", "release_for_run", "request_cancel"]
+LOCK_ID = "sync"
 POLL_SECONDS = 0.5  # how often a holder looks for a takeover or a cancel request
 
 
@@ -97,8 +98,8 @@ class Lease:
                                                         return_document=ReturnDocument.AFTER)
         except DuplicateKeyError:
             holder = self.db.sync_lock.find_one({"_id": LOCK_ID}) or {}
-            run = self.db.sync_runs.find_one({"_id": holder.get("run_id")}, {"errors": 0, "requests": 0}) or {}
-            raise SyncLockedError(_locked_message(holder, run), run=run) from None
+            # the run's own progress is added by who records runs (the engine: locked_message)
+            raise SyncLockedError(locked_message(holder.get("run_id"), {}), run={"_id": holder.get("run_id")}) from None
         self.fence = doc["fence"]
         self.lost.clear()
         #: the run of a holder that died on this host, whose lease this one took before it expired
@@ -192,6 +193,18 @@ def _died_on_this_host(owner: str | None) -> bool:
         return False
 
 
+def current_lease(db: Database) -> dict | None:
+    """The live lease, or None when no sync holds it."""
+    return db.sync_lock.find_one({"_id": LOCK_ID, "expires_at": {"$gte": server_now(db)}})
+
+
+def release_for_run(db: Database, run_id: str, now: dt.datetime) -> None:
+    """Free the lease if ``run_id`` still holds it (its outcome was recorded late: the run
+    is over, so ``status`` and ``sync`` agree that nothing runs)."""
+    db.sync_lock.update_one({"_id": LOCK_ID, "run_id": run_id, "expires_at": {"$ne": None}},
+                            {"$set": {"expires_at": None, "released_at": now}})
+
+
 def request_cancel(db: Database) -> str | None:
     """Ask the running sync (in any process) to stop; its run id, or None when none runs."""
     doc = db.sync_lock.find_one_and_update({"_id": LOCK_ID, "expires_at": {"$gte": server_now(db)}},
@@ -199,8 +212,10 @@ def request_cancel(db: Database) -> str | None:
     return doc.get("run_id") if doc else None
 
 
-def _locked_message(holder: dict, run: dict) -> str:
-    run_id = holder.get("run_id", "?")
+def locked_message(run_id: str | None, run: dict) -> str:
+    """"A sync is already running (run ..., scope ..., Placements 58/122)": the lease's holder
+    in words, with its run's progress when the caller has read the run."""
+    run_id = run_id or "?"
     kind = str(run_id).partition("-")[0]
     if not run and kind in ("backup", "restore"):  # they hold the lease but record no run
         return f"The mirror is busy: a {kind} holds the sync lease ({run_id}); try again when it is done"

@@ -20,14 +20,14 @@ from pymongo.errors import NetworkTimeout, PyMongoError
 
 from ..client import BroadStreetClient
 from ..entities import ENTITIES
-from ..errors import LeaseLostError, MirrorError, StoreUnavailableError, SyncAbortedError
+from ..errors import LeaseLostError, MirrorError, StoreUnavailableError, SyncAbortedError, SyncLockedError
 from ..process.database import disk_trouble
 from ..settings import Settings
 from ..store import MirrorWriter, ensure_indexes
 from ..store.forecasts import refresh_forecasts
 from ..store.forecasts import stale as forecasts_stale
-from ..store.history import needs_initialisation, server_now
-from ..store.lease import Lease
+from ..store.history import get_run, needs_initialisation, server_now, update_run
+from ..store.lease import Lease, locked_message
 from ..store.restore import drop_leftover_staging
 from ..store.stats_days import ZONE_DAILY
 from ..store.summaries import refresh_summaries
@@ -86,7 +86,11 @@ class SyncEngine:
         self.first_start = self.scope.kind == "full" and needs_initialisation(self.db)
         run_id = new_run_id(server_now(self.db))
         lease = Lease(self.db, self.settings.lease_seconds)
-        lease.acquire(run_id)
+        try:
+            lease.acquire(run_id)
+        except SyncLockedError as exc:  # say what the holder is doing: its run's phase and progress
+            holder = get_run(self.db, exc.run.get("_id")) or {}
+            raise SyncLockedError(locked_message(exc.run.get("_id"), holder), run=holder or exc.run) from None
         try:
             if only_if is not None and not only_if():
                 lease.release()
@@ -122,10 +126,7 @@ class SyncEngine:
         if status in ("success", "partial") and not self._database_lost:
             status = self._still_holding(status)
             if status != "failed":
-                try:
-                    refresh_summaries(self.db, self.run_id, counts)
-                except Exception:  # noqa: BLE001 - a summary is derived data; the run stands
-                    log.warning("could not refresh summaries after run %s", self.run_id)
+                self._summaries(counts)
                 self._forecast(counts)
                 status = self._still_holding(status)
         outcome = self.recorder.outcome(
@@ -145,16 +146,16 @@ class SyncEngine:
         campaigns, the latest reporting): write it, store the overview figures, and record
         the point; the pages read the mirror from then on, saying what is still coming."""
         self.writer.flush()
-        counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
-        try:
-            refresh_summaries(self.db, self.run_id, counts)
-        except PyMongoError:
-            raise
-        except Exception:  # noqa: BLE001 - derived data: the pages compute it live meanwhile
-            log.warning("could not store the first look's summaries in run %s", self.run_id)
+        self._summaries({k: v.as_dict() for k, v in self.writer.counts.items()})
         coming = [e.name for e in ENTITIES.values() if not e.first_look]
         reported = min(self.settings.stats_days, self.settings.stats_chunk_days)
         self.recorder.first_look(coming, self.today - dt.timedelta(days=reported - 1))
+
+    def _summaries(self, counts: dict[str, dict]) -> None:
+        try:
+            refresh_summaries(self.db, self.run_id, counts)
+        except Exception:  # noqa: BLE001 - a summary is derived data; the run stands
+            log.warning("could not refresh summaries in run %s", self.run_id)
 
     def _forecast(self, counts: dict[str, dict]) -> None:
         """Every zone's forecast, again when this run brought new reporting or the kept one
@@ -200,7 +201,7 @@ class SyncEngine:
         run["webhook"] = notify.send(self.settings, run, stop=self.cancel)
         if not self._database_lost:
             try:
-                self.db.sync_runs.update_one({"_id": run["_id"]}, {"$set": {"webhook": run["webhook"]}})
+                update_run(self.db, run["_id"], {"webhook": run["webhook"]})
             except PyMongoError:
                 log.warning("could not record the webhook outcome of run %s", run["_id"])
         return run

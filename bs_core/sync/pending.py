@@ -22,7 +22,8 @@ from pymongo.errors import PyMongoError
 
 from ..dates import utcnow
 from ..export import jsonout
-from ..store.history import LOCK_ID
+from ..store.history import record_late
+from ..store.lease import release_for_run
 
 log = logging.getLogger(__name__)
 DATE_FIELDS = ("started_at", "finished_at")
@@ -69,13 +70,8 @@ def apply(db: Database, data_dir: Path) -> int:
                 run[field] = dt.datetime.fromisoformat(run[field])
         run_id = run.pop("_id")
         try:
-            db.sync_runs.update_one({"_id": run_id, "$or": [{"status": "running"},
-                                                             {"errors.type": "LeaseExpired"}]},
-                                    {"$set": {**run, "recorded_late_at": utcnow()}})
-            # the run is over: its lease (still live for up to a lease period) goes with it,
-            # so `status` and `sync` agree that nothing runs
-            db.sync_lock.update_one({"_id": LOCK_ID, "run_id": run_id, "expires_at": {"$ne": None}},
-                                    {"$set": {"expires_at": None, "released_at": utcnow()}})
+            record_late(db, run_id, {**run, "recorded_late_at": utcnow()})
+            release_for_run(db, run_id, utcnow())  # the run is over: its lease goes with it
         except PyMongoError:
             return applied  # still unreachable: try again next time
         path.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from ..dates import utcnow
 from ..entities import ENTITY_NAMES
 from ..errors import AuthError, RequestTimeoutError, SyncAbortedError, TransportError
 from ..redact import redact
+from ..store import history
 from ..store.history import current_lease, server_now
 
 TRIGGERS = ("init", "button", "cli", "api", "schedule")
@@ -68,7 +69,7 @@ class RunRecorder:
         self.listener = listener  # called with (phase, done, total), e.g. a terminal progress bar
 
     def start(self) -> None:
-        self.db.sync_runs.insert_one({
+        history.insert_run(self.db, {
             "_id": self.run_id, "trigger": self.trigger, "scope": self.scope, "status": "running",
             "started_by": self.started_by,
             "owner": self.owner, "started_at": self.started_at, "finished_at": None, "duration_s": None,
@@ -145,14 +146,14 @@ class RunRecorder:
         with self._lock:
             update = {"phase": self.phase, "progress": {k: dict(v) for k, v in self.progress.items()},
                       "errors": list(self.errors), "waiting": self.waiting, "heartbeat_at": self.clock()}
-        self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": update})
+        history.update_run(self.db, self.run_id, update)
 
     def first_look(self, still_coming: list[str], reporting_from: dt.date) -> None:
         """Record that a first start's first look is in the mirror: the pages read it from
         now on, saying what is ``still_coming`` and that reporting before ``reporting_from``
         is too."""
         point = {"at": self.clock(), "still_coming": still_coming, "reporting_from": reporting_from.isoformat()}
-        self.db.sync_runs.update_one({"_id": self.run_id}, {"$set": {"first_look": point}})
+        history.update_run(self.db, self.run_id, {"first_look": point})
 
     def outcome(self, status: str, *, counts: dict, requests: dict, documents_written: int,
                 **extra: Any) -> dict[str, Any]:
@@ -182,8 +183,8 @@ class RunRecorder:
         what really happened (it lost its lease)."""
         ended_ok = outcome["status"] in ("success", "partial")
         still = "running" if ended_ok else {"$in": ["running", "failed"]}
-        self.db.sync_runs.update_one({"_id": self.run_id, "status": still}, {"$set": outcome})
-        return self.db.sync_runs.find_one({"_id": self.run_id})
+        history.update_run(self.db, self.run_id, outcome, status=still)
+        return history.get_run(self.db, self.run_id)
 
     def document(self, outcome: dict[str, Any]) -> dict:
         """The finished run document as it would be stored (when the database is gone)."""
@@ -228,14 +229,9 @@ def reap_dead_runs(db: Database, live_run_id: str | None, lease_seconds: float) 
     """
     now = server_now(db)
     cutoff = now - dt.timedelta(seconds=lease_seconds)
-    result = db.sync_runs.update_many(
-        {"status": "running", "_id": {"$ne": live_run_id}, "started_at": {"$lt": cutoff}},
-        {"$set": {"status": "failed", "finished_at": now},
-         "$push": {"errors": {"type": "LeaseExpired", "scope": "run",
-                              "message": "the process running this sync stopped (its lease expired)",
-                              "plain": "The sync stopped unexpectedly"}}},
-    )
-    return result.modified_count
+    return history.fail_runs(db, {"_id": {"$ne": live_run_id}, "started_at": {"$lt": cutoff}}, now, {
+        "type": "LeaseExpired", "scope": "run", "message": "the process running this sync stopped (its lease expired)",
+        "plain": "The sync stopped unexpectedly"})
 
 
 def reap_run_of_dead_holder(db: Database, run_id: str | None) -> None:
@@ -243,13 +239,10 @@ def reap_run_of_dead_holder(db: Database, run_id: str | None) -> None:
     taken at once): failed, saying so, instead of "running" until its lease would expire."""
     if not run_id:
         return
-    db.sync_runs.update_one(
-        {"_id": run_id, "status": "running"},
-        {"$set": {"status": "failed", "finished_at": server_now(db)},
-         "$push": {"errors": {"type": "ProcessExited", "scope": "run",
-                              "message": "the process running this sync exited before recording its end "
-                                         "(did the mirror database fail under it?)",
-                              "plain": "The sync stopped unexpectedly"}}})
+    history.fail_runs(db, {"_id": run_id}, server_now(db), {
+        "type": "ProcessExited", "scope": "run", "plain": "The sync stopped unexpectedly",
+        "message": "the process running this sync exited before recording its end (did the mirror database fail "
+                   "under it?)"})
 
 
 def reap_if_idle(db: Database, lease_seconds: float) -> None:
