@@ -259,7 +259,7 @@ def unregister(name: str) -> None:
 
 
 def _page_order(entity: EntityType) -> tuple[int, str]:
-    """``pages/11_Sections.py`` after ``pages/5_Networks.py``: by N, then by name."""
+    """``pages/12_Name.py`` after ``pages/5_Networks.py``: by N, then by name."""
     name = str(entity.page).rsplit("/", 1)[-1]
     number = name.split("_", 1)[0]
     return (int(number) if number.isdigit() else 1_000_000, name)
