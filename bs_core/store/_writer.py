@@ -15,6 +15,7 @@ from pymongo.errors import BulkWriteError
 from ..dates import utcnow
 from ..entities import ENTITIES, ENTITY_NAMES
 from ..normalize import content_hash
+from . import scopes
 
 BATCH = 1000
 DELETE_BATCH = 500
@@ -150,11 +151,7 @@ class MirrorWriter:
         Unchanged documents are not rewritten, so when a document was last confirmed
         upstream is kept per (collection, parent scope) in ``sync_scopes``.
         """
-        self._scopes.append(UpdateOne(
-            {"_id": f"{collection}|{scope_key}"},
-            {"$set": {"collection": collection, "scope": str(scope_key),
-                      "last_seen_at": self.now, "last_seen_run": self.run_id, **extra}},
-            upsert=True))
+        self._scopes.append(scopes.seen(collection, scope_key, self.now, self.run_id, **extra))
         if len(self._scopes) >= BATCH:
             self._send_scopes()
 
@@ -209,9 +206,9 @@ class MirrorWriter:
             self._submit(lambda chunk=chunk: self._delete(name, chunk))
 
     def _send_scopes(self) -> None:
-        scopes, self._scopes = self._scopes, []
-        if scopes:
-            self._submit(lambda: self.db.sync_scopes.bulk_write(scopes, ordered=False))
+        seen, self._scopes = self._scopes, []
+        if seen:
+            self._submit(lambda: scopes.write(self.db, seen))
 
     def _insert(self, name: str, docs: list[dict]) -> None:
         try:

@@ -19,6 +19,7 @@ from pymongo.database import Database
 
 from ..dates import days_between, midnight, now_utc, parse_offset
 from ..forecast import model
+from . import summaries
 from .rates import id_match
 from .stats_days import ZONE_DAILY, recorded_days, utc_offsets
 
@@ -97,12 +98,12 @@ def refresh_forecasts(db: Database, run_id: str | None = None, now: dt.datetime 
             "first_day": min(starts, default=None),
             "last_day": max(starts) + dt.timedelta(days=model.HORIZON - 1) if starts else None,
             "backtest": check.as_dict(), "seconds": round(time.monotonic() - started, 3)}
-    db.mirror_summary.replace_one({"_id": META_ID}, meta, upsert=True)
+    summaries.keep(db, META_ID, meta)
     return meta
 
 
 def forecast_meta(db: Database) -> dict | None:
-    return db.mirror_summary.find_one({"_id": META_ID})
+    return summaries.kept(db, META_ID)
 
 
 def stale(db: Database, now: dt.datetime | None = None) -> bool:

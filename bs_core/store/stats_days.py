@@ -12,11 +12,11 @@ again, so a new grain fills itself in on the next run.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from pymongo.database import Database
 
 from ..dates import midnight
+from . import scopes
 
 DAILY = "stats_daily"  # per (day, campaign, advertisement)
 ZONE_DAILY = "stats_zone_daily"  # per (day, zone)
@@ -37,12 +37,9 @@ def record_day(writer, network_id: int, day: dt.date, **fields: object) -> None:
 
 def recorded_days(db: Database, network_id: int | None = None) -> dict[int, dict[dt.date, dict]]:
     """``{network: {day: {"rows": n, "zone_rows": n, ...}}}`` as the runs that fetched them recorded."""
-    prefix = f"{DAILY}|{network_id}:" if network_id is not None else f"{DAILY}|"
+    prefix = f"{network_id}:" if network_id is not None else ""
     out: dict[int, dict[dt.date, dict]] = {}
-    # escaped: "|" in the key would otherwise be a regex alternation and match every network
-    for doc in db.sync_scopes.find({"collection": DAILY, "_id": {"$regex": f"^{re.escape(prefix)}"}},
-                                   {"scope": 1, "gap": 1, "tries": 1, "utc_offset": 1,
-                                    **dict.fromkeys(ROW_FIELDS.values(), 1)}):
+    for doc in scopes.records(db, DAILY, prefix, ("gap", "tries", "utc_offset", *ROW_FIELDS.values())):
         nid, _, day = doc["scope"].partition(":")
         out.setdefault(int(nid), {})[dt.date.fromisoformat(day)] = doc
     return out

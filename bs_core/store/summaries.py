@@ -137,3 +137,12 @@ def refresh_summaries(db: Database, run_id: str, counts: dict[str, dict]) -> boo
         "tallies": {name: [[k, n] for k, n in counts.items() if k is not None] for name, counts in tallies.items()},
     }, upsert=True)
     return True
+
+
+def keep(db: Database, key: str, doc: dict) -> None:
+    """Keep another derived figure beside the overview's (the forecasts' ``forecast``)."""
+    db.mirror_summary.replace_one({"_id": key}, {**doc, "_id": key}, upsert=True)
+
+
+def kept(db: Database, key: str) -> dict | None:
+    return db.mirror_summary.find_one({"_id": key})

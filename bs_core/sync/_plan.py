@@ -20,6 +20,7 @@ from ..entities import BY_SINGULAR, ENTITIES, EntityType, children, network_as_l
 from ..errors import AuthError, NotFoundError, ScopeError, SyncAbortedError
 from ..settings import Settings
 from ..store import MirrorWriter
+from ..store.scopes import scopes_seen
 from . import _stats as stats
 from ._mirroring import Mirroring
 from ._pipeline import Task
@@ -211,7 +212,6 @@ class Planner:
         if not (self.quick and child.quick_only_active_parents):
             return True
         if child.name not in self._fetched_before:
-            self._fetched_before[child.name] = {d["scope"] for d in self.db.sync_scopes.find(
-                {"collection": child.name}, {"scope": 1})}
+            self._fetched_before[child.name] = scopes_seen(self.db, child.name)
         return (parent_doc.get("status") in ACTIVE_STATUSES or changed
                 or str(parent_doc["_id"]) not in self._fetched_before[child.name])
