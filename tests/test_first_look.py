@@ -63,8 +63,9 @@ def test_a_first_start_reads_the_mirror_once_its_first_look_is_in(db, demo_serve
         at = app(settings).run()
         no_exceptions(at)
         banner = " ".join(i.value for i in at.info)
-        assert "still running" in banner and "zones, advertisements and placements" in banner
-        assert f"reporting before {since.isoformat()}" in banner
+        assert "still running" in banner
+        assert f"zones, advertisements, placements and reporting before {since.isoformat()} are still coming" in banner
+        assert "come from the first sync, which has not finished yet" in " ".join(c.value for c in at.caption)
         kpis = {m.label: m.value for m in at.metric}
         assert kpis["Networks"] == str(len(sim.dataset.networks))
         assert kpis["Advertisers"] == str(len(sim.dataset.advertisers))

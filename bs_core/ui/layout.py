@@ -111,6 +111,8 @@ def freshness_line(ctx: PageContext, collection: str) -> str:
     entry = reads.freshness(ctx.mirror)["collections"].get(collection, {})
     what = {"stats_daily": "Reporting figures"}.get(collection, PHASE_LABELS.get(collection, collection))
     seen, changed = entry.get("last_seen"), entry.get("last_change")
+    if seen is None:  # a first sync's first look: no run has ended yet
+        return f"{what} on this page come from the first sync, which has not finished yet."
     return (f"{what} on this page were last confirmed with BroadStreet {fmt.relative_time(seen)}"
             f" (last changed {fmt.relative_time(changed)}).")
 

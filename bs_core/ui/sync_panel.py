@@ -272,10 +272,10 @@ def still_coming_banner(run: dict) -> None:
     """A first start's pages read the mirror before the first sync ends: say what is not
     in it yet, so a count of zones or a placement chart is not taken for the whole."""
     point = run["first_look"]
-    names = [fmt.PHASE_LABELS.get(name, name).lower() for name in point.get("still_coming", [])]
-    coming = " and ".join(filter(None, [", ".join(names[:-1]), names[-1] if names else ""]))
     since = point["reporting_from"]  # a YYYY-MM-DD day
-    what = f"{coming} and reporting before {since}" if coming else f"reporting before {since}"
+    names = [fmt.PHASE_LABELS.get(name, name).lower() for name in point.get("still_coming", [])]
+    names.append(f"reporting before {since}")
+    what = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
     if run.get("status") == "running":
         st.info(f"The first sync is still running: networks, advertisers, campaigns and reporting since {since} "
                 f"are in the mirror; {what} are still coming, so figures that need them are incomplete until "
