@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from bs_core.export import advertiser_sheet, by_advertiser, invoice_summary
+from bs_core.export.tables import advertiser_sheet, by_advertiser, invoice_summary
 from bs_core.read.money import anything_priced
 from bs_core.read.reports import ReportError, ReportQuery
 from bs_core.ui import format as fmt

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from bs_core.export import csv_bytes, neutralise, xlsx_bytes
+from bs_core.export.tables import csv_bytes, neutralise, xlsx_bytes
 from bs_core.ui.frames import campaigns_frame
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -81,7 +81,7 @@ def cmd_rates(settings: Settings, args: argparse.Namespace) -> int:
     if args.output and args.output.lower().endswith(".xlsx"):
         import pandas as pd
 
-        from ..export import xlsx_bytes
+        from ..export.tables import xlsx_bytes
         from .report_command import write_whole
 
         write_whole(Path(args.output), xlsx_bytes(pd.DataFrame(rows, columns=header), sheet="rates"))

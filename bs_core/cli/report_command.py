@@ -83,7 +83,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     else:
         import pandas as pd  # here, not at the top: every other command starts 0.5 s sooner
 
-        from ..export import csv_bytes, invoice_workbook, xlsx_bytes
+        from ..export.tables import csv_bytes, invoice_workbook, xlsx_bytes
 
         frame = pd.DataFrame(rows)
         if args.format == "csv":

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pandas as pd
 
-from ..export import csv_bytes, xlsx_workbook
+from ..export.tables import csv_bytes, xlsx_workbook
 from ._content import SHOWN_ROWS, Digest, Section
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

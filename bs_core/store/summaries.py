@@ -20,8 +20,12 @@ from .lookups import count_by, names
 SUMMARY_ROWS = 50
 
 
-def entity_counts_live(db: Database) -> dict[str, int]:
-    return {name: db[name].count_documents({}) for name in ENTITY_NAMES}
+def entity_counts_live(db: Database, known: dict[str, int] | None = None) -> dict[str, int]:
+    """Documents per entity type; ``known``: counts the caller has just made another way
+    (the placements, from the one pass :func:`placement_tallies_live` makes: counting
+    150,000 of them again cost 2.5 s on the embedded server)."""
+    known = known or {}
+    return {name: known[name] if name in known else db[name].count_documents({}) for name in ENTITY_NAMES}
 
 
 def placements_per_zone_live(db: Database, limit: int = 15, network_id: int | None = None) -> list[dict]:
@@ -131,7 +135,7 @@ def refresh_summaries(db: Database, run_id: str, counts: dict[str, dict]) -> boo
     tallies = placement_tallies_live(db)
     db.mirror_summary.replace_one({"_id": "overview"}, {
         "run_id": run_id,
-        "entity_counts": entity_counts_live(db),
+        "entity_counts": entity_counts_live(db, {"placements": sum(tallies["campaign_id"].values())}),
         "placements_per_zone": top_zones(db, tallies["zone_id"], SUMMARY_ROWS),  # from the same pass
         "networks": network_summaries_live(db),
         "tallies": {name: [[k, n] for k, n in counts.items() if k is not None] for name, counts in tallies.items()},

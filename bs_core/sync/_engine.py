@@ -1,11 +1,10 @@
 """One sync run, start to end: take the lease, record the run, plan and run the fetches,
 write the changes, store the summaries, record the outcome, release the lease.
 
-The parts: ``plan.py`` decides which fetches a scope needs, ``pipeline.py`` runs them,
-``mirroring.py`` writes what they return (``guard.py`` holds back large deletions),
-``stats.py`` handles reporting; ``lock.py`` and ``runs.py`` are the lease and the run
-record; ``pending.py`` keeps the outcome of a run that lost its database.
-"""
+The parts: ``_plan`` decides which fetches a scope needs, ``_pipeline`` runs them,
+``_mirroring`` writes what they return (``_guard`` holds back large deletions), ``_stats``
+handles reporting, ``runs`` records the run, ``pending`` keeps the outcome of a run that
+lost its database; the lease is ``store/lease.py``'s."""
 
 from __future__ import annotations
 
@@ -142,14 +141,18 @@ class SyncEngine:
         return self._notify(run)
 
     def _first_look(self) -> None:
-        """A first start has what the Overview and Campaigns need (networks, advertisers,
-        campaigns, the latest reporting): write it, store the overview figures, and record
-        the point; the pages read the mirror from then on, saying what is still coming."""
-        self.writer.flush()
-        self._summaries({k: v.as_dict() for k, v in self.writer.counts.items()})
+        """A first start has what the Overview and Campaigns need: once it is written (the
+        writer runs ``record`` after it while fetching goes on), store the overview figures
+        and record the point; pages read the mirror from then on."""
+        counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
         coming = [e.name for e in ENTITIES.values() if not e.first_look]
-        reported = min(self.settings.stats_days, self.settings.stats_chunk_days)
-        self.recorder.first_look(coming, self.today - dt.timedelta(days=reported - 1))
+        since = self.today - dt.timedelta(days=min(self.settings.stats_days, self.settings.stats_chunk_days) - 1)
+
+        def record() -> None:
+            self._summaries(counts)
+            self.recorder.first_look(coming, since)
+
+        self.writer.then(record)
 
     def _summaries(self, counts: dict[str, dict]) -> None:
         try:
@@ -194,8 +197,7 @@ class SyncEngine:
         return run
 
     def _notify(self, run: dict) -> dict:
-        """The webhook, after the run is recorded and the lease free: it never fails or
-        holds up the sync; its outcome is recorded on the run."""
+        """The webhook, once the run is recorded and the lease free; its outcome goes on the run."""
         if not notify.wanted(self.settings, run):
             return run
         run["webhook"] = notify.send(self.settings, run, stop=self.cancel)
@@ -275,11 +277,9 @@ class SyncEngine:
             log.warning("could not flush staged writes of failed run %s", self.run_id)
 
     def _requests(self) -> dict[str, dict[str, Any]]:
-        out = {}
-        for endpoint, now in self.client.request_stats().items():
-            before = self._requests_before.get(endpoint, {})
-            out[endpoint] = {k: v - before.get(k, 0) for k, v in now.items()}
-        return out
+        before = self._requests_before
+        return {endpoint: {k: v - before.get(endpoint, {}).get(k, 0) for k, v in now.items()}
+                for endpoint, now in self.client.request_stats().items()}
 
     def _check(self) -> None:
         if self.cancel.is_set() or self.lease.cancel_requested.is_set():

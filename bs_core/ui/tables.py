@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from .. import export
+from ..export import tables as export
 from ..read import Page
 from .columns import MISSING
 
