@@ -2,10 +2,12 @@
 
 Per entity: its collection, the upstream list call, the parent it is listed under (and
 the field that names that parent on a stored document), its normaliser, its indexes,
-the fields pages may sort by, the children deleted with it, and its labels; and for
-reading, its figures, sorts, page and detail.  The store, normalisation, the sync
-planner, run phases, read models, navigation, UI labels and the live fallback derive
-from :data:`ENTITIES` (the simulator declares its own kinds, and a test holds them equal).
+the fields pages may sort by, the children deleted with it, and its labels; for reading,
+its figures, sorts, page, detail facts, live columns and Overview KPI; and the
+simulator's recipe.  The store, normalisation, the sync planner, run phases, read models,
+navigation, UI labels and the live fallback derive from :data:`ENTITIES`, which
+:func:`register` extends at run time (the simulator generates the six kinds here itself,
+a test holds them equal, and serves any other from its ``simulated`` recipe).
 
 How BroadStreet lists these is described in ``docs/broadstreet-api.md``.
 """
