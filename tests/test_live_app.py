@@ -563,6 +563,18 @@ def test_health_is_200_with_a_database_and_503_with_json_without_one(db, demo_se
         dead.close()
 
 
+def stopped_by(pid: int, within: float = 5.0) -> None:
+    """Wait until the kernel shows ``pid`` stopped (state T): a signal is delivered, not
+    acted on, when os.kill returns, and a loaded machine can answer one more request."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop within {within} s")
+
+
 def test_health_answers_503_at_once_when_the_database_is_frozen(tmp_path):
     """A frozen database (SIGSTOP: a stalled disk, a paused VM) accepts connections and never
     answers; the check must not wait for pymongo's own timeouts (12 s were seen)."""
@@ -579,6 +591,7 @@ def test_health_answers_503_at_once_when_the_database_is_frozen(tmp_path):
         assert call(runtime, "GET", "/api/health")[0] == 200
         os.kill(pid, signal.SIGSTOP)
         try:
+            stopped_by(pid)
             code, body = call(runtime, "GET", "/api/health")
         finally:
             os.kill(pid, signal.SIGCONT)
