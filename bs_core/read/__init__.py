@@ -1,8 +1,8 @@
 """The read side: every query a page, the CLI or the HTTP API makes, over a ``Database``.
 
-Split by what it answers: ``paging`` (one page in any order), ``listings`` (the entity
-tables), ``overview`` (the Overview's figures and freshness), ``counts`` (what runs
-store), ``reporting`` (coverage and figures over a period), ``details`` (one document's
+Split by what it answers: ``paging`` (one page in any order), ``_listings`` (the entity
+tables; ``_campaign_listing`` the Campaigns page's), ``_overview`` (the Overview's figures
+and freshness), ``_counts`` (what runs store), ``reporting`` (coverage and figures over a period), ``details`` (one document's
 panel), ``delivery`` (the Delivery health lists), ``verify`` (the mirror's health
 checks); and, from the store, what pages show of the run history, digests and held
 deletions.  It depends on the store and the registry, never on the sync.  Names only its
