@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 from bs_core.client import BroadStreetClient
-from bs_core.process._managed import free_port
+from bs_core.process import free_port
 from bs_core.store.history import current_lease, mirror_version
 from bs_core.sync._report_rows import grains
 

@@ -27,7 +27,7 @@ from _common import throwaway_database, uri_of
 from first_view_bench import CHROMIUM, serve
 from sync_bench import simulator_process
 
-from bs_core.process._managed import free_port
+from bs_core.process import free_port
 from bs_core.simulator import DEFAULT_TOKEN
 
 

@@ -30,7 +30,7 @@ from _common import throwaway_database, uri_of
 from pages_bench import sync_into
 from sync_bench import simulator_process
 
-from bs_core.process._managed import free_port
+from bs_core.process import free_port
 from bs_core.simulator import DEFAULT_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,7 +29,7 @@ from _common import throwaway_database, timed
 from bs_core import normalize as norm
 from bs_core.client import BroadStreetClient
 from bs_core.entities import ENTITIES
-from bs_core.process._managed import free_port
+from bs_core.process import free_port
 from bs_core.settings import Settings
 from bs_core.simulator import DEFAULT_TOKEN, Dataset
 from bs_core.store import INDEXES, ensure_indexes

@@ -313,7 +313,7 @@ def test_an_empty_mirror_initialises_in_the_background_and_pages_read_live(db, d
 
 
 def test_pages_say_so_when_the_database_is_down(demo_server, tmp_path):
-    from bs_core.process._managed import free_port
+    from bs_core.process import free_port
 
     settings = mirror_settings(demo_server, _Unreachable())
     settings = settings.replace(mongodb_uri=f"mongodb://127.0.0.1:{free_port()}/?serverSelectionTimeoutMS=300")

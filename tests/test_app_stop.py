@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bs_core.process._managed import free_port
+from bs_core.process import free_port
 from bs_core.store.history import current_lease
 from bs_core.sync import run_sync
 from tests.conftest import _uri_of, mirror_settings

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from bs_core.errors import SettingsError
-from bs_core.process._managed import free_port
+from bs_core.process import free_port
 from bs_core.settings import as_environment, load_settings
 from bs_core.sync import run_sync
 from bs_core.ui import format as fmt

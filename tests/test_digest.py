@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from bs_core import cron
 from bs_core.digest import _content as content
 from bs_core.digest.schedule import due_slot
-from bs_core.process._managed import free_port
+from bs_core.process import free_port
 from bs_core.read import delivery, figures, reporting
 from bs_core.read.days import network_days
 from bs_core.simulator import Simulator, SimulatorServer

@@ -19,7 +19,7 @@ import requests
 from starlette.applications import Starlette
 
 from bs_core.http import make_routes
-from bs_core.process._managed import free_port
+from bs_core.process import free_port
 from bs_core.process.demo import demo_simulator
 from bs_core.process.embedded import embedded_server, uri_for
 from bs_core.runtime import Runtime

@@ -146,7 +146,7 @@ def test_its_listing_detail_and_overview_count_come_from_the_declaration(db, ser
 
 
 def test_its_live_table_comes_from_the_declaration_while_the_database_is_down(server, app_dir):
-    from bs_core.process._managed import free_port
+    from bs_core.process import free_port
 
     settings = mirror_settings(server, _Unreachable()).replace(
         mongodb_uri=f"mongodb://127.0.0.1:{free_port()}/?serverSelectionTimeoutMS=300")

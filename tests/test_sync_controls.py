@@ -105,7 +105,7 @@ def test_the_freshness_line_is_true_after_a_partial_quick_sync(db, demo_server):
 
 
 def test_the_live_table_keeps_the_pages_filters_while_the_database_is_away(demo_server, tmp_path):
-    from bs_core.process._managed import free_port
+    from bs_core.process import free_port
     from bs_core.settings import Settings
     from tests.conftest import settings_for
 

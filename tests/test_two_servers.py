@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bs_core.process._managed import free_port
+from bs_core.process import free_port
 from tests.test_sync import cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
