@@ -14,6 +14,7 @@ import pytest
 
 from bs_core import read as rm
 from bs_core.dates import midnight
+from bs_core.store.lease import Lease
 from bs_core.sync import _pipeline as pipeline
 from bs_core.sync._pipeline import Task, run_tasks
 from bs_core.sync.first_start import initialise_if_needed
@@ -139,3 +140,26 @@ def test_first_look_fetches_go_first_and_the_point_comes_once_after_the_last_of_
                   on_first_look=lambda: seen.append(list(fetched)))
     assert fetched == ["root", "broken", "child", "grandchild", "rest0", "rest1", "rest2", "rest3", "late-rest"]
     assert seen == [["root", "broken", "child", "grandchild"]]
+
+
+def test_a_first_sync_that_fails_after_its_first_look_says_so_and_starts_again(db, demo_server):
+    demo_server.sim.faults.add(path="/placements", status=500)  # every placement list fails
+    settings = mirror_settings(demo_server, db, max_attempts=1)
+    run = initialise_if_needed(settings, db)
+    assert run["status"] == "failed" and "first_look" in run  # its first look was in before it failed
+    assert rm.needs_initialisation(db)
+    assert rm.mirror_version(db) == run["_id"]
+    demo_server.sim.faults.clear()
+    held = Lease(db, 60)  # another process holds the lease: the page cannot start the retry yet
+    held.acquire("backup-elsewhere")
+    try:
+        at = app(settings).run()
+    finally:
+        held.release()
+    no_exceptions(at)
+    said = " ".join(w.value for w in at.warning)
+    assert "The first full sync stopped before zones, advertisements, placements and reporting before" in said
+    assert "It starts again on its own" in said
+    assert {m.label: m.value for m in at.metric}["Networks"] == str(len(demo_server.sim.dataset.networks))
+    again = initialise_if_needed(settings, db)  # what the app does on its next page view
+    assert again["status"] == "success" and not rm.needs_initialisation(db)
