@@ -16,19 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import tempfile
 import time
 from pathlib import Path
 
 import requests
-from _common import throwaway_database, uri_of
-from first_view_bench import CHROMIUM, serve
+from _common import throwaway_database
+from first_view_bench import CHROMIUM, app_env, serve
 from sync_bench import simulator_process
 
 from bs_core.process import free_port
-from bs_core.simulator import DEFAULT_TOKEN
 
 
 def sync_status(base: str) -> dict | None:
@@ -44,10 +42,7 @@ def bench(size: str, latency_ms: float, concurrency: int) -> None:
     with simulator_process(size, latency_ms, records_limit=2, records_window=5.0) as root, \
             throwaway_database(f"first_start_{size}") as db, tempfile.TemporaryDirectory() as tmp, \
             sync_playwright() as pw:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}
-        env.update(BROADSTREET_API_TOKEN=DEFAULT_TOKEN, BROADSTREET_API_BASE_URL=root + "/api/1",
-                   MONGODB_URI=uri_of(db), MONGODB_DATABASE=db.name, BS_DATA_DIR=tmp,
-                   BS_SYNC_CONCURRENCY=str(concurrency))
+        env = app_env(root, db, tmp, BS_SYNC_CONCURRENCY=str(concurrency))
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
                                                                      "--disable-dev-shm-usage"])
         port = free_port()

@@ -47,6 +47,14 @@ def page_cache(base: str) -> dict:
     return requests.get(base + "/api/sync/status", timeout=30).json()["page_cache"]
 
 
+def app_env(root: str, db, data_dir: str, **settings: str) -> dict:
+    """The app's environment: this shell's, without its settings, aimed at the simulator at
+    ``root`` and the database ``db``, plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}
+    return env | {"BROADSTREET_API_TOKEN": DEFAULT_TOKEN, "BROADSTREET_API_BASE_URL": root + "/api/1",
+                  "MONGODB_URI": uri_of(db), "MONGODB_DATABASE": db.name, "BS_DATA_DIR": data_dir, **settings}
+
+
 def serve(env: dict, port: int, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port), "--server.headless",
@@ -105,10 +113,7 @@ def bench(size: str) -> None:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
                                                                      "--disable-dev-shm-usage"])
         for warm in (True, False):
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("BS_", "BROADSTREET_", "MONGODB_"))}
-            env.update(BROADSTREET_API_TOKEN=DEFAULT_TOKEN, BROADSTREET_API_BASE_URL=root + "/api/1",
-                       MONGODB_URI=uri_of(db), MONGODB_DATABASE=db.name, BS_DATA_DIR=tmp,
-                       BS_WARM_PAGES="on" if warm else "off")
+            env = app_env(root, db, tmp, BS_WARM_PAGES="on" if warm else "off")
             port = free_port()
             proc = serve(env, port, Path(tmp) / f"streamlit-{warm}.log")
             try:

@@ -83,6 +83,10 @@ class MirrorWriter:
         self._error: BaseException | None = None
         self._count_lock = threading.Lock()
 
+    def counts_by_collection(self) -> dict[str, dict[str, int]]:
+        """Each collection's counts so far, as the run record keeps them."""
+        return {name: counts.as_dict() for name, counts in self.counts.items()}
+
     def count(self, collection: str) -> Counts:
         return self.counts.setdefault(collection, Counts())
 

@@ -36,6 +36,7 @@ from ._guard import DeletionGuard
 from ._mirroring import Mirroring
 from ._pipeline import run_tasks
 from ._plan import Planner
+from ._stats import first_look_since
 from .runs import RunRecorder, new_run_id, reap_dead_runs, reap_run_of_dead_holder
 from .scopes import Scope, parse_scope, require_target
 
@@ -119,7 +120,7 @@ class SyncEngine:
         if self.recorder is None or self.lease is None or self.writer is None:
             raise MirrorError("SyncEngine.execute() needs a successful prepare() first")
         status = self._work()
-        counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
+        counts = self.writer.counts_by_collection()
         # The tail is fenced like every write: the heartbeat still renews the lease, and a
         # run that lost it records neither summaries nor success.
         if status in ("success", "partial") and not self._database_lost:
@@ -144,13 +145,12 @@ class SyncEngine:
         """A first start has what the Overview and Campaigns need: once it is written (the
         writer runs ``record`` after it while fetching goes on), store the overview figures
         and record the point; pages read the mirror from then on."""
-        counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
+        counts = self.writer.counts_by_collection()
         coming = [e.name for e in ENTITIES.values() if not e.first_look]
-        since = self.today - dt.timedelta(days=min(self.settings.stats_days, self.settings.stats_chunk_days) - 1)
 
         def record() -> None:
             self._summaries(counts)
-            self.recorder.first_look(coming, since)
+            self.recorder.first_look(coming, first_look_since(self.today, self.settings))
 
         self.writer.then(record)
 
@@ -190,7 +190,7 @@ class SyncEngine:
         For a process about to leave (the CLI's watchdog); the run's threads are left."""
         self._database_lost = True
         self.recorder.error(NetworkTimeout(why), "run")
-        counts = {k: v.as_dict() for k, v in self.writer.counts.items()}
+        counts = self.writer.counts_by_collection()
         run = self.recorder.document(self.recorder.outcome(
             "failed", counts=counts, requests=self._requests(), documents_written=self.writer.documents_written))
         pending.save(self.settings.data_dir, run)

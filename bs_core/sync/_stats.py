@@ -85,6 +85,12 @@ def chunks(days: list[dt.date], size: int) -> list[tuple[dt.date, dt.date]]:
     return out
 
 
+def first_look_since(today: dt.date, settings: Settings) -> dt.date:
+    """The first day of a first start's newest chunk (its first look's reporting), cut as
+    :func:`stats_tasks` cuts it."""
+    return chunks(window(today, settings.stats_days), settings.stats_chunk_days)[0][0]
+
+
 def fetch_grains(client: BroadStreetClient, network_id: int, start: dt.date, end: dt.date) -> Grains:
     report = client.records("network", network_id, start, end)
     return grains(network_id, report["records"])

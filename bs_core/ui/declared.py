@@ -17,6 +17,7 @@ import streamlit as st
 from ..entities import DETAIL_PAGES, ENTITIES, EntityType
 from . import format as fmt
 from . import reads
+from .detail_panels import _heading, _link
 from .frames import day, header
 from .layout import PageContext, render
 from .listing import Listing, listing_page
@@ -48,7 +49,7 @@ def _value(value) -> object:
 
 
 def declared_frame(entity: EntityType, rows: list[dict]) -> pd.DataFrame:
-    parent = ENTITIES[entity.parent].label.removesuffix("s") if entity.parent else None
+    parent = ENTITIES[entity.parent].singular.capitalize() if entity.parent else None
     columns = ["Name", *(f.label for f in entity.facts), *([parent] if parent else []), "ID"]
     return pd.DataFrame([{
         "Name": r.get("name_clean", ""), **{f.label: _value(r.get(f.field)) for f in entity.facts},
@@ -65,25 +66,19 @@ def declared_panel(entity: EntityType) -> Callable:
         if doc is None:
             st.warning(f"{entity.singular.capitalize()} {ident} is not in the mirror.", icon=":material/search_off:")
             return
-        left, right = st.columns([5, 1], vertical_alignment="bottom")
-        left.subheader(fmt.plain(fmt.short(doc.get("name_clean") or str(ident), 120)), anchor=False)
-        right.button("Close", key=f"close_{entity.singular}", on_click=on_close, icon=":material/close:")
+        _heading(entity.singular, fmt.short(doc.get("name_clean") or str(ident), 120), on_close)
         facts = [(f.label, _value(doc.get(f.field))) for f in entity.facts]
         boxes = wrapping_row(*([180] * (len(facts) + 2)), gap="medium")
         for box, (label, value) in zip(boxes, [*facts, ("ID", ident)], strict=False):
             box.caption(label)
             box.text(str(value))  # data, never Markdown
         if entity.parent is not None:
-            parent = ENTITIES[entity.parent]
-            where = boxes[-1]
-            where.caption(parent.label.removesuffix("s"))
-            page = DETAIL_PAGES.get(parent.singular)
-            ident_of_parent = doc.get(entity.parent_field)
-            if page is not None and ident_of_parent is not None:
-                where.page_link(page, label=fmt.plain(fmt.short(doc.get("parent_name") or str(ident_of_parent), 60)),
-                                query_params={"open": f"{parent.singular}:{ident_of_parent}"},
-                                icon=":material/open_in_new:")
+            parent, where = ENTITIES[entity.parent].singular, boxes[-1]
+            where.caption(parent.capitalize())
+            named = doc.get("parent_name") or ""
+            if parent in DETAIL_PAGES:  # its page opens details: a link, as the other panels' are
+                _link(parent, doc.get(entity.parent_field), named, where)
             else:
-                where.text(doc.get("parent_name") or str(ident_of_parent))
+                where.text(named or str(doc.get(entity.parent_field)))
 
     return panel
