@@ -55,17 +55,22 @@ def app_env(root: str, db, data_dir: str, **settings: str) -> dict:
                   "MONGODB_URI": uri_of(db), "MONGODB_DATABASE": db.name, "BS_DATA_DIR": data_dir, **settings}
 
 
-def serve(env: dict, port: int, log: Path) -> subprocess.Popen:
+def serve(env: dict, port: int, log: Path, script: str = "streamlit_app.py") -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port), "--server.headless",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless",
          "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
-def ready(base: str, warm: bool, timeout: float = 300) -> None:
+def ready(base: str, warm: bool, timeout: float = 300, health_only: bool = False) -> None:
+    """Wait until the app answers (Streamlit's health check alone for a bare script), and
+    with ``warm`` until it has warmed its pages."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
+            if health_only:
+                requests.get(base + "/_stcore/health", timeout=5).raise_for_status()
+                return
             cache = page_cache(base)
             if not warm or cache["last_warm"]:
                 return

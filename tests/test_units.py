@@ -354,6 +354,25 @@ def test_charts_say_what_they_draw():
     assert {t.name for t in history.data if t.mode == "markers"} == {"quick (failed)", "quick (cancelled)"}
 
 
+def test_a_figure_is_built_once_for_the_same_rows():
+    """The figure memo (issue 32): the same rows give the same figure without building it
+    again; other rows, or the same rows under other arguments, build their own."""
+    from bs_core.ui import charts, figure_memo
+
+    rows = [{"label": "a (1)", "views": 10}, {"label": "b (2)", "views": 30}]
+    before = figure_memo.counts()
+    first = charts.bar(rows, "views", "label", "Memo test", "Views")
+    again = charts.bar([dict(r) for r in rows], "views", "label", "Memo test", "Views")  # equal rows, new objects
+    assert again is first
+    other_title = charts.bar(rows, "views", "label", "Other", "Views")
+    other_rows = charts.bar([*rows, {"label": "c (3)", "views": 5}], "views", "label", "Memo test", "Views")
+    assert other_title is not first and other_title.layout.title.text == "Other"
+    assert len(other_rows.data[0].y) == 3 and len(first.data[0].y) == 2  # the kept figure was not changed
+    after = figure_memo.counts()
+    assert after["built"] - before["built"] == 3 and after["reused"] - before["reused"] == 1
+    assert after["kept"] <= figure_memo.KEPT
+
+
 def test_a_bad_date_in_a_link_is_named_in_plain_words():
     from bs_core.ui.urlstate import iso_date
 

@@ -1,4 +1,5 @@
-"""Plotly figures from read-model rows (pure functions: rows in, figure out)."""
+"""Plotly figures from read-model rows (pure functions: rows in, figure out; each kept
+by ``figure_memo`` for the next view with the same rows)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .figure_memo import remembered
 from .format import chart_label, chart_text
 
 SCOPE_COLORS = ("#1f6feb", "#2da44e", "#bf8700", "#8250df", "#cf222e", "#57606a", "#0a3069")
@@ -16,6 +18,7 @@ RUN_SYMBOLS = {"failed": "x", "partial": "triangle-up", "cancelled": "circle-ope
 STATUS_COLORS = {"running": "#2da44e", "scheduled": "#1f6feb", "ended": "#8c959f", "paused": "#bf8700"}
 
 
+@remembered
 def daily_trend(series: list[dict], today: dt.date | None = None, grain: str = "day") -> go.Figure:
     """Views per day on top; clicks per day below with CTR on its own right-hand axis
     (clicks are ~1% of views: on the views axis they would lie flat at zero).  Today's
@@ -75,6 +78,7 @@ def _bucket_name(day: dt.date, grain: str) -> str:
     return f"{day:%B %Y}" if grain == "month" else f"week of {day:%Y-%m-%d}"
 
 
+@remembered
 def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str = "",
         value_format: str | None = None) -> go.Figure:
     """A horizontal bar chart with readable axis titles (never the raw field names)."""
@@ -95,6 +99,7 @@ def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str
     return fig
 
 
+@remembered
 def campaign_timeline(rows: list[dict], today: dt.date, horizon_days: int = 90) -> go.Figure:
     """Running and scheduled campaigns as bars from start to end.  An open-ended campaign
     has no end to draw: its bar is hatched and runs to the chart's right edge (the horizon,
@@ -129,6 +134,7 @@ def campaign_timeline(rows: list[dict], today: dt.date, horizon_days: int = 90) 
     return fig
 
 
+@remembered
 def run_history(runs: list[dict]) -> go.Figure:
     """Duration and requests of recent finished runs over time, one colour per scope kind
     (a full sync and a one-campaign sync are not comparable)."""
@@ -158,6 +164,7 @@ def run_history(runs: list[dict]) -> go.Figure:
     return fig
 
 
+@remembered
 def pacing_chart(rows: list[dict], clock: str) -> go.Figure:
     """A campaign's views delivered so far against even delivery of its goal, per flight
     day through yesterday, with the goal as a line."""
@@ -180,6 +187,7 @@ def pacing_chart(rows: list[dict], clock: str) -> go.Figure:
     return fig
 
 
+@remembered
 def hours_chart(rows: list[dict], period_text: str, clock: str) -> go.Figure:
     """Views by hour of the day (account hours) with CTR on its own axis."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
@@ -198,6 +206,7 @@ def hours_chart(rows: list[dict], period_text: str, clock: str) -> go.Figure:
     return fig
 
 
+@remembered
 def availability_chart(by_day: list[dict], period_text: str) -> go.Figure:
     """Per day: booked and available views stacked (their sum is the forecast, unless the
     day is over-booked, drawn red), the forecast as a line and its likely range as a band."""
@@ -229,6 +238,7 @@ def availability_chart(by_day: list[dict], period_text: str) -> go.Figure:
     return fig
 
 
+@remembered
 def outlook_chart(history: list[dict], ahead: list[dict], today: dt.date) -> go.Figure:
     """A zone's delivered views per day, then its forecast with the likely range and what
     is booked on it: the forecast read against the history it came from."""
