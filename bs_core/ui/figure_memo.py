@@ -21,7 +21,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
-KEPT = 256  #: figures kept (a large Overview's seven are ~60 kB of objects in all)
+#: figures kept: the default views of every page, and some filtered ones; a figure holds
+#: ~130 KiB of Python objects (the Overview's seven, measured: 904 KiB), so at most ~8 MiB
+KEPT = 64
 
 F = TypeVar("F", bound=Callable)
 _kept: OrderedDict[bytes, object] = OrderedDict()
