@@ -23,10 +23,8 @@ from pathlib import Path
 
 import requests
 from _common import throwaway_database
-from first_view_bench import CHROMIUM, app_env, serve
+from first_view_bench import app_env, chromium, served
 from sync_bench import simulator_process
-
-from bs_core.process import free_port
 
 
 def sync_status(base: str) -> dict | None:
@@ -43,13 +41,9 @@ def bench(size: str, latency_ms: float, concurrency: int) -> None:
             throwaway_database(f"first_start_{size}") as db, tempfile.TemporaryDirectory() as tmp, \
             sync_playwright() as pw:
         env = app_env(root, db, tmp, BS_SYNC_CONCURRENCY=str(concurrency))
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                                     "--disable-dev-shm-usage"])
-        port = free_port()
+        browser = chromium(pw)
         started = time.perf_counter()
-        proc = serve(env, port, Path(tmp) / "streamlit.log")
-        try:
-            base = f"http://127.0.0.1:{port}"
+        with served(env, Path(tmp) / "streamlit.log") as base:
             while sync_status(base) is None:
                 time.sleep(0.2)
             page = browser.new_page(viewport={"width": 1400, "height": 1300})
@@ -69,10 +63,7 @@ def bench(size: str, latency_ms: float, concurrency: int) -> None:
                 "sync_ended_s": round(ended_s, 1), "sync_duration_s": run["duration_s"],
                 "requests": run["requests_total"]}), flush=True)
             page.close()
-        finally:
-            proc.terminate()
-            proc.wait(30)
-            browser.close()
+        browser.close()
 
 
 def main() -> None:

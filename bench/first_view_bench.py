@@ -15,6 +15,7 @@ an analyst's does): the seconds from navigation until its content and every char
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import requests
@@ -55,11 +57,26 @@ def app_env(root: str, db, data_dir: str, **settings: str) -> dict:
                   "MONGODB_URI": uri_of(db), "MONGODB_DATABASE": db.name, "BS_DATA_DIR": data_dir, **settings}
 
 
-def serve(env: dict, port: int, log: Path, script: str = "streamlit_app.py") -> subprocess.Popen:
-    return subprocess.Popen(
+@contextlib.contextmanager
+def served(env: dict, log: Path, script: str = "streamlit_app.py") -> Iterator[str]:
+    """``streamlit run`` of ``script`` (the app unless told) on a free port, stopped on
+    leaving; yields the base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port), "--server.headless",
          "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def chromium(pw):
+    """Debian's Chromium, headless, as every browser bench drives it."""
+    return pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                              "--disable-dev-shm-usage"])
 
 
 def ready(base: str, warm: bool, timeout: float = 300, health_only: bool = False) -> None:
@@ -115,14 +132,10 @@ def bench(size: str) -> None:
     with simulator_process(size, 0) as root, throwaway_database(f"first_view_{size}") as db, \
             tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         sync_into(db, root + "/api/1")
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                                     "--disable-dev-shm-usage"])
+        browser = chromium(pw)
         for warm in (True, False):
             env = app_env(root, db, tmp, BS_WARM_PAGES="on" if warm else "off")
-            port = free_port()
-            proc = serve(env, port, Path(tmp) / f"streamlit-{warm}.log")
-            try:
-                base = f"http://127.0.0.1:{port}"
+            with served(env, Path(tmp) / f"streamlit-{warm}.log") as base:
                 ready(base, warm)
                 warmed = page_cache(base)["last_warm"]
                 shown = visit(browser, base)
@@ -131,9 +144,6 @@ def bench(size: str) -> None:
                                   "first_view_s": {p: s for p, (s, _) in shown.items()},
                                   "reads_computed_by_visit": {p: n for p, (_, n) in shown.items()},
                                   "slowest_s": max(s for s, _ in shown.values())}), flush=True)
-            finally:
-                proc.terminate()
-                proc.wait(30)
         browser.close()
 
 
