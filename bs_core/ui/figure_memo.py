@@ -33,11 +33,12 @@ _counts = {"built": 0, "reused": 0}
 
 def remembered(builder: F) -> F:
     """``builder`` with its figures kept by argument digest (least recently used go first)."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
 
     @functools.wraps(builder)
     def build(*args, **kwargs):
         try:
-            key = hashlib.blake2b(pickle.dumps((builder.__qualname__, args, sorted(kwargs.items())),
+            key = hashlib.blake2b(pickle.dumps((name, args, sorted(kwargs.items())),
                                                protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).digest()
         except (pickle.PicklingError, TypeError, AttributeError):  # arguments with no stable digest
             return builder(*args, **kwargs)
