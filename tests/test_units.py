@@ -373,6 +373,19 @@ def test_a_figure_is_built_once_for_the_same_rows():
     assert after["kept"] <= figure_memo.KEPT
 
 
+def test_the_figure_memo_forgets_the_least_recently_used_first(monkeypatch):
+    from bs_core.ui import charts, figure_memo
+
+    monkeypatch.setattr(figure_memo, "KEPT", 2)
+    rows = [{"label": "a (1)", "views": 10}]
+    first, second = (charts.bar(rows, "views", "label", f"Evicted {n}", "Views") for n in (1, 2))
+    assert charts.bar(rows, "views", "label", "Evicted 1", "Views") is first  # used again: now the newest
+    charts.bar(rows, "views", "label", "Evicted 3", "Views")  # one over the bound: the oldest goes
+    assert charts.bar(rows, "views", "label", "Evicted 1", "Views") is first
+    assert charts.bar(rows, "views", "label", "Evicted 2", "Views") is not second  # it was forgotten
+    assert figure_memo.counts()["kept"] == 2
+
+
 def test_a_bad_date_in_a_link_is_named_in_plain_words():
     from bs_core.ui.urlstate import iso_date
 
