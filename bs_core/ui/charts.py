@@ -95,7 +95,8 @@ def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str
     top = float(df[x].max() or 0)
     fig.update_xaxes(title_text=x_title, range=[0, top * 1.18 or 1], nticks=5, tickangle=0)
     if pd.api.types.is_integer_dtype(df[x]):  # a count: whole-number ticks (no 0.5 campaigns)
-        fig.update_xaxes(tickformat=",d", dtick=1 if top <= 8 else None)
+        # big counts tick short (400k): "200,000" and "400,000" ran together in a half-width chart
+        fig.update_xaxes(tickformat="~s" if top >= 10_000 else ",d", dtick=1 if top <= 8 else None)
     return fig
 
 
