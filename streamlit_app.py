@@ -165,11 +165,11 @@ def reporting(ctx: PageContext, flt: StatsFilter, period, coverage: Coverage, co
         row["label"] = fmt.chart_label(row["name"], row["campaign_id"], 50)
         row["ctr_pct"] = round(row["ctr"] * 100, 2)
     if by_views:
-        left.plotly_chart(charts.bar(by_views, "views", "label", "Top campaigns by views", f"Views, {start} to {end}",
-                                     value_format=",d"), key="top_views")
+        left.plotly_chart(charts.bar(by_views, "views", "label", "Top campaigns by views", "Views", value_format=",d",
+                                     subtitle=f"{start} to {end}"), key="top_views")
     if by_ctr:
         right.plotly_chart(charts.bar(by_ctr, "ctr_pct", "label", "Top campaigns by CTR (at least 1,000 views)",
-                                      f"CTR %, {start} to {end}", value_format=".2f"), key="top_ctr")
+                                      "CTR %", value_format=".2f", subtitle=f"{start} to {end}"), key="top_ctr")
 
 
 def campaign_lists(ctx: PageContext, network: int | None, advertiser: int | None) -> None:

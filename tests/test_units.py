@@ -347,6 +347,8 @@ def test_charts_say_what_they_draw():
     assert counts.data[0].textposition == "outside" and counts.data[0].textangle == 0
     views = charts.bar([{"label": "a (1)", "views": 490_319}], "views", "label", "t", "Views", value_format=",d")
     assert views.layout.xaxis.tickformat == "~s" and views.data[0].texttemplate == "%{x:,d}"  # ticks 400k, bars exact
+    dated = charts.bar([{"label": "a (1)", "views": 5}], "views", "label", "t", "Views", subtitle="2026-11-01 to 2026-11-30")
+    assert dated.layout.title.subtitle.text == "2026-11-01 to 2026-11-30"  # the chart says its period
 
     runs = [{"started_at": dt.datetime(2026, 11, 30, h), "duration_s": 5, "requests_total": 9, "scope": "quick",
              "status": status} for h, status in ((1, "success"), (2, "failed"), (3, "success"), (4, "cancelled"))]
