@@ -90,10 +90,10 @@ def bar(rows: list[dict], x: str, y: str, title: str, x_title: str, y_title: str
                  labels={x: x_title, y: y_title})
     # values level, at the end of each bar, and room for them: never rotated, shrunk or cut
     fig.update_traces(textposition="outside", textangle=0, cliponaxis=False, textfont_size=12)
-    fig.update_layout(height=360, margin=dict(l=10, r=30, t=60 if subtitle else 40, b=10),
+    fig.update_layout(height=360, margin=dict(l=10, r=30, t=64 if subtitle else 40, b=10),
                       yaxis={"categoryorder": "total ascending"}, uniformtext_minsize=11, uniformtext_mode="show")
     if subtitle:
-        fig.update_layout(title_subtitle_text=subtitle)
+        fig.update_layout(title_subtitle_text=subtitle, title_subtitle_font_size=12)
     fig.update_yaxes(title_text=y_title or None)
     top = float(df[x].max() or 0)
     fig.update_xaxes(title_text=x_title, range=[0, top * 1.18 or 1], nticks=5, tickangle=0)
